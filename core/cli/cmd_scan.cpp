@@ -1,0 +1,91 @@
+// `classflow scan`: the mapping, counts and skipped entries of a dataset, as text or JSON.
+#include "common.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <iostream>
+
+namespace classflow::cli {
+
+namespace {
+
+void print_text(const ScanResult& r) {
+  const Dataset& ds = r.dataset;
+  fmt::print("{}\n", ds.found_message());
+  if (ds.labelled) {
+    fmt::print("class_mode: {} (labels {})\n", r.class_mode, label_summary(r));
+    auto counts = ds.class_counts();
+    std::size_t width = 5;
+    for (const auto& n : ds.class_index.class_names()) width = std::max(width, n.size());
+    fmt::print("class_indices:\n  {:>5}  {:<{}}  {:>7}\n", "index", "class", width, "images");
+    for (int32_t i = 0; i < ds.class_index.size(); ++i)
+      fmt::print("  {:>5}  {:<{}}  {:>7}\n", i, ds.class_index.name_of(i), width, counts[static_cast<std::size_t>(i)]);
+    if (auto pos = positive_class(r))
+      fmt::print("binary: label 1.0 = class '{}' (index 1); label 0.0 = class '{}' (index 0)\n", *pos,
+                 ds.class_index.name_of(0));
+  } else {
+    fmt::print("class_mode: {} (no class folders; label-less)\n", r.class_mode);
+  }
+  if (ds.total_before_split != ds.num_samples())
+    fmt::print("subset: {} of {} images\n", ds.num_samples(), ds.total_before_split);
+  if (ds.filtered > 0) fmt::print("filtered: {} images of classes not in --classes\n", ds.filtered);
+  auto summary = ds.skipped_summary();
+  if (!summary.empty()) {
+    fmt::print("skipped: {} entries\n", ds.skipped.size());
+    for (const auto& [reason, details] : summary) {
+      int64_t n = 0;
+      std::vector<std::string> parts;
+      for (const auto& [detail, count] : details) {
+        n += count;
+        if (!detail.empty()) parts.push_back(fmt::format("{}:{}", detail, count));
+      }
+      if (parts.empty()) fmt::print("  {}: {}\n", reason, n);
+      else fmt::print("  {}: {} ({})\n", reason, n, fmt::join(parts, " "));
+    }
+  }
+}
+
+nlohmann::ordered_json to_json(const ScanResult& r) {
+  const Dataset& ds = r.dataset;
+  nlohmann::ordered_json j;
+  j["message"] = ds.found_message();
+  j["class_indices"] = class_indices_json(ds.class_index);
+  j["class_names"] = ds.class_index.class_names();
+  j["num_classes"] = ds.class_index.size();
+  j["num_samples"] = ds.num_samples();
+  j["class_mode"] = r.class_mode;
+  auto pos = positive_class(r);
+  j["positive_class"] = pos ? nlohmann::ordered_json(*pos) : nlohmann::ordered_json(nullptr);
+  if (r.encoder) {
+    j["label_dtype"] = sdk::dtype_name(r.encoder->label_desc().dtype);
+    j["label_shape"] = r.encoder->label_desc().shape;
+  }
+  j["filenames"] = ds.filenames();
+  j["classes"] = ds.classes();
+  nlohmann::ordered_json counts = nlohmann::ordered_json::object();
+  auto c = ds.class_counts();
+  for (int32_t i = 0; i < ds.class_index.size(); ++i) counts[ds.class_index.name_of(i)] = c[static_cast<std::size_t>(i)];
+  j["class_counts"] = counts;
+  j["filtered"] = ds.filtered;
+  nlohmann::ordered_json skipped = nlohmann::ordered_json::array();
+  for (const auto& s : ds.skipped)
+    skipped.push_back({{"path", s.path}, {"reason", skip_reason_name(s.reason)}, {"detail", s.detail}});
+  j["skipped"] = skipped;
+  j["warnings"] = ds.warnings;
+  return j;
+}
+
+}  // namespace
+
+int run_scan_command(const PluginOptions& plugins, const ScanFlags& flags, const std::string& format) {
+  Format fmt_kind = parse_format(format);
+  auto registry = plugins.make_registry();
+  ScanResult r = run_scan(*registry, flags);
+  for (const auto& w : r.dataset.warnings) std::cerr << "warning: " << w << "\n";
+  if (fmt_kind == Format::json) std::cout << to_json(r).dump(2) << "\n";
+  else print_text(r);
+  return 0;
+}
+
+}  // namespace classflow::cli

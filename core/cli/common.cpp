@@ -1,0 +1,131 @@
+#include "common.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <iostream>
+
+namespace classflow::cli {
+
+void PluginOptions::add_to(CLI::App& app) {
+  app.add_option("--plugin-dir", plugin_dirs,
+                 "Folder searched for classflow_*.so plugins first (repeatable); then CLASSFLOW_PLUGIN_PATH, "
+                 "then the installed plugin folder")
+      ->allow_extra_args(false);
+}
+
+std::unique_ptr<Registry> PluginOptions::make_registry() const {
+  RegistryOptions o;
+  o.plugin_dirs = plugin_dirs;
+  return std::make_unique<Registry>(o);
+}
+
+void ScanFlags::add_to(CLI::App& app) {
+  app.add_option("ROOT", root, "Dataset root: a folder with one subfolder per class")->required();
+  app.add_option("--source", source, "Source plugin (default: chosen by probing ROOT)");
+  app.add_option("--class-mode", class_mode,
+                 "Label encoder: categorical, binary, sparse, any plugin encoder, input or none "
+                 "(default categorical, or the class_mode saved in --class-indices)");
+  app.add_option("--classes", classes, "Explicit classes, comma-separated; their order gives the indices")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  app.add_option("--class-order", class_order, "Order of discovered classes: bytes (Python sorted) or natural")
+      ->capture_default_str();
+  app.add_flag("--follow-links", follow_links, "Follow symlinked folders (loops are detected)");
+  app.add_flag("--allow-empty", allow_empty, "Keep classes without images (they keep their index)");
+  app.add_option("--class-indices", class_indices_file,
+                 "Enforce a saved mapping (class_indices.json, a Keras dict or a class_names list)");
+  app.add_option("--save-class-indices", save_class_indices_file, "Write the mapping to this JSON file");
+  app.add_option("--mapping-format", mapping_format, "Format of --save-class-indices: classflow or keras")
+      ->capture_default_str();
+  app.add_option("--encoder-opt", encoder_opts, "Encoder option key=value (repeatable)")->allow_extra_args(false);
+  app.add_option("--source-opt", source_opts, "Source option key=value (repeatable)")->allow_extra_args(false);
+  app.add_option("--validation-split", validation_split, "Fraction held out per class, 0 <= F < 1");
+  app.add_option("--subset", subset, "With --validation-split: training or validation")->capture_default_str();
+  app.add_option("--split-method", split_method, "random (seeded, per class) or head (Keras 1.x)")
+      ->capture_default_str();
+  app.add_option("--seed", seed, "Seed of the split permutation")->capture_default_str();
+}
+
+std::vector<std::pair<std::string, std::string>> parse_key_values(const std::vector<std::string>& items,
+                                                                  const std::string& flag) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& item : items) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw UsageError(fmt::format("{} '{}' is not key=value; expected e.g. {} label_smoothing=0.1", flag, item, flag));
+    out.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+  }
+  return out;
+}
+
+Format parse_format(const std::string& text) {
+  if (text == "text") return Format::text;
+  if (text == "json") return Format::json;
+  throw UsageError(fmt::format("unknown format '{}'; expected one of: text, json", text));
+}
+
+nlohmann::ordered_json class_indices_json(const ClassIndex& index) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  for (int32_t i = 0; i < index.size(); ++i) j[index.name_of(i)] = i;
+  return j;
+}
+
+ScanResult run_scan(const Registry& registry, const ScanFlags& f) {
+  ScanOptions o;
+  o.root = f.root;
+  o.source = f.source;
+  o.classes = f.classes;
+  o.class_order = parse_class_order(f.class_order);
+  o.follow_links = f.follow_links;
+  o.allow_empty = f.allow_empty;
+  o.source_options = parse_key_values(f.source_opts, "--source-opt");
+  o.validation_split = f.validation_split;
+  o.subset = parse_subset(f.subset);
+  o.split_method = parse_split_method(f.split_method);
+  o.seed = f.seed;
+  std::string class_mode = f.class_mode;
+  if (!f.class_indices_file.empty()) {
+    MappingFile m = load_mapping(f.class_indices_file);
+    o.class_indices = m.class_index;
+    if (class_mode.empty()) class_mode = m.class_mode;
+  }
+  if (class_mode.empty()) class_mode = "categorical";  // Keras' default
+  if (class_mode == "None") class_mode = "none";
+  auto encoder_opts = parse_key_values(f.encoder_opts, "--encoder-opt");
+  bool plugin_mode = class_mode != "input" && class_mode != "none";
+  if (plugin_mode) {
+    // Fail on an unknown class_mode before walking a large tree.
+    auto names = registry.encoder_names();
+    if (std::find(names.begin(), names.end(), class_mode) == names.end()) {
+      names.push_back("input");
+      names.push_back("none");
+      std::sort(names.begin(), names.end());
+      throw UsageError(fmt::format("unknown class_mode '{}'; expected one of: {}", class_mode, fmt::join(names, ", ")));
+    }
+  }
+  o.labels = class_mode != "none";
+  ScanResult r{scan_dataset(registry, o), class_mode, nullptr};
+  if (plugin_mode) r.encoder = registry.make_encoder(class_mode, r.dataset.class_index.class_names(), encoder_opts);
+  if (!f.save_class_indices_file.empty()) {
+    MappingFile m{r.dataset.class_index, class_mode, positive_class(r)};
+    save_mapping(f.save_class_indices_file, m, parse_mapping_format(f.mapping_format));
+  }
+  return r;
+}
+
+std::string label_summary(const ScanResult& r) {
+  if (r.class_mode == "none") return "no labels";
+  if (r.class_mode == "input") return "labels are the images";
+  const auto& d = r.encoder->label_desc();
+  std::vector<std::string> dims{"N"};
+  for (auto s : d.shape) dims.push_back(std::to_string(s));
+  return fmt::format("{} [{}]", sdk::dtype_name(d.dtype), fmt::join(dims, ", "));
+}
+
+std::optional<std::string> positive_class(const ScanResult& r) {
+  if (r.class_mode == "binary" && r.dataset.class_index.size() == 2) return r.dataset.class_index.name_of(1);
+  return std::nullopt;
+}
+
+}  // namespace classflow::cli

@@ -1,0 +1,87 @@
+// classflow CLI: options shared by several subcommands and small output helpers.
+#pragma once
+
+#include <classflow/classflow.hpp>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace classflow::cli {
+
+/// Output format of a subcommand: human text or one JSON object on stdout.
+enum class Format { text, json };
+
+/// `--plugin-dir D` (repeatable) and the registry built from it.
+struct PluginOptions {
+  std::vector<std::string> plugin_dirs;
+  void add_to(CLI::App& app);
+  /// Loads plugins: --plugin-dir folders, CLASSFLOW_PLUGIN_PATH, then the default folder.
+  std::unique_ptr<Registry> make_registry() const;
+};
+
+/// Scan flags shared by `scan` and `flow` (class discovery, mapping, split, encoder).
+struct ScanFlags {
+  std::string root;
+  std::string source;
+  std::string class_mode;  // "" = from --class-indices file, else categorical
+  std::vector<std::string> classes;
+  std::string class_order = "bytes";
+  bool follow_links = false;
+  bool allow_empty = false;
+  std::string class_indices_file;
+  std::string save_class_indices_file;
+  std::string mapping_format = "classflow";
+  std::vector<std::string> encoder_opts;
+  std::vector<std::string> source_opts;
+  double validation_split = 0.0;
+  std::string subset = "all";
+  std::string split_method = "random";
+  uint32_t seed = 0;
+  void add_to(CLI::App& app);
+};
+
+/// What a scan produced, ready to print: the dataset and the encoder for its class_mode.
+struct ScanResult {
+  Dataset dataset;
+  std::string class_mode;                      ///< resolved class_mode
+  std::shared_ptr<const LabelEncoder> encoder; ///< null for input / none
+};
+
+/// Runs the scan and checks the class_mode against the classes (e.g. binary needs 2).
+ScanResult run_scan(const Registry& registry, const ScanFlags& flags);
+
+/// Splits `key=value` items. @throws UsageError naming `flag` and the item without '='.
+std::vector<std::pair<std::string, std::string>> parse_key_values(const std::vector<std::string>& items,
+                                                                  const std::string& flag);
+
+/// Parses "text" | "json". @throws UsageError listing the choices.
+Format parse_format(const std::string& text);
+
+/// The mapping as a JSON object {"name": index, ...} in index order.
+nlohmann::ordered_json class_indices_json(const ClassIndex& index);
+
+/// "float32 [N, 10]" for an encoder's label, or a note for input / none.
+std::string label_summary(const ScanResult& r);
+
+/// The positive class of a binary mapping (index 1), if class_mode is binary.
+std::optional<std::string> positive_class(const ScanResult& r);
+
+int run_scan_command(const PluginOptions& plugins, const ScanFlags& flags, const std::string& format);
+int run_plugins_command(const PluginOptions& plugins, const std::string& format);
+struct DecodeFlags {
+  std::string class_indices_file;
+  std::string class_mode;
+  int top_k = 1;
+  std::optional<double> threshold;
+  std::vector<std::string> encoder_opts;
+  std::string predictions;
+  std::string format = "csv";
+};
+int run_decode_command(const PluginOptions& plugins, const DecodeFlags& flags);
+
+}  // namespace classflow::cli

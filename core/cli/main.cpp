@@ -1,0 +1,67 @@
+// classflow CLI entry point: subcommands and the mapping of errors to exit codes
+// (0 ok, 2 usage, 3 data, 4 plugin, 1 anything else).
+#include "common.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+  using namespace classflow::cli;
+  CLI::App app{"classflow: labelled images to training batches, with an explicit class mapping"};
+  app.set_version_flag("--version", "classflow 0.1.0 (plugin ABI " + std::to_string(CF_ABI_VERSION_MAJOR) + "." +
+                                        std::to_string(CF_ABI_VERSION_MINOR) + ")");
+  app.require_subcommand(1);
+
+  PluginOptions scan_plugins, list_plugins, decode_plugins;
+  ScanFlags scan_flags;
+  std::string scan_format = "text", plugins_format = "text";
+  auto* scan = app.add_subcommand("scan", "Find classes and images; print the mapping, counts and skipped files");
+  scan_flags.add_to(*scan);
+  scan_plugins.add_to(*scan);
+  scan->add_option("--format", scan_format, "text or json")->capture_default_str();
+
+  auto* plugins = app.add_subcommand("plugins", "List loaded plugins and refused files with reasons");
+  list_plugins.add_to(*plugins);
+  plugins->add_option("--format", plugins_format, "text or json")->capture_default_str();
+
+  DecodeFlags decode_flags;
+  std::optional<double> threshold;
+  auto* decode = app.add_subcommand("decode", "Turn prediction rows (CSV) back into class names");
+  decode->add_option("PREDICTIONS", decode_flags.predictions, "CSV of predictions, one row per sample")->required();
+  decode->add_option("--class-indices", decode_flags.class_indices_file, "The saved mapping")->required();
+  decode->add_option("--class-mode", decode_flags.class_mode, "Encoder (default: class_mode saved in the mapping)");
+  decode->add_option("--top-k", decode_flags.top_k, "Classes per row, best first")->capture_default_str();
+  decode->add_option("--threshold", threshold, "Binary / multi-label: score >= T selects the class (default 0.5)");
+  decode->add_option("--encoder-opt", decode_flags.encoder_opts, "Encoder option key=value (repeatable)")
+      ->allow_extra_args(false);
+  decode_plugins.add_to(*decode);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  try {
+    if (*scan) return run_scan_command(scan_plugins, scan_flags, scan_format);
+    if (*plugins) return run_plugins_command(list_plugins, plugins_format);
+    if (*decode) {
+      decode_flags.threshold = threshold;
+      return run_decode_command(decode_plugins, decode_flags);
+    }
+  } catch (const classflow::Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

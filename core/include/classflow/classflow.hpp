@@ -1,0 +1,9 @@
+// classflow: umbrella header for applications embedding the core.
+#pragma once
+
+#include <classflow/class_index.hpp>
+#include <classflow/dataset.hpp>
+#include <classflow/error.hpp>
+#include <classflow/label_encoder.hpp>
+#include <classflow/mapping_file.hpp>
+#include <classflow/registry.hpp>

@@ -1,0 +1,103 @@
+// classflow core: scanning a source into a Dataset (samples, class index, skipped entries).
+#pragma once
+
+#include <classflow/class_index.hpp>
+#include <classflow/export.hpp>
+#include <classflow/sdk/abi.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace classflow {
+
+class Registry;
+
+/// Which part of a validation split to keep (Keras `subset`).
+enum class Subset { all, training, validation };
+/// How validation samples are chosen within each class.
+enum class SplitMethod {
+  random,  ///< a seeded permutation per class (default): NumPy RandomState(seed) permutations,
+           ///< drawn class after class in index order; the first floor(f * n_c) go to validation
+  head,    ///< the first floor(f * n_c) files of each class (Keras 1.x DirectoryIterator)
+};
+
+/// Parses "training" | "validation" | "all". @throws UsageError listing the choices.
+CLASSFLOW_CORE_API Subset parse_subset(const std::string& text);
+/// Parses "random" | "head". @throws UsageError listing the choices.
+CLASSFLOW_CORE_API SplitMethod parse_split_method(const std::string& text);
+
+/// Everything a scan needs. Defaults follow Keras `flow_from_directory` unless noted.
+struct ScanOptions {
+  std::string root;                    ///< folder (or list file); required
+  std::string source;                  ///< source plugin name; "" = best probe ("directory")
+  std::vector<std::string> classes;    ///< explicit classes, kept in this order; empty = discover
+  ClassOrder class_order = ClassOrder::bytes;  ///< order of discovered classes; default bytes
+  std::optional<ClassIndex> class_indices;     ///< enforce a saved mapping (same indices)
+  bool labels = true;                  ///< false = label-less (class_mode none): flat roots allowed
+  bool follow_links = false;           ///< follow symlinked folders; default false (Keras)
+  bool allow_empty = false;            ///< a class with 0 samples is an error unless true
+  std::vector<std::pair<std::string, std::string>> source_options;  ///< source key=value
+  double validation_split = 0.0;       ///< fraction in [0, 1) held out per class; default 0
+  Subset subset = Subset::all;         ///< which side of the split to keep; default all
+  SplitMethod split_method = SplitMethod::random;  ///< default random (seeded)
+  uint32_t seed = 0;                   ///< seed of the split permutation; default 0
+};
+
+/// One sample: its path relative to the root ('/' separators, bytes as on disk) and class ids.
+struct Sample {
+  std::string path;
+  std::vector<int32_t> class_ids;  ///< one id for single-label sources; 0..K for multi-label
+  std::vector<float> values;       ///< raw numeric targets (csv raw labels), usually empty
+};
+
+/// A path that did not become a sample, and why.
+struct SkippedEntry {
+  std::string path;        ///< relative to the root
+  cf_skip_reason reason;   ///< see abi.h
+  std::string detail;      ///< e.g. the extension for CF_SKIP_UNSUPPORTED_EXTENSION
+};
+
+/// Human-readable name of a skip reason ("unsupported extension", "hidden", ...).
+CLASSFLOW_CORE_API const char* skip_reason_name(cf_skip_reason reason);
+
+/// The result of a scan: the mapping and the samples in canonical order (Keras `filenames`:
+/// grouped by class index for folder trees, files in walk order within a class).
+struct CLASSFLOW_CORE_API Dataset {
+  std::string root;                     ///< as given
+  std::string source;                   ///< the source plugin used
+  ClassIndex class_index;               ///< the mapping; every index is fixed before any batch
+  bool labelled = true;                 ///< false for label-less (flat) datasets
+  std::vector<Sample> samples;          ///< canonical order
+  std::vector<SkippedEntry> skipped;    ///< everything not taken, with reasons
+  int64_t filtered = 0;                 ///< samples dropped for a class outside `classes`
+  std::vector<std::string> warnings;    ///< e.g. saved classes missing from this data
+  int64_t total_before_split = 0;       ///< samples before validation_split / subset
+
+  /// Number of samples N.
+  int64_t num_samples() const { return static_cast<int64_t>(samples.size()); }
+  /// Relative paths in canonical order (Keras `filenames`).
+  std::vector<std::string> filenames() const;
+  /// First class id of each sample (Keras `classes`), -1 for an unlabelled sample.
+  std::vector<int32_t> classes() const;
+  /// Samples per class, [K] in index order.
+  std::vector<int64_t> class_counts() const;
+  /// Skipped entries grouped by reason name, then counted by detail (e.g. {".txt": 1}).
+  std::map<std::string, std::map<std::string, int64_t>> skipped_summary() const;
+  /// Keras' line: "Found N images belonging to C classes." (or "Found N images." unlabelled).
+  std::string found_message() const;
+};
+
+/// Scans `options.root` with a registered source and builds the Dataset.
+/// Classes: explicit list, else saved mapping, else discovered names sorted by class_order.
+/// @throws UsageError for contradictory options (subset without validation_split, ...);
+/// @throws DataError for a missing root, a root with images but no class folders (naming the
+/// counts and suggesting label-less mode), an empty class without allow_empty (naming it and
+/// the skipped extensions), or unknown classes under a saved mapping (naming them);
+/// @throws PluginError when the source plugin fails.
+CLASSFLOW_CORE_API Dataset scan_dataset(const Registry& registry, const ScanOptions& options);
+
+}  // namespace classflow

@@ -1,0 +1,299 @@
+// scan_dataset: source plugin -> class names -> ClassIndex -> samples in canonical order.
+#include <classflow/dataset.hpp>
+#include <classflow/error.hpp>
+#include <classflow/registry.hpp>
+
+#include "split.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <set>
+#include <unordered_map>
+
+namespace classflow {
+
+Subset parse_subset(const std::string& text) {
+  if (text == "training") return Subset::training;
+  if (text == "validation") return Subset::validation;
+  if (text == "all" || text.empty()) return Subset::all;
+  throw UsageError(fmt::format("unknown subset '{}'; expected one of: training, validation", text));
+}
+
+SplitMethod parse_split_method(const std::string& text) {
+  if (text == "random") return SplitMethod::random;
+  if (text == "head") return SplitMethod::head;
+  throw UsageError(fmt::format("unknown split_method '{}'; expected one of: random, head", text));
+}
+
+const char* skip_reason_name(cf_skip_reason reason) {
+  switch (reason) {
+    case CF_SKIP_UNSUPPORTED_EXTENSION: return "unsupported extension";
+    case CF_SKIP_HIDDEN: return "hidden";
+    case CF_SKIP_ROOT_FILE: return "file in root";
+    case CF_SKIP_BROKEN_LINK: return "broken link";
+    case CF_SKIP_LINK_LOOP: return "link loop";
+    case CF_SKIP_LINK_NOT_FOLLOWED: return "link not followed";
+    case CF_SKIP_MISSING_FILE: return "missing file";
+    case CF_SKIP_UNREADABLE: return "unreadable";
+    case CF_SKIP_OTHER: break;
+  }
+  return "other";
+}
+
+std::vector<std::string> Dataset::filenames() const {
+  std::vector<std::string> out;
+  out.reserve(samples.size());
+  for (const auto& s : samples) out.push_back(s.path);
+  return out;
+}
+
+std::vector<int32_t> Dataset::classes() const {
+  std::vector<int32_t> out;
+  out.reserve(samples.size());
+  for (const auto& s : samples) out.push_back(s.class_ids.empty() ? -1 : s.class_ids.front());
+  return out;
+}
+
+std::vector<int64_t> Dataset::class_counts() const {
+  std::vector<int64_t> counts(static_cast<std::size_t>(class_index.size()), 0);
+  for (const auto& s : samples)
+    for (int32_t c : s.class_ids) ++counts[static_cast<std::size_t>(c)];
+  return counts;
+}
+
+std::map<std::string, std::map<std::string, int64_t>> Dataset::skipped_summary() const {
+  std::map<std::string, std::map<std::string, int64_t>> out;
+  for (const auto& s : skipped) {
+    std::string key = s.reason == CF_SKIP_UNSUPPORTED_EXTENSION || s.reason == CF_SKIP_ROOT_FILE
+                          ? (s.detail.empty() ? std::string("(no extension)") : s.detail)
+                          : std::string();
+    ++out[skip_reason_name(s.reason)][key];
+  }
+  return out;
+}
+
+std::string Dataset::found_message() const {
+  if (!labelled) return fmt::format("Found {} images.", samples.size());
+  return fmt::format("Found {} images belonging to {} classes.", samples.size(), class_index.size());
+}
+
+namespace {
+
+struct RawSample {
+  std::string path;
+  std::vector<std::string> classes;
+  std::vector<float> values;
+};
+
+struct Collector {
+  std::vector<std::string> classes;  // in the order reported
+  std::set<std::string> class_set;
+  std::vector<RawSample> samples;
+  std::vector<SkippedEntry> skipped;
+
+  static void add_class(void* ctx, const char* name) {
+    auto* c = static_cast<Collector*>(ctx);
+    if (c->class_set.insert(name).second) c->classes.emplace_back(name);
+  }
+  static void add_sample(void* ctx, const char* path, const char* const* names, size_t n) {
+    auto* c = static_cast<Collector*>(ctx);
+    RawSample s{path, {}, {}};
+    for (size_t i = 0; i < n; ++i) s.classes.emplace_back(names[i]);
+    c->samples.push_back(std::move(s));
+  }
+  static void add_values(void* ctx, const float* values, size_t n) {
+    auto* c = static_cast<Collector*>(ctx);
+    if (!c->samples.empty()) c->samples.back().values.assign(values, values + n);
+  }
+  static void add_skipped(void* ctx, const char* path, int32_t reason, const char* detail) {
+    static_cast<Collector*>(ctx)->skipped.push_back(
+        {path, static_cast<cf_skip_reason>(reason), detail ? detail : ""});
+  }
+};
+
+// "'.tif': 1, '.txt': 1" for the skipped files under one class folder (or the whole root).
+std::string skipped_extensions_under(const std::vector<SkippedEntry>& skipped, const std::string& prefix) {
+  std::map<std::string, int64_t> counts;
+  for (const auto& s : skipped)
+    if (s.reason == CF_SKIP_UNSUPPORTED_EXTENSION && s.path.rfind(prefix, 0) == 0)
+      ++counts[s.detail.empty() ? "(no extension)" : s.detail];
+  std::vector<std::string> parts;
+  for (const auto& [ext, n] : counts) parts.push_back(fmt::format("{}:{}", ext, n));
+  return fmt::format("{}", fmt::join(parts, " "));
+}
+
+}  // namespace
+
+Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
+  if (o.root.empty()) throw UsageError("dataset root '' is empty; expected a folder or a list file");
+  if (!(o.validation_split >= 0.0 && o.validation_split < 1.0))
+    throw UsageError(fmt::format("validation_split '{}' is out of range; expected 0 <= F < 1", o.validation_split));
+  if (o.subset != Subset::all && o.validation_split <= 0.0)
+    throw UsageError(fmt::format("subset '{}' needs a validation split; expected --validation-split F with 0 < F < 1",
+                                 o.subset == Subset::training ? "training" : "validation"));
+
+  const SourceEntry& src = o.source.empty() ? registry.source_for(o.root) : registry.source(o.source);
+
+  std::vector<std::string> extensions = registry.extensions();
+  std::vector<const char*> ext_ptrs, class_ptrs;
+  for (const auto& e : extensions) ext_ptrs.push_back(e.c_str());
+  for (const auto& c : o.classes) class_ptrs.push_back(c.c_str());
+  std::vector<std::pair<std::string, std::string>> opts = o.source_options;
+  if (o.follow_links) opts.emplace_back("follow_links", "1");
+  if (!o.labels) opts.emplace_back("labels", "0");
+  std::vector<cf_option> opt_ptrs;
+  for (const auto& [k, v] : opts) opt_ptrs.push_back({k.c_str(), v.c_str()});
+
+  cf_scan_request req{};
+  req.struct_size = sizeof(req);
+  req.root = o.root.c_str();
+  req.extensions = ext_ptrs.data();
+  req.num_extensions = ext_ptrs.size();
+  req.classes = class_ptrs.data();
+  req.num_classes = class_ptrs.size();
+  req.options = opt_ptrs.data();
+  req.num_options = opt_ptrs.size();
+
+  Collector col;
+  cf_scan_sink sink{};
+  sink.struct_size = sizeof(sink);
+  sink.context = &col;
+  sink.add_class = &Collector::add_class;
+  sink.add_sample = &Collector::add_sample;
+  sink.add_values = &Collector::add_values;
+  sink.add_skipped = &Collector::add_skipped;
+  cf_status st{};
+  st.struct_size = sizeof(st);
+  int32_t rc = src.vtable->scan(&req, &sink, &st);
+  if (rc == CF_ERROR_INVALID_ARGUMENT || rc == CF_ERROR_DATA) throw DataError(st.message);
+  if (rc != CF_OK)
+    throw PluginError(fmt::format("source '{}' (plugin '{}') failed to scan '{}': {}", src.vtable->name, src.file,
+                                  o.root, st.message));
+
+  Dataset ds;
+  ds.root = o.root;
+  ds.source = src.vtable->name;
+  ds.skipped = std::move(col.skipped);
+
+  // Every class name the source mentioned, as folders or as labels.
+  std::vector<std::string> found = col.classes;
+  std::set<std::string> found_set = col.class_set;
+  for (const auto& s : col.samples)
+    for (const auto& c : s.classes)
+      if (found_set.insert(c).second) found.push_back(c);
+
+  bool any_labels = !found.empty();
+  ds.labelled = o.labels || any_labels;
+  if (!o.classes.empty()) {
+    ds.class_index = ClassIndex(o.classes);  // explicit list keeps its order (Keras classes=[...])
+  } else if (o.class_indices) {
+    ds.class_index = *o.class_indices;
+    std::vector<std::string> unknown, missing;
+    for (const auto& c : found)
+      if (!ds.class_index.find(c)) unknown.push_back(c);
+    if (!unknown.empty()) {
+      std::sort(unknown.begin(), unknown.end());
+      throw DataError(fmt::format("classes {} in '{}' are not in the saved class indices ({}); expected only "
+                                  "classes of the saved mapping: remove those folders, or rescan the training "
+                                  "data and save a new mapping",
+                                  fmt::format("'{}'", fmt::join(unknown, "', '")), o.root,
+                                  fmt::join(ds.class_index.class_names(), ", ")));
+    }
+    for (const auto& c : ds.class_index.class_names())
+      if (!found_set.count(c)) missing.push_back(c);
+    if (!missing.empty())
+      ds.warnings.push_back(fmt::format("classes of the saved mapping not present in '{}': {} (indices kept)",
+                                        o.root, fmt::join(missing, ", ")));
+  } else {
+    ds.class_index = ClassIndex::sorted(found, o.class_order);
+  }
+
+  if (o.labels && ds.class_index.empty()) {
+    int64_t root_images = 0, root_files = 0;
+    std::set<std::string> ext_set(extensions.begin(), extensions.end());
+    for (const auto& s : ds.skipped)
+      if (s.reason == CF_SKIP_ROOT_FILE) {
+        ++root_files;
+        if (ext_set.count(s.detail)) ++root_images;
+      }
+    if (root_images > 0)
+      throw DataError(fmt::format("dataset root '{}' has 0 class subfolders and {} image files directly in it; "
+                                  "expected one subfolder per class: point to the parent folder, or load the "
+                                  "images without labels (--class-mode none)",
+                                  o.root, root_images));
+    throw DataError(fmt::format("dataset root '{}' has 0 class subfolders ({} files directly in it); expected one "
+                                "subfolder per class holding images",
+                                o.root, root_files));
+  }
+
+  // Class names -> indices. Samples of a class outside an explicit list are filtered, counted.
+  ds.samples.reserve(col.samples.size());
+  for (auto& r : col.samples) {
+    Sample s{std::move(r.path), {}, std::move(r.values)};
+    bool keep = true;
+    for (const auto& c : r.classes) {
+      auto id = ds.class_index.find(c);
+      if (!id) {
+        keep = false;
+        break;
+      }
+      s.class_ids.push_back(*id);
+    }
+    if (!keep) {
+      ++ds.filtered;
+      continue;
+    }
+    ds.samples.push_back(std::move(s));
+  }
+  if (ds.labelled && (src.vtable->flags & CF_SOURCE_GROUP_BY_CLASS)) {
+    // Keras order: class by class in index order, walk order within a class.
+    std::stable_sort(ds.samples.begin(), ds.samples.end(), [](const Sample& a, const Sample& b) {
+      int32_t ca = a.class_ids.empty() ? -1 : a.class_ids.front();
+      int32_t cb = b.class_ids.empty() ? -1 : b.class_ids.front();
+      return ca < cb;
+    });
+  }
+
+  if (ds.labelled) {
+    auto counts = ds.class_counts();
+    std::vector<std::string> empty;
+    for (int32_t c = 0; c < ds.class_index.size(); ++c) {
+      if (counts[static_cast<std::size_t>(c)] > 0) continue;
+      const std::string& name = ds.class_index.name_of(c);
+      if (!found_set.count(name) && !o.class_indices) {
+        empty.push_back(fmt::format("'{}' (no folder '{}/{}')", name, o.root, name));
+      } else {
+        std::string skipped = skipped_extensions_under(ds.skipped, name + "/");
+        empty.push_back(skipped.empty() ? fmt::format("'{}' (no files)", name)
+                                        : fmt::format("'{}' (skipped: {})", name, skipped));
+      }
+    }
+    if (!empty.empty() && !o.allow_empty && !o.class_indices)
+      throw DataError(fmt::format("class {} has no images; expected at least one image with a supported extension "
+                                  "({}) per class, or --allow-empty to keep empty classes",
+                                  fmt::join(empty, ", class "), fmt::join(extensions, " ")));
+    if (!empty.empty())
+      ds.warnings.push_back(fmt::format("empty classes kept with their index: {}", fmt::join(empty, ", ")));
+  }
+
+  ds.total_before_split = ds.num_samples();
+  if (o.subset != Subset::all) {
+    auto mask = detail::validation_mask(ds.classes(), ds.class_index.size(), o.validation_split,
+                                        o.split_method, o.seed);
+    std::vector<Sample> kept;
+    for (std::size_t i = 0; i < ds.samples.size(); ++i)
+      if (mask[i] == (o.subset == Subset::validation)) kept.push_back(std::move(ds.samples[i]));
+    ds.samples = std::move(kept);
+    if (ds.samples.empty())
+      ds.warnings.push_back(fmt::format("subset '{}' of validation_split {} is empty",
+                                        o.subset == Subset::training ? "training" : "validation",
+                                        o.validation_split));
+  }
+  return ds;
+}
+
+}  // namespace classflow

@@ -1,0 +1,95 @@
+// LabelEncoder: a plugin's encoder instance behind the C vtable, errors naming the plugin.
+#include <classflow/error.hpp>
+#include <classflow/label_encoder.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace classflow {
+
+namespace {
+cf_status make_status() {
+  cf_status st{};
+  st.struct_size = sizeof(cf_status);
+  return st;
+}
+}  // namespace
+
+LabelEncoder::LabelEncoder(const cf_encoder_vtable* vtable, void* instance, std::shared_ptr<void> library,
+                           std::string plugin_file, int32_t num_classes)
+    : vtable_(vtable), instance_(instance), library_(std::move(library)),
+      plugin_file_(std::move(plugin_file)), num_classes_(num_classes) {
+  cf_tensor_desc d{};
+  d.struct_size = sizeof(d);
+  cf_status st = make_status();
+  if (vtable_->label_desc(instance_, &d, &st) != CF_OK) {
+    vtable_->destroy(instance_);
+    fail("label_desc", st);
+  }
+  if (d.ndim < 0 || d.ndim > CF_MAX_NDIM) {
+    vtable_->destroy(instance_);
+    throw PluginError(fmt::format("encoder '{}' (plugin '{}') reported label rank {}; expected 0..{}",
+                                  vtable_->name, plugin_file_, d.ndim, CF_MAX_NDIM));
+  }
+  desc_.dtype = static_cast<sdk::DType>(d.dtype);
+  desc_.shape.assign(d.shape, d.shape + d.ndim);
+}
+
+LabelEncoder::~LabelEncoder() {
+  // Destroy with the library still loaded: library_ is released after this body.
+  vtable_->destroy(instance_);
+}
+
+void LabelEncoder::fail(const char* what, const cf_status& st) const {
+  throw PluginError(fmt::format("encoder '{}' (plugin '{}') failed in {}: {}", vtable_->name, plugin_file_,
+                                what, st.message));
+}
+
+void LabelEncoder::encode(const int32_t* class_ids, const int64_t* offsets, int64_t num_samples, void* out,
+                          std::size_t out_bytes, const float* values, int64_t values_per_sample) const {
+  cf_label_batch b{};
+  b.struct_size = sizeof(b);
+  b.num_samples = num_samples;
+  b.class_ids = class_ids;
+  b.offsets = offsets;
+  b.values = values;
+  b.values_per_sample = values ? values_per_sample : 0;
+  cf_status st = make_status();
+  if (vtable_->encode(instance_, &b, out, out_bytes, &st) != CF_OK) fail("encode", st);
+}
+
+std::vector<unsigned char> LabelEncoder::encode(const std::vector<int32_t>& class_ids) const {
+  std::vector<int64_t> offsets(class_ids.size() + 1);
+  for (std::size_t i = 0; i <= class_ids.size(); ++i) offsets[i] = static_cast<int64_t>(i);
+  std::vector<unsigned char> out(class_ids.size() * desc_.num_bytes());
+  encode(class_ids.data(), offsets.data(), static_cast<int64_t>(class_ids.size()), out.data(), out.size());
+  return out;
+}
+
+std::vector<sdk::Decoded> LabelEncoder::decode(const float* row, int64_t width,
+                                               const sdk::DecodeOptions& options) const {
+  cf_decode_options o{};
+  o.struct_size = sizeof(o);
+  o.top_k = options.top_k < 1 ? 1 : options.top_k;
+  o.has_threshold = options.threshold.has_value() ? 1 : 0;
+  o.threshold = options.threshold.value_or(0.0);
+  // Room for every class: an encoder may return all classes over a threshold (multi-label).
+  int32_t capacity = std::max<int32_t>({o.top_k, num_classes_, 1});
+  std::vector<cf_decoded_class> buf(static_cast<std::size_t>(capacity));
+  int32_t count = 0;
+  cf_status st = make_status();
+  if (vtable_->decode(instance_, row, width, &o, buf.data(), capacity, &count, &st) != CF_OK)
+    fail("decode", st);
+  std::vector<sdk::Decoded> result;
+  for (int32_t i = 0; i < count && i < capacity; ++i) {
+    if (buf[static_cast<std::size_t>(i)].class_id < 0 || buf[static_cast<std::size_t>(i)].class_id >= num_classes_)
+      throw PluginError(fmt::format("encoder '{}' (plugin '{}') decoded class id {}; expected 0..{}",
+                                    vtable_->name, plugin_file_, buf[static_cast<std::size_t>(i)].class_id,
+                                    num_classes_ - 1));
+    result.push_back({buf[static_cast<std::size_t>(i)].class_id, buf[static_cast<std::size_t>(i)].score});
+  }
+  return result;
+}
+
+}  // namespace classflow
