@@ -360,9 +360,10 @@ const SourceEntry& Registry::source_for(const std::string& root) const {
     if (impl_->sources.empty())
       throw PluginError(fmt::format("no source plugin is loaded; expected classflow_source_*.so in one of: {}",
                                     fmt::join(impl_->search_path, ", ")));
-    throw DataError(fmt::format("dataset root '{}' does not exist or no source can read it; expected a folder "
-                                "with one subfolder per class (or a .csv list)",
-                                root));
+    boost::system::error_code ec;
+    bool exists = fs::exists(root, ec);
+    throw DataError(fmt::format("dataset root '{}' {}; expected a folder with one subfolder per class", root,
+                                exists ? "is not a folder" : "does not exist"));
   }
   return *best;
 }

@@ -1,7 +1,7 @@
 // class_mode 'binary': one float32 per sample, 1.0 for class index 1, for exactly 2 classes.
 #include <classflow/sdk/plugin.hpp>
 
-#include <cmath>
+#include <cstddef>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -29,8 +29,13 @@ class BinaryEncoder : public LabelEncoder {
   explicit BinaryEncoder(const EncoderContext& ctx) {
     ctx.options.require_known("class_mode 'binary'", {"threshold"});
     if (ctx.num_classes != 2) {
+      // Name the classes so the user sees which folder is extra; a long list stays readable.
+      constexpr std::size_t kShown = 20;
       std::string found;
-      for (const auto& name : ctx.class_names) found += (found.empty() ? ": " : ", ") + name;
+      for (std::size_t i = 0; i < ctx.class_names.size() && i < kShown; ++i)
+        found += (i == 0 ? ": " : ", ") + ctx.class_names[i];
+      if (ctx.class_names.size() > kShown)
+        found += ", ... (" + std::to_string(ctx.class_names.size() - kShown) + " more)";
       throw InvalidArgument("class_mode 'binary' needs exactly 2 classes; found " +
                             std::to_string(ctx.num_classes) + found);
     }

@@ -91,6 +91,9 @@ TEST_CASE("categorical: label_smoothing gives Keras' float32 values", "[encoder]
       {"0.2", 4, 0x1.b33334p-1f, 0x1.99999ap-5f},     // 0.85000002, 0.050000001
       {"0.5", 2, 0.75f, 0.25f},
       {"0.05", 10, 0x1.e8f5c2p-1f, 0x1.47ae14p-8f},   // 0.95499998, 0.0049999999
+      // Rounded differently when computed in double and narrowed (0x1.d1eb86p-1, 0x1.1cf06ap-8):
+      {"0.1", 10, 0x1.d1eb84p-1f, 0x1.47ae14p-7f},    // CIFAR-10 with the usual e
+      {"0.1", 23, 0x1.cf06acp-1f, 0x1.1cf06cp-8f},
   }));
   CAPTURE(eps, k);
   Names classes;
@@ -132,6 +135,15 @@ TEST_CASE("binary: anything but 2 classes is refused, naming the classes found (
       {Names{}, "class_mode 'binary' needs exactly 2 classes; found 0"},
   }));
   CHECK_THROWS_MATCHES(builtin().make_encoder("binary", classes), DataError, Catch::Message(message));
+}
+
+TEST_CASE("binary: a long class list is cut after 20 names", "[encoder]") {
+  Names classes;
+  for (int i = 0; i < 25; ++i) classes.push_back("c" + std::to_string(100 + i));
+  CHECK_THROWS_MATCHES(builtin().make_encoder("binary", classes), DataError,
+                       Catch::Message("class_mode 'binary' needs exactly 2 classes; found 25: c100, c101, "
+                                      "c102, c103, c104, c105, c106, c107, c108, c109, c110, c111, c112, "
+                                      "c113, c114, c115, c116, c117, c118, c119, ... (5 more)"));
 }
 
 TEST_CASE("binary: decode thresholds the probability of class index 1 (BR-18)", "[encoder]") {

@@ -1,0 +1,31 @@
+# Two commands do all the set-up on Debian bookworm:
+#   make demo   installs what is missing, builds, and runs classflow on examples/data/digits
+#   make test   installs what is missing, builds, and runs every test (ctest)
+.PHONY: deps build demo test test-asan test-tsan clean
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	@cmake --preset default >/dev/null
+	@cmake --build --preset default
+
+demo: build
+	@scripts/demo
+
+test: build
+	@ctest --preset default
+
+# The same suite built with -fsanitize=address,undefined (one CI configuration).
+test-asan: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan
+	@ctest --preset asan
+
+test-tsan: deps
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan
+	@ctest --preset tsan -L tsan
+
+clean:
+	rm -rf build build-asan build-tsan
