@@ -72,3 +72,12 @@ set_tests_properties(examples:embed_core:run PROPERTIES
 8 8 174
 9 9 180
 $")
+
+# ...and scans with it: the third-party encoder checks its class count and shapes the labels.
+add_test(NAME examples:custom_encoder:scan
+  COMMAND "${_cf_stage_cli}" scan "${PROJECT_SOURCE_DIR}/examples/data/digits" --classes 0,1,2
+    --class-mode ordinal --plugin-dir "${_cf_examples_bin}/custom_encoder")
+set_tests_properties(examples:custom_encoder:scan PROPERTIES
+  FIXTURES_REQUIRED "classflow_stage;classflow_example_custom_encoder"
+  ENVIRONMENT "CLASSFLOW_PLUGIN_PATH="
+  PASS_REGULAR_EXPRESSION "class_mode: ordinal \\(labels float32 \\[N, 2\\]\\)")

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <filesystem>
-#include <map>
+#include <set>
 #include <string>
 #include <system_error>
 #include <unordered_set>
@@ -148,15 +148,14 @@ struct Pending {
   std::string name;        ///< the link's name in that folder
 };
 
-/// The walk of one class folder (or of a flat root), reporting to a sink.
+/// The walk of one class folder, reporting to a sink.
 class ClassWalk {
  public:
   ClassWalk(const WalkOptions& options, const std::unordered_set<std::string>& extensions)
       : options_(options), extensions_(extensions) {}
 
-  /// Walks class folder `path` (relative path `rel`) and reports samples with class `name`.
-  void run(const fs::path& path, const std::string& rel, const std::string& name,
-           const ScanSink& sink) {
+  /// Walks class folder `path` (relative path `name`) and reports samples of class `name`.
+  void run(const fs::path& path, const std::string& name, const ScanSink& sink) {
     std::error_code ec;
     fs::path canonical = fs::canonical(path, ec);
     if (ec) canonical = fs::absolute(path, ec).lexically_normal();
@@ -165,7 +164,7 @@ class ClassWalk {
 
     // Real folders are walked before any link is followed, so a link to a folder that is also
     // reachable directly is the one reported (as a loop), never the real folder.
-    std::vector<Folder> roots{{rel, class_canonical_, {}}};
+    std::vector<Folder> roots{{name, class_canonical_, {}}};
     std::vector<fs::path> paths{path};
     while (!roots.empty()) {
       std::vector<Pending> links;
@@ -223,7 +222,8 @@ class ClassWalk {
             break;
           }
           case EntryKind::folder: {
-            Folder child{folder.rel + "/" + e.name, folder.canonical + "/" + e.name, {}};
+            Folder child{folder.rel + "/" + e.name,
+                         to_utf8(to_path(folder.canonical) / to_path(e.name)), {}};
             visited_.insert(child.canonical);
             stack.emplace_back(std::move(child), path / to_path(e.name));
             break;
@@ -254,10 +254,11 @@ class ClassWalk {
   /// True when `target` is the class folder's parent chain (root or above): following it
   /// would walk the class again from outside.
   bool is_ancestor_of_class(const std::string& target) const {
-    if (target == "/") return true;
+    const char separator = static_cast<char>(fs::path::preferred_separator);
+    if (target.empty() || target.back() == separator) return true;  // "/" or "C:\"
     return class_canonical_.size() > target.size() &&
            class_canonical_.compare(0, target.size(), target) == 0 &&
-           class_canonical_[target.size()] == '/';
+           class_canonical_[target.size()] == separator;
   }
 
   /// Reports in walk order: folders by path string, entries by name within a folder
@@ -332,18 +333,22 @@ class DirectorySource final : public DatasetSource {
     const bool flat = !options.labels && !has_class_folder && !explicit_classes;
 
     // Root entries that are not classes first (the root's own listing comes first in the walk).
-    std::map<std::string, const Listed*> folders;
+    std::set<std::string> folders;
     for (const Listed& e : entries) {
       // A named class is taken even when hidden: the caller asked for it by name.
       if (explicit_classes && is_folder(e) && requested.count(e.name) != 0) {
-        folders.emplace(e.name, &e);
+        folders.insert(e.name);
         continue;
       }
       if (is_hidden(e.name) && !options.include_hidden) {
         sink.add_skipped(e.name, CF_SKIP_HIDDEN);
         continue;
       }
-      report_root_entry(e, flat, extensions, sink, folders, explicit_classes);
+      if (is_folder(e)) {
+        if (!explicit_classes) folders.insert(e.name);  // unnamed folders are passed over silently
+        continue;
+      }
+      report_root_file(e, flat, extensions, sink);
     }
 
     if (explicit_classes) {
@@ -355,7 +360,7 @@ class DirectorySource final : public DatasetSource {
       }
       return;
     }
-    for (const auto& [name, entry] : folders) walk_class(root, name, options, extensions, sink);
+    for (const std::string& name : folders) walk_class(root, name, options, extensions, sink);
   }
 
  private:
@@ -381,17 +386,13 @@ class DirectorySource final : public DatasetSource {
     return is_folder(e) && (options.include_hidden || !is_hidden(e.name));
   }
 
-  /// Reports a visible root entry; a folder becomes a class (kept in `folders` to walk later)
-  /// unless classes are explicit, in which case unnamed folders are passed over silently.
-  static void report_root_entry(const Listed& e, bool flat,
-                                const std::unordered_set<std::string>& extensions,
-                                const ScanSink& sink, std::map<std::string, const Listed*>& folders,
-                                bool explicit_classes) {
+  /// Reports a visible root entry that is not a folder: a root file (the core's BR-03 error
+  /// counts them), or in label-less mode (`flat`) a sample with no class.
+  static void report_root_file(const Listed& e, bool flat,
+                               const std::unordered_set<std::string>& extensions, const ScanSink& sink) {
     switch (e.what.kind) {
       case EntryKind::folder:
-      case EntryKind::folder_link:
-        if (!explicit_classes) folders.emplace(e.name, &e);
-        return;
+      case EntryKind::folder_link: return;
       case EntryKind::file: {
         std::string ext = lower_extension(e.name);
         if (!flat)
@@ -412,7 +413,7 @@ class DirectorySource final : public DatasetSource {
                          const std::unordered_set<std::string>& extensions, const ScanSink& sink) {
     sink.add_class(name);
     ClassWalk walk(options, extensions);
-    walk.run(root / to_path(name), name, name, sink);
+    walk.run(root / to_path(name), name, sink);
   }
 };
 

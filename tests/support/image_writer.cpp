@@ -288,7 +288,8 @@ Bytes encode_with_opencv(const std::string& extension, int width, int height, in
                              std::to_string(bit_depth) + "' unsupported; expected 1|3|4 and 8|16");
   const cv::Mat rgb(height, width, CV_MAKETYPE(bit_depth == 16 ? CV_16U : CV_8U, channels),
                     const_cast<void*>(pixels));
-  cv::Mat bgr = rgb;
+  cv::Mat bgr;  // a new buffer: converting into a copy of `rgb` would rewrite the caller's pixels
+  if (channels == 1) bgr = rgb;
   if (channels == 3) cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
   if (channels == 4) cv::cvtColor(rgb, bgr, cv::COLOR_RGBA2BGRA);
   std::vector<uchar> buffer;

@@ -224,7 +224,7 @@ TEST_CASE("png: magic bytes win over the extension: a .jpg holding PNG bytes", "
 }
 
 TEST_CASE("png: plan reads the header only, so a bomb is measured before decoding", "[decoder]") {
-  // Signature and an IHDR chunk claiming 100000x100000 RGB, then nothing: no pixel data at all.
+  // Signature, an IHDR chunk claiming 100000x100000 RGB, and the start of an IDAT chunk.
   const Bytes small = classflow::test::solid_rgb_png_bytes(1, 1, 0, 0, 0);
   Bytes header(small.begin(), small.begin() + 33);
   const uint8_t size[] = {0x00, 0x01, 0x86, 0xA0};  // 100000, big-endian
@@ -232,7 +232,10 @@ TEST_CASE("png: plan reads the header only, so a bomb is measured before decodin
   std::copy(size, size + 4, header.begin() + 20);
   const uLong crc = crc32(0L, header.data() + 12, 17);  // chunk type + data
   for (int i = 0; i < 4; ++i) header[29 + i] = static_cast<uint8_t>(crc >> (24 - 8 * i));
+  // png_read_info stops at the first IDAT chunk header: a bomb's compressed data follows it.
+  header.insert(header.end(), {0, 0, 0x10, 0, 'I', 'D', 'A', 'T'});
   const Decoded d = decode(header, request(), false);
+  INFO(d.message);
   REQUIRE(d.code == CF_OK);
   CHECK(d.info.width == 100000);
   CHECK(d.info.height == 100000);

@@ -246,8 +246,8 @@ TEST_CASE("directory: symlinks: folders followed on request, loops and broken li
   TempDir t;
   make_link_tree(t);
   t.symlink("cycle.png", "root/cat/cycle.png");  // points at itself: ELOOP
-  t.touch("outside/dir/d.png");
-  t.symlink(t.path("outside/dir"), "root/linked_class");
+  t.touch("elsewhere/d.png");
+  t.symlink(t.path("elsewhere"), "root/linked_class");
 
   SECTION("follow_links=0 (default): linked folders below a class are not entered") {
     CHECK(run_source(t.path("root")).events ==
@@ -314,22 +314,23 @@ TEST_CASE("directory: an unreadable folder is reported, the walk goes on", "[sou
 }
 
 TEST_CASE("directory: a bad root or option fails with the value and the fix", "[source]") {
+  // Generated once for all runs: hold names, not paths of a TempDir that each run recreates.
+  using Row = std::tuple<std::string, Options, std::string>;
+  auto [rel, options, problem] = GENERATE(table<std::string, Options, std::string>({
+      Row{"missing", {}, "' does not exist; expected a folder with one subfolder per class"},
+      Row{"file.png", {}, "' is not a folder; expected a folder with one subfolder per class"},
+      Row{"root", {{"recursive", "1"}},
+          "unknown option 'recursive' for source 'directory'; expected one of: follow_links, include_hidden, labels"},
+      Row{"root", {{"follow_links", "yes"}},
+          "option 'follow_links' value 'yes' is not a boolean; expected one of: 1, 0, true, false"},
+  }));
   TempDir t;
   t.touch("file.png");
   t.mkdir("root");
-  using Row = std::tuple<std::string, Options, int32_t, std::string>;
-  auto [root, options, rc, message] = GENERATE_REF(table<std::string, Options, int32_t, std::string>({
-      Row{t.path("missing"), {}, CF_ERROR_INVALID_ARGUMENT,
-          "dataset root '" + t.path("missing") + "' does not exist; expected a folder with one subfolder per class"},
-      Row{t.path("file.png"), {}, CF_ERROR_INVALID_ARGUMENT,
-          "dataset root '" + t.path("file.png") + "' is not a folder; expected a folder with one subfolder per class"},
-      Row{t.path("root"), {{"recursive", "1"}}, CF_ERROR_INVALID_ARGUMENT,
-          "unknown option 'recursive' for source 'directory'; expected one of: follow_links, include_hidden, labels"},
-      Row{t.path("root"), {{"follow_links", "yes"}}, CF_ERROR_INVALID_ARGUMENT,
-          "option 'follow_links' value 'yes' is not a boolean; expected one of: 1, 0, true, false"},
-  }));
+  const std::string root = t.path(rel);
+  const std::string message = problem.front() == '\'' ? "dataset root '" + root + problem : problem;
   const SourceRun run = run_source(root, options);
-  CHECK(run.rc == rc);
+  CHECK(run.rc == CF_ERROR_INVALID_ARGUMENT);
   CHECK(run.message == message);
   CHECK(run.events.empty());
 }
