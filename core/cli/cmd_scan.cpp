@@ -8,9 +8,7 @@
 
 namespace classflow::cli {
 
-namespace {
-
-void print_text(const ScanResult& r) {
+void print_scan_text(const ScanResult& r) {
   const Dataset& ds = r.dataset;
   fmt::print("{}\n", ds.found_message());
   if (ds.labelled) {
@@ -45,6 +43,8 @@ void print_text(const ScanResult& r) {
     }
   }
 }
+
+namespace {
 
 nlohmann::ordered_json to_json(const ScanResult& r) {
   const Dataset& ds = r.dataset;
@@ -84,7 +84,7 @@ int run_scan_command(const PluginOptions& plugins, const ScanFlags& flags, const
   ScanResult r = run_scan(*registry, flags);
   for (const auto& w : r.dataset.warnings) std::cerr << "warning: " << w << "\n";
   if (fmt_kind == Format::json) std::cout << to_json(r).dump(2) << "\n";
-  else print_text(r);
+  else print_scan_text(r);
   return 0;
 }
 

@@ -3,6 +3,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <fstream>
 #include <iostream>
 
 namespace classflow::cli {
@@ -44,7 +48,80 @@ void ScanFlags::add_to(CLI::App& app) {
   app.add_option("--subset", subset, "With --validation-split: training or validation")->capture_default_str();
   app.add_option("--split-method", split_method, "random (seeded, per class) or head (Keras 1.x)")
       ->capture_default_str();
-  app.add_option("--seed", seed, "Seed of the split permutation")->capture_default_str();
+  app.add_option("--seed", seed, "Seed of the split and shuffle permutations")->capture_default_str();
+}
+
+void LoaderFlags::add_to(CLI::App& app) {
+  app.add_option("--target-size", target_size, "Output size HxW (height x width), e.g. 224x224")->capture_default_str();
+  app.add_option("--color-mode", color_mode, "rgb, rgba or grayscale")->capture_default_str();
+  app.add_option("--interpolation", interpolation, "nearest (Pillow-exact), bilinear, bicubic, area, lanczos")
+      ->capture_default_str();
+  app.add_flag("--keep-aspect-ratio", keep_aspect_ratio, "Centre-crop to the target aspect before resizing (Keras)");
+  app.add_option("--dtype", dtype, "Image dtype: uint8 or float32 (0..255)")->capture_default_str();
+  app.add_option("--rescale", rescale, "Multiply float32 pixels by this (e.g. 0.00392156862745098)");
+  app.add_option("--data-format", data_format, "channels_last [N,H,W,C] or channels_first [N,C,H,W]")
+      ->capture_default_str();
+  app.add_option("--alpha-background", alpha_background, "Composite transparent images on R,G,B (default: drop alpha)");
+  app.add_flag("--no-exif-orientation", no_orientation, "Do not apply EXIF orientation");
+  app.add_option("--batch-size", batch_size, "Images per batch")->capture_default_str();
+  app.add_flag("--shuffle,!--no-shuffle", shuffle, "Shuffle every epoch (default on)");
+  app.add_flag("--drop-last", drop_last, "Drop the last short batch");
+  app.add_option("--num-workers", num_workers, "Decode threads")->capture_default_str();
+  app.add_option("--prefetch", prefetch, "Batches decoded ahead")->capture_default_str();
+  app.add_option("--on-error", on_error, "Bad image: raise, skip or warn")->capture_default_str();
+  app.add_option("--max-image-pixels", max_image_pixels, "Reject larger images before decoding (0 = no limit)")
+      ->capture_default_str();
+}
+
+LoaderOptions LoaderFlags::to_options(const ScanFlags& scan) const {
+  LoaderOptions o;
+  o.target_size = parse_target_size(target_size);
+  o.color_mode = parse_color_mode(color_mode);
+  o.interpolation = parse_interpolation(interpolation);
+  o.keep_aspect_ratio = keep_aspect_ratio;
+  o.dtype = parse_image_dtype(dtype);
+  o.rescale = rescale;
+  o.data_format = parse_data_format(data_format);
+  if (!alpha_background.empty()) {
+    std::array<uint8_t, 3> rgb{};
+    std::size_t start = 0;
+    for (int i = 0; i < 3; ++i) {
+      std::size_t end = alpha_background.find(',', start);
+      if ((i < 2) == (end == std::string::npos))
+        throw UsageError(fmt::format("--alpha-background '{}' is not R,G,B; expected e.g. 255,255,255", alpha_background));
+      std::string part = alpha_background.substr(start, end == std::string::npos ? std::string::npos : end - start);
+      char* stop = nullptr;
+      long v = std::strtol(part.c_str(), &stop, 10);
+      if (part.empty() || *stop != '\0' || v < 0 || v > 255)
+        throw UsageError(fmt::format("--alpha-background '{}' is not R,G,B; expected three values 0..255", alpha_background));
+      rgb[static_cast<std::size_t>(i)] = static_cast<uint8_t>(v);
+      start = end + 1;
+    }
+    o.alpha_background = rgb;
+  }
+  o.apply_orientation = !no_orientation;
+  o.batch_size = batch_size;
+  o.shuffle = shuffle;
+  o.seed = scan.seed;  // one --seed drives the split and the shuffle
+  o.drop_last = drop_last;
+  o.num_workers = num_workers;
+  o.prefetch = prefetch;
+  o.on_error = parse_on_error(on_error);
+  o.max_image_pixels = max_image_pixels;
+  return o;
+}
+
+double peak_rss_mib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is KiB on Linux
+}
+
+double current_rss_mib() {
+  std::ifstream statm("/proc/self/statm");
+  long pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
 }
 
 std::vector<std::pair<std::string, std::string>> parse_key_values(const std::vector<std::string>& items,

@@ -45,6 +45,29 @@ struct ScanFlags {
   void add_to(CLI::App& app);
 };
 
+/// Loader flags shared by `flow` and `preview` (spelled as in the README's loader table).
+struct LoaderFlags {
+  std::string target_size = "256x256";
+  std::string color_mode = "rgb";
+  std::string interpolation = "nearest";
+  bool keep_aspect_ratio = false;
+  std::string dtype = "float32";
+  float rescale = 0.0f;
+  std::string data_format = "channels_last";
+  std::string alpha_background;  // "R,G,B"
+  bool no_orientation = false;
+  int batch_size = 32;
+  bool shuffle = true;
+  bool drop_last = false;
+  int num_workers = 2;
+  int prefetch = 2;
+  std::string on_error = "raise";
+  int64_t max_image_pixels = kDefaultMaxImagePixels;
+  void add_to(CLI::App& app);
+  /// @throws UsageError for a malformed value, naming the flag.
+  LoaderOptions to_options(const ScanFlags& scan) const;
+};
+
 /// What a scan produced, ready to print: the dataset and the encoder for its class_mode.
 struct ScanResult {
   Dataset dataset;
@@ -71,6 +94,14 @@ std::string label_summary(const ScanResult& r);
 /// The positive class of a binary mapping (index 1), if class_mode is binary.
 std::optional<std::string> positive_class(const ScanResult& r);
 
+/// Prints the Found line, class_mode, mapping table, binary line and skipped summary.
+void print_scan_text(const ScanResult& r);
+
+/// Peak resident memory of this process so far, MiB (getrusage ru_maxrss).
+double peak_rss_mib();
+/// Current resident memory, MiB (/proc/self/statm).
+double current_rss_mib();
+
 int run_scan_command(const PluginOptions& plugins, const ScanFlags& flags, const std::string& format);
 int run_plugins_command(const PluginOptions& plugins, const std::string& format);
 struct DecodeFlags {
@@ -83,5 +114,15 @@ struct DecodeFlags {
   std::string format = "csv";
 };
 int run_decode_command(const PluginOptions& plugins, const DecodeFlags& flags);
+struct FlowFlags {
+  int64_t epochs = 1;
+  std::string export_dir;
+  std::string format = "text";
+  bool dump_labels = false;
+};
+int run_flow_command(const PluginOptions& plugins, const ScanFlags& scan, const LoaderFlags& loader,
+                     const FlowFlags& flow);
+int run_preview_command(const PluginOptions& plugins, const ScanFlags& scan, const LoaderFlags& loader,
+                        const std::string& output, int64_t batch_index);
 
 }  // namespace classflow::cli

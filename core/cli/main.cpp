@@ -37,6 +37,31 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   decode_plugins.add_to(*decode);
 
+  PluginOptions flow_plugins;
+  ScanFlags flow_scan;
+  LoaderFlags flow_loader;
+  FlowFlags flow_flags;
+  auto* flow = app.add_subcommand("flow", "Iterate batches (decode, resize, encode labels); measure; export");
+  flow_scan.add_to(*flow);
+  flow_loader.add_to(*flow);
+  flow_plugins.add_to(*flow);
+  flow->add_option("--epochs", flow_flags.epochs, "Epochs to iterate")->capture_default_str();
+  flow->add_option("--export", flow_flags.export_dir, "Write batches as .npy with class_indices.json and filenames.txt");
+  flow->add_option("--format", flow_flags.format, "text or json")->capture_default_str();
+  flow->add_flag("--dump-labels", flow_flags.dump_labels, "JSON: add every batch's sample_indices, paths and labels");
+
+  PluginOptions preview_plugins;
+  ScanFlags preview_scan;
+  LoaderFlags preview_loader;
+  std::string preview_output;
+  int64_t preview_batch = 0;
+  auto* preview = app.add_subcommand("preview", "Draw one batch as a titled grid with the mapping legend");
+  preview_scan.add_to(*preview);
+  preview_loader.add_to(*preview);
+  preview_plugins.add_to(*preview);
+  preview->add_option("--output,-o", preview_output, "PNG file to write")->required();
+  preview->add_option("--batch", preview_batch, "Batch index of epoch 0 to draw")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -52,6 +77,8 @@ int main(int argc, char** argv) {
   try {
     if (*scan) return run_scan_command(scan_plugins, scan_flags, scan_format);
     if (*plugins) return run_plugins_command(list_plugins, plugins_format);
+    if (*flow) return run_flow_command(flow_plugins, flow_scan, flow_loader, flow_flags);
+    if (*preview) return run_preview_command(preview_plugins, preview_scan, preview_loader, preview_output, preview_batch);
     if (*decode) {
       decode_flags.threshold = threshold;
       return run_decode_command(decode_plugins, decode_flags);

@@ -72,6 +72,7 @@ struct Header {
   int channels = 3;
   int bits = 8;                 ///< 8 or 16 (per sample)
   double max_value_16 = 65535;  ///< PNM: maxval; otherwise 65535
+  std::size_t min_size = 0;     ///< bytes an uncompressed BMP or binary PNM needs; 0 unknown
 };
 
 [[noreturn]] void corrupt(Format format, const std::string& reason) {
@@ -100,6 +101,10 @@ Header read_bmp(const uint8_t* data, std::size_t size) {
     compression = le32(data + 30);
     colors_used = le32(data + 46);
     if (dib >= 56) alpha_mask = le32(data + 66);
+  }
+  if (compression == 0 || compression == 3) {  // BI_RGB, BI_BITFIELDS: rows of fixed size
+    const std::size_t stride = (static_cast<std::size_t>(std::max(h.width, 0)) * bpp + 31) / 32 * 4;
+    h.min_size = le32(data + 10) + stride * static_cast<std::size_t>(std::max(h.height, 0));
   }
   if (h.width <= 0 || h.height <= 0)
     corrupt(h.format, "size '" + std::to_string(h.width) + "x" + std::to_string(h.height) +
@@ -173,6 +178,12 @@ Header read_pnm(const uint8_t* data, std::size_t size) {
   // OpenCV already stretches 8-bit samples to 0..255; 16-bit ones come raw, 0..maxval.
   h.bits = maxval > 255 ? 16 : 8;
   h.max_value_16 = static_cast<double>(maxval);
+  // Binary variants: one whitespace byte after the last header number, then fixed-size rows.
+  const std::size_t pixels = static_cast<std::size_t>(h.width) * static_cast<std::size_t>(h.height);
+  if (kind == '4')
+    h.min_size = pos + 1 + (static_cast<std::size_t>(h.width) + 7) / 8 * h.height;
+  else if (kind == '5' || kind == '6')
+    h.min_size = pos + 1 + pixels * h.channels * (h.bits / 8);
   return h;
 }
 
@@ -347,6 +358,10 @@ class OpenCvDecoder : public ImageDecoder {
       throw InvalidArgument("image info does not match this " +
                             std::string(format_name(header.format)) +
                             " image; expected the info plan returned");
+    // Checked here, not left to OpenCV, which prints its own complaint to stderr.
+    if (size < header.min_size)
+      corrupt(header.format, "data of '" + std::to_string(size) + "' bytes ends before the " +
+                                 std::to_string(header.min_size) + " bytes its header needs");
     cv::Mat image;
     try {
       const cv::Mat buffer(1, static_cast<int>(size), CV_8UC1, const_cast<uint8_t*>(data));

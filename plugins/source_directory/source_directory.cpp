@@ -299,6 +299,9 @@ class ClassWalk {
 ///  - `include_hidden` (default 0): take files and folders whose name starts with '.'.
 ///  - `labels` (default 1): 0 with no class folder in the root makes each root file with a
 ///    claimed extension a sample with no class (label-less mode, differs from Keras).
+/// Explicit classes (request.classes): each named folder that exists is announced with
+/// add_class (even a hidden one); the other folders are still walked so the core can count
+/// their samples as filtered (BR-08); a named class without a folder is left to the core.
 class DirectorySource final : public DatasetSource {
  public:
   int32_t probe(const std::string& root) const override {
@@ -344,23 +347,15 @@ class DirectorySource final : public DatasetSource {
         sink.add_skipped(e.name, CF_SKIP_HIDDEN);
         continue;
       }
-      if (is_folder(e)) {
-        if (!explicit_classes) folders.insert(e.name);  // unnamed folders are passed over silently
-        continue;
-      }
-      report_root_file(e, flat, extensions, sink);
+      if (is_folder(e))
+        folders.insert(e.name);
+      else
+        report_root_file(e, flat, extensions, sink);
     }
-
-    if (explicit_classes) {
-      // Only the named folders; the core orders classes, so request order is fine here.
-      std::unordered_set<std::string> done;
-      for (const std::string& name : request.classes) {
-        if (done.insert(name).second && folders.count(name) != 0)
-          walk_class(root, name, options, extensions, sink);
-      }
-      return;
-    }
-    for (const std::string& name : folders) walk_class(root, name, options, extensions, sink);
+    // With explicit classes the other folders are walked too but not announced as classes:
+    // the core drops their samples and counts them as filtered (BR-08).
+    for (const std::string& name : folders)
+      walk_class(root, name, !explicit_classes || requested.count(name) != 0, options, extensions, sink);
   }
 
  private:
@@ -409,9 +404,11 @@ class DirectorySource final : public DatasetSource {
     }
   }
 
-  static void walk_class(const fs::path& root, const std::string& name, const WalkOptions& options,
-                         const std::unordered_set<std::string>& extensions, const ScanSink& sink) {
-    sink.add_class(name);
+  /// Walks folder `name` of `root`; `announce` reports it with add_class first.
+  static void walk_class(const fs::path& root, const std::string& name, bool announce,
+                         const WalkOptions& options, const std::unordered_set<std::string>& extensions,
+                         const ScanSink& sink) {
+    if (announce) sink.add_class(name);
     ClassWalk walk(options, extensions);
     walk.run(root / to_path(name), name, sink);
   }

@@ -261,3 +261,17 @@ TEST_CASE("jpeg: decode refuses an info that plan did not return", "[decoder]") 
         CF_ERROR_INVALID_ARGUMENT);
   CHECK_THAT(std::string(status.message), StartsWith("image info '8x8x3' does not match this JPEG"));
 }
+
+TEST_CASE("jpeg: every prefix of a file decodes or fails with a data error", "[decoder]") {
+  std::vector<uint8_t> pixels(16 * 8 * 3);
+  for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>(i * 37);
+  const Bytes whole = classflow::test::add_exif_orientation(
+      classflow::test::encode_jpeg(16, 8, 3, pixels.data(), 80), 3);
+  const auto& vtable = decoder_named("jpeg").vtable;
+  for (std::size_t n = 0; n <= whole.size(); ++n) {
+    const Decoded d = run(vtable, Bytes(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(n)),
+                          request());
+    INFO("prefix of " << n << " bytes: " << d.message);
+    REQUIRE((n == whole.size() ? d.code == CF_OK : d.code == CF_ERROR_DATA));
+  }
+}

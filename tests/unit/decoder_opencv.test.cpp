@@ -277,3 +277,20 @@ TEST_CASE("opencv: empty data is not sniffed and is refused by plan", "[decoder]
   CHECK(d.message == "data of '0' bytes is not a BMP, PNM, TIFF or WebP image; expected one of "
                      "their signatures (BM, P1-P6, II*, MM*, RIFF....WEBP)");
 }
+
+TEST_CASE("opencv: every prefix of a file decodes or fails with a data error", "[decoder]") {
+  const std::string extension = GENERATE(".bmp", ".pgm", ".ppm", ".tif", ".webp");
+  INFO(extension);
+  const int channels = extension == ".pgm" ? 1 : 3;
+  std::vector<uint8_t> pixels(8 * 4 * static_cast<std::size_t>(channels));
+  for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>(i * 37);
+  const Bytes whole = classflow::test::encode_with_opencv(extension, 8, 4, channels, 8, pixels.data());
+  const auto& vtable = decoder_named("opencv").vtable;
+  for (std::size_t n = 0; n < whole.size(); ++n) {
+    const Decoded d = run(vtable, Bytes(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(n)),
+                          request());
+    INFO("prefix of " << n << " bytes: " << d.message);
+    REQUIRE(d.code == CF_ERROR_DATA);
+  }
+  CHECK(run(vtable, whole, request()).code == CF_OK);
+}

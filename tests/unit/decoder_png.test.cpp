@@ -272,3 +272,17 @@ TEST_CASE("png: empty data is not sniffed and is refused by plan (BR-21)", "[dec
   CHECK(d.code == CF_ERROR_DATA);
   CHECK(d.message == "data of '0' bytes is not a PNG; expected the 8-byte PNG signature");
 }
+
+TEST_CASE("png: every prefix of a file decodes or fails with a data error", "[decoder]") {
+  std::vector<uint16_t> pixels(8 * 4 * 2);
+  for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint16_t>(i * 977);
+  const Bytes whole = classflow::test::encode_png(8, 4, 2, 16, pixels.data(), 8);
+  const auto& vtable = decoder_named("png").vtable;
+  for (std::size_t n = 0; n <= whole.size(); ++n) {
+    const Decoded d = run(vtable, Bytes(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(n)),
+                          request());
+    INFO("prefix of " << n << " bytes: " << d.message);
+    // Only IEND (the last 12 bytes) may be missing: the pixels are all there before it.
+    REQUIRE((n + 12 >= whole.size() ? d.code == CF_OK : d.code == CF_ERROR_DATA));
+  }
+}

@@ -220,15 +220,17 @@ TEST_CASE("directory: extensions match without regard to case; others are skippe
                 "sample b/u.webp <b>"});
 }
 
-TEST_CASE("directory: explicit classes walk only the named folders, in the order asked", "[source]") {
+TEST_CASE("directory: explicit classes: named folders are classes, the others' samples are filtered",
+          "[source]") {
   TempDir t;
-  for (const char* rel : {"root/a/1.png", "root/b/1.png", "root/c/1.png", "root/.hid/1.png", "root/f.png"})
+  for (const char* rel : {"root/a/1.png", "root/b/1.png", "root/c/1.png", "root/.hid/1.png", "root/.x/1.png",
+                          "root/f.png"})
     t.touch(rel);
-  // A missing class is not reported (the core names it); an unnamed folder is passed over; a
-  // hidden folder asked for by name is taken.
+  // A missing class is not reported (the core names it); an unnamed folder is walked without
+  // add_class (the core counts its samples as filtered); a hidden folder named is taken.
   CHECK(run_source(t.path("root"), {}, {"b", "a", "missing", ".hid", "b"}).events ==
-        Strings{"skip f.png (root file '.png')", "class b", "sample b/1.png <b>", "class a", "sample a/1.png <a>",
-                "class .hid", "sample .hid/1.png <.hid>"});
+        Strings{"skip .x (hidden '')", "skip f.png (root file '.png')", "class .hid", "sample .hid/1.png <.hid>",
+                "class a", "sample a/1.png <a>", "class b", "sample b/1.png <b>", "sample c/1.png <c>"});
 }
 
 TEST_CASE("directory: UTF-8 and other bytes in names pass through unchanged (BR-28)", "[source]") {
@@ -269,11 +271,12 @@ TEST_CASE("directory: symlinks: folders followed on request, loops and broken li
                   "sample linked_class/d.png <linked_class>"});
   }
   SECTION("root entries: a broken link is reported, a linked file is a root file") {
-    t.symlink("nowhere", "root/dangling");
-    t.symlink(t.path("outside/o.png"), "root/top.png");
-    CHECK(run_source(t.path("root"), {}, {"linked_class"}).events ==
-          Strings{"skip dangling (broken link '')", "skip top.png (root file '.png')", "class linked_class",
-                  "sample linked_class/d.png <linked_class>"});
+    t.symlink("nowhere", "root2/dangling");
+    t.symlink(t.path("outside/o.png"), "root2/top.png");
+    t.symlink(t.path("elsewhere"), "root2/k");
+    CHECK(run_source(t.path("root2")).events == Strings{"skip dangling (broken link '')",
+                                                        "skip top.png (root file '.png')", "class k",
+                                                        "sample k/d.png <k>"});
   }
 }
 
@@ -338,7 +341,7 @@ TEST_CASE("directory: a bad root or option fails with the value and the fix", "[
 // ---------------------------------------------------------------------------------------------
 // Dataset level: the same trees through classflow::scan_dataset.
 
-TEST_CASE("scan: a checkpoint folder is not a class; the explicit list is accepted (BR-01)", "[source]") {
+TEST_CASE("directory via scan_dataset: a checkpoint folder is not a class; the explicit list is accepted (BR-01)", "[source]") {
   require_image_decoders();
   TempDir t;
   for (const char* rel : {"root/.ipynb_checkpoints/x.png", "root/no_skip/a.png", "root/no_skip/b.png", "root/skip/c.png"})
@@ -351,9 +354,25 @@ TEST_CASE("scan: a checkpoint folder is not a class; the explicit list is accept
   CHECK(ds.filenames() == Strings{"no_skip/a.png", "no_skip/b.png", "skip/c.png"});
   CHECK(ds.classes() == std::vector<int32_t>{0, 0, 1});
   CHECK(skipped_lines(ds) == Strings{".ipynb_checkpoints (hidden '')"});
+  CHECK(ds.filtered == 0);
 }
 
-TEST_CASE("scan: macOS metadata files are neither classes nor samples (BR-02)", "[source]") {
+TEST_CASE("directory via scan_dataset: an explicit list keeps its order; other folders are filtered (BR-08)",
+          "[source]") {
+  require_image_decoders();
+  TempDir t;
+  for (const char* rel : {"root/c/1.png", "root/a/1.png", "root/a/2.png", "root/b/1.png"}) t.touch(rel);
+  auto o = scan_options(t.path("root"));
+  o.classes = {"b", "a"};
+  const classflow::Dataset ds = classflow::scan_dataset(registry(), o);
+  CHECK(ds.class_index.class_names() == Strings{"b", "a"});
+  CHECK(ds.filenames() == Strings{"b/1.png", "a/1.png", "a/2.png"});
+  CHECK(ds.classes() == std::vector<int32_t>{0, 1, 1});
+  CHECK(ds.filtered == 1);
+  CHECK(ds.skipped.empty());
+}
+
+TEST_CASE("directory via scan_dataset: macOS metadata files are neither classes nor samples (BR-02)", "[source]") {
   require_image_decoders();
   TempDir t;
   t.write_file("root/.DS_Store", std::string(6144, '\x7f'));
@@ -368,7 +387,7 @@ TEST_CASE("scan: macOS metadata files are neither classes nor samples (BR-02)", 
   CHECK(skipped_lines(ds) == Strings{".DS_Store (hidden '')", "1/.DS_Store (hidden '')", "1/._b.png (hidden '')"});
 }
 
-TEST_CASE("scan: extensions are case-insensitive; the rest is counted by extension (BR-04)", "[source]") {
+TEST_CASE("directory via scan_dataset: extensions are case-insensitive; the rest is counted by extension (BR-04)", "[source]") {
   require_image_decoders();
   TempDir t;
   for (const char* rel : {"root/a/p.JPEG", "root/a/q.JPG", "root/a/r.Png", "root/b/s.tif", "root/b/t.tiff",
@@ -401,7 +420,7 @@ TEST_CASE("scan: extensions are case-insensitive; the rest is counted by extensi
     CHECK(counts == std::map<std::string, int64_t>{{".tif", 1}, {".tiff", 1}, {".txt", 1}, {".webp", 1}});
 }
 
-TEST_CASE("scan: creation order is irrelevant: byte order for classes and files (BR-07)", "[source]") {
+TEST_CASE("directory via scan_dataset: creation order is irrelevant: byte order for classes and files (BR-07)", "[source]") {
   require_image_decoders();
   TempDir t;
   for (const char* cls : {"zebra", "Apple", "mango"})
@@ -412,7 +431,10 @@ TEST_CASE("scan: creation order is irrelevant: byte order for classes and files 
                          "mango/2.png", "zebra/1.png", "zebra/10.png", "zebra/2.png"};
   for (const char* root : {"images", "masks"}) {
     INFO("root " << root);
-    const classflow::Dataset ds = classflow::scan_dataset(registry(), scan_options(t.path(root)));
+    classflow::ScanOptions o;
+    o.root = t.path(root);  // no source named: the directory source wins the probe
+    const classflow::Dataset ds = classflow::scan_dataset(registry(), o);
+    CHECK(ds.source == "directory");
     CHECK(ds.class_index.class_names() == Strings{"Apple", "mango", "zebra"});
     CHECK(ds.filenames() == expected);
     CHECK(ds.classes() == std::vector<int32_t>{0, 0, 0, 1, 1, 1, 2, 2, 2});
@@ -420,7 +442,7 @@ TEST_CASE("scan: creation order is irrelevant: byte order for classes and files 
   }
 }
 
-TEST_CASE("scan: nested folders follow the anchors' walk order", "[source]") {
+TEST_CASE("directory via scan_dataset: nested folders follow the anchors' walk order", "[source]") {
   require_image_decoders();
   TempDir t;
   make_nested_tree(t);
@@ -432,7 +454,7 @@ TEST_CASE("scan: nested folders follow the anchors' walk order", "[source]") {
   CHECK(ds.classes() == std::vector<int32_t>{0, 0, 0, 0, 0, 0, 0, 1});
 }
 
-TEST_CASE("scan: UTF-8 class and file names are kept byte for byte (BR-28)", "[source]") {
+TEST_CASE("directory via scan_dataset: UTF-8 class and file names are kept byte for byte (BR-28)", "[source]") {
   require_image_decoders();
   TempDir t;
   t.touch("root/caf\xC3\xA9/\xE7\x8C\xAB_01.png");
@@ -443,7 +465,7 @@ TEST_CASE("scan: UTF-8 class and file names are kept byte for byte (BR-28)", "[s
   CHECK(ds.classes() == std::vector<int32_t>{0, 1});
 }
 
-TEST_CASE("scan: follow_links with a loop and a broken link", "[source]") {
+TEST_CASE("directory via scan_dataset: follow_links with a loop and a broken link", "[source]") {
   require_image_decoders();
   TempDir t;
   make_link_tree(t);
@@ -466,7 +488,7 @@ TEST_CASE("scan: follow_links with a loop and a broken link", "[source]") {
   }
 }
 
-TEST_CASE("scan: label-less mode loads a flat root (BR-03b)", "[source]") {
+TEST_CASE("directory via scan_dataset: label-less mode loads a flat root (BR-03b)", "[source]") {
   require_image_decoders();
   TempDir t;
   for (const char* rel : {"root/x2.jpg", "root/x3.jpg", "root/x1.jpg", "root/.DS_Store"}) t.touch(rel);

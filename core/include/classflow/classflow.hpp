@@ -6,4 +6,5 @@
 #include <classflow/error.hpp>
 #include <classflow/label_encoder.hpp>
 #include <classflow/mapping_file.hpp>
+#include <classflow/data_loader.hpp>
 #include <classflow/registry.hpp>

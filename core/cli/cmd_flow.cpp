@@ -1,0 +1,148 @@
+// `classflow flow`: the main job — iterate epochs of batches, measure, optionally export.
+#include "common.hpp"
+#include "npy.hpp"
+
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+namespace classflow::cli {
+
+namespace {
+
+// Label rows of a batch as JSON: a number per item for scalar labels, else a flat list.
+nlohmann::ordered_json labels_json(const Batch& b) {
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  const Tensor& t = b.labels;
+  if (t.data.empty() || t.shape.empty() || t.shape[0] == 0) return rows;
+  const int64_t n = t.shape[0];
+  int64_t per = 1;
+  for (std::size_t i = 1; i < t.shape.size(); ++i) per *= t.shape[i];
+  auto value = [&](int64_t k) -> nlohmann::ordered_json {
+    switch (t.dtype) {
+      case sdk::DType::float32: return t.as<float>()[k];
+      case sdk::DType::int32: return t.as<int32_t>()[k];
+      case sdk::DType::int64: return t.as<int64_t>()[k];
+      case sdk::DType::uint8: return t.as<uint8_t>()[k];
+      case sdk::DType::uint16: return t.as<uint16_t>()[k];
+    }
+    return nullptr;
+  };
+  for (int64_t i = 0; i < n; ++i) {
+    if (t.shape.size() == 1) {
+      rows.push_back(value(i));
+      continue;
+    }
+    nlohmann::ordered_json row = nlohmann::ordered_json::array();
+    for (int64_t k = 0; k < per; ++k) row.push_back(value(i * per + k));
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+void progress(int64_t done, int64_t total, int64_t epoch, int64_t epochs) {
+  const int width = 30;
+  int filled = total > 0 ? static_cast<int>(width * done / total) : width;
+  std::string bar(static_cast<std::size_t>(filled), '#');
+  bar.append(static_cast<std::size_t>(width - filled), '.');
+  fmt::print(stderr, "\repoch {}/{} [{}] {}/{} batches", epoch + 1, epochs, bar, done, total);
+  if (done == total) fmt::print(stderr, "\n");
+}
+
+}  // namespace
+
+int run_flow_command(const PluginOptions& plugins, const ScanFlags& scan, const LoaderFlags& loader_flags,
+                     const FlowFlags& flow) {
+  Format format = parse_format(flow.format);
+  if (flow.epochs < 1) throw UsageError(fmt::format("epochs '{}' is out of range; expected >= 1", flow.epochs));
+  LoaderOptions lo = loader_flags.to_options(scan);
+  std::shared_ptr<const Registry> registry = plugins.make_registry();
+  ScanResult r = run_scan(*registry, scan);
+  for (const auto& w : r.dataset.warnings) std::cerr << "warning: " << w << "\n";
+  lo.class_mode = r.class_mode;
+  lo.encoder_options = parse_key_values(scan.encoder_opts, "--encoder-opt");
+  if (format == Format::text) print_scan_text(r);
+  DataLoader loader(registry, std::move(r.dataset), lo);
+
+  if (!flow.export_dir.empty()) {
+    std::filesystem::create_directories(flow.export_dir);
+    MappingFile m{loader.class_index(), r.class_mode, positive_class(r)};
+    save_mapping(flow.export_dir + "/class_indices.json", m);
+    std::ofstream names(flow.export_dir + "/filenames.txt");
+    for (const auto& f : loader.filenames()) names << f << "\n";
+  }
+
+  const bool tty = isatty(STDERR_FILENO) != 0 && format == Format::text;
+  nlohmann::ordered_json batches = nlohmann::ordered_json::array();
+  nlohmann::ordered_json skipped = nlohmann::ordered_json::array();
+  std::vector<double> rss_after_epoch;
+  int64_t images = 0, batch_count = 0, exported = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  for (int64_t e = 0; e < flow.epochs; ++e) {
+    auto stream = loader.stream(e);
+    Batch b;
+    int64_t done = 0;
+    while (stream.next(b)) {
+      images += b.size();
+      ++batch_count;
+      ++done;
+      for (const auto& s : b.skipped) {
+        std::cerr << "\nwarning: skipped '" << s.path << "': " << s.reason << "\n";
+        skipped.push_back({{"path", s.path}, {"reason", s.reason}, {"epoch", e}});
+      }
+      if (!flow.export_dir.empty()) {
+        std::string stem = fmt::format("{}/{{}}_{:05d}.npy", flow.export_dir, exported++);
+        write_npy(fmt::format(fmt::runtime(stem), "images"), b.images);
+        if (!b.labels.data.empty()) write_npy(fmt::format(fmt::runtime(stem), "labels"), b.labels);
+        Tensor idx{sdk::DType::int64, {b.size()}, {}};
+        idx.data.resize(b.sample_indices.size() * sizeof(int64_t));
+        std::memcpy(idx.data.data(), b.sample_indices.data(), idx.data.size());
+        write_npy(fmt::format(fmt::runtime(stem), "indices"), idx);
+      }
+      if (flow.dump_labels)
+        batches.push_back({{"epoch", e}, {"index", b.index}, {"sample_indices", b.sample_indices}, {"paths", b.paths},
+                           {"labels", labels_json(b)}});
+      if (tty) progress(done, loader.num_batches(), e, flow.epochs);
+    }
+    rss_after_epoch.push_back(current_rss_mib());
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  double ips = seconds > 0 ? static_cast<double>(images) / seconds : 0.0;
+
+  if (format == Format::json) {
+    nlohmann::ordered_json j;
+    j["message"] = loader.dataset().found_message();
+    j["class_indices"] = class_indices_json(loader.class_index());
+    j["class_mode"] = r.class_mode;
+    j["num_samples"] = loader.num_samples();
+    j["num_batches"] = loader.num_batches();
+    j["batch_size"] = lo.batch_size;
+    j["epochs"] = flow.epochs;
+    j["images"] = images;
+    j["seconds"] = seconds;
+    j["images_per_second"] = ips;
+    j["skipped"] = skipped;
+    j["peak_rss_mib"] = peak_rss_mib();
+    j["rss_after_epoch_mib"] = rss_after_epoch;
+    if (flow.dump_labels) j["batches"] = batches;
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  fmt::print("{} epochs x {} batches: {} images in {:.2f} s = {:.0f} images/s\n", flow.epochs, loader.num_batches(),
+             images, seconds, ips);
+  fmt::print("skipped files: {}\n", skipped.size());
+  fmt::print("peak memory: {:.1f} MiB\n", peak_rss_mib());
+  if (!flow.export_dir.empty())
+    fmt::print("exported {} batches to {} (images_NNNNN.npy, labels_NNNNN.npy, indices_NNNNN.npy, class_indices.json, "
+               "filenames.txt)\n",
+               exported, flow.export_dir);
+  return 0;
+}
+
+}  // namespace classflow::cli

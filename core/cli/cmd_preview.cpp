@@ -1,0 +1,125 @@
+// `classflow preview`: one batch drawn as a grid, each tile titled with its class name and its
+// encoded label vector, plus a legend of the mapping — the picture that answers "which class is
+// [0,1]?".
+#include "common.hpp"
+
+#include <fmt/format.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+#include <iostream>
+
+namespace classflow::cli {
+
+namespace {
+
+constexpr int kTile = 160;      // image area of a tile, pixels
+constexpr int kCaption = 40;    // two caption lines under each image
+constexpr int kPad = 8;
+const cv::Scalar kInk(20, 20, 20), kPaper(250, 250, 250), kAccent(160, 60, 0);
+
+// Hershey fonts are ASCII: other bytes become '?', so a UTF-8 name stays readable in shape.
+std::string ascii(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) out += (c >= 32 && c < 127) ? static_cast<char>(c) : '?';
+  return out;
+}
+
+std::string number(double v) { return fmt::format("{:g}", v); }
+
+// "[0,1,0]" for a vector label, "1" for a scalar one, "" when there are no labels.
+std::string label_text(const Tensor& t, int64_t i) {
+  if (t.data.empty() || t.shape.empty()) return "";
+  int64_t per = 1;
+  for (std::size_t k = 1; k < t.shape.size(); ++k) per *= t.shape[k];
+  auto at = [&](int64_t k) -> double {
+    switch (t.dtype) {
+      case sdk::DType::float32: return t.as<float>()[k];
+      case sdk::DType::int32: return t.as<int32_t>()[k];
+      case sdk::DType::int64: return static_cast<double>(t.as<int64_t>()[k]);
+      case sdk::DType::uint8: return t.as<uint8_t>()[k];
+      case sdk::DType::uint16: return t.as<uint16_t>()[k];
+    }
+    return 0;
+  };
+  if (t.shape.size() == 1) return number(at(i));
+  std::string s = "[";
+  for (int64_t k = 0; k < per; ++k) s += (k ? "," : "") + number(at(i * per + k));
+  return s + "]";
+}
+
+void text(cv::Mat& img, const std::string& s, int x, int y, double scale, const cv::Scalar& colour) {
+  cv::putText(img, ascii(s), cv::Point(x, y), cv::FONT_HERSHEY_SIMPLEX, scale, colour, 1, cv::LINE_AA);
+}
+
+}  // namespace
+
+int run_preview_command(const PluginOptions& plugins, const ScanFlags& scan, const LoaderFlags& loader_flags,
+                        const std::string& output, int64_t batch_index) {
+  LoaderOptions lo = loader_flags.to_options(scan);
+  lo.dtype = ImageDType::uint8;  // display pixels as decoded
+  lo.rescale = 0.0f;
+  lo.data_format = DataFormat::channels_last;
+  std::shared_ptr<const Registry> registry = plugins.make_registry();
+  ScanResult r = run_scan(*registry, scan);
+  lo.class_mode = r.class_mode;
+  lo.encoder_options = parse_key_values(scan.encoder_opts, "--encoder-opt");
+  DataLoader loader(registry, std::move(r.dataset), lo);
+  Batch b = loader.batch(batch_index, 0);
+
+  const int n = static_cast<int>(b.size());
+  const int cols = std::max(1, static_cast<int>(std::ceil(std::sqrt(static_cast<double>(std::max(n, 1))))));
+  const int rows = (n + cols - 1) / cols;
+  const int cell_w = kTile + 2 * kPad, cell_h = kTile + kCaption + 2 * kPad;
+  const ClassIndex& idx = loader.class_index();
+  const int legend_lines = idx.size() + 2;
+  const int width = std::max(cols * cell_w, 760);
+  const int height = 36 + rows * cell_h + legend_lines * 20 + kPad;
+  cv::Mat canvas(height, width, CV_8UC3, kPaper);
+  text(canvas, fmt::format("{} | class_mode {} | batch {} of {}", loader.dataset().found_message(), r.class_mode,
+                           batch_index, loader.num_batches()),
+       kPad, 24, 0.5, kInk);
+
+  const int h = lo.target_size[0], w = lo.target_size[1];
+  const int c = static_cast<int>(b.images.shape.size() == 4 ? b.images.shape[3] : 3);
+  for (int i = 0; i < n; ++i) {
+    cv::Mat img(h, w, CV_8UC(c), b.images.data.data() + static_cast<std::size_t>(i) * h * w * c);
+    cv::Mat bgr;
+    if (c == 1) cv::cvtColor(img, bgr, cv::COLOR_GRAY2BGR);
+    else if (c == 4) cv::cvtColor(img, bgr, cv::COLOR_RGBA2BGR);
+    else cv::cvtColor(img, bgr, cv::COLOR_RGB2BGR);
+    double s = std::min(static_cast<double>(kTile) / w, static_cast<double>(kTile) / h);
+    cv::Mat shown;
+    // Small images (digits are 8x8) are enlarged with nearest so their pixels stay visible.
+    cv::resize(bgr, shown, cv::Size(std::max(1, static_cast<int>(w * s)), std::max(1, static_cast<int>(h * s))), 0, 0,
+               s > 1 ? cv::INTER_NEAREST : cv::INTER_AREA);
+    int x = (i % cols) * cell_w + kPad, y = 36 + (i / cols) * cell_h + kPad;
+    shown.copyTo(canvas(cv::Rect(x, y, shown.cols, shown.rows)));
+    std::string name = b.class_ids[static_cast<std::size_t>(i)] >= 0 ? idx.name_of(b.class_ids[static_cast<std::size_t>(i)]) : "-";
+    text(canvas, fmt::format("{} {}", name, label_text(b.labels, i)), x, y + kTile + 16, 0.45, kInk);
+    text(canvas, b.paths[static_cast<std::size_t>(i)], x, y + kTile + 32, 0.35, kAccent);
+  }
+
+  int y = 36 + rows * cell_h + 16;
+  text(canvas, "legend: index  class  encoded label", kPad, y, 0.5, kInk);
+  auto enc = loader.encoder();
+  for (int32_t k = 0; k < idx.size(); ++k) {
+    y += 20;
+    std::string label;
+    if (enc) {
+      auto bytes = enc->encode(std::vector<int32_t>{k});
+      Tensor t{enc->label_desc().dtype, {1}, bytes};
+      t.shape.insert(t.shape.end(), enc->label_desc().shape.begin(), enc->label_desc().shape.end());
+      label = label_text(t, 0);
+    }
+    text(canvas, fmt::format("{:>5}  {}  {}", k, idx.name_of(k), label), kPad, y, 0.45, kInk);
+  }
+  if (!cv::imwrite(output, canvas))
+    throw DataError(fmt::format("preview file '{}' cannot be written; expected a writable .png path", output));
+  fmt::print("{}\nwrote {} ({} images of batch {}, {}x{} px)\n", loader.dataset().found_message(), output, n,
+             batch_index, canvas.cols, canvas.rows);
+  return 0;
+}
+
+}  // namespace classflow::cli

@@ -1,0 +1,49 @@
+// classflow core: one batch of images and labels, with where every item came from.
+#pragma once
+
+#include <classflow/sdk/types.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace classflow {
+
+/// A dense tensor owning its bytes (row-major).
+struct Tensor {
+  sdk::DType dtype = sdk::DType::uint8;
+  std::vector<int64_t> shape;       ///< e.g. [N, H, W, C]
+  std::vector<unsigned char> data;  ///< num_elements * dtype size bytes
+
+  /// Typed view of the data; T must match dtype.
+  template <class T>
+  const T* as() const { return reinterpret_cast<const T*>(data.data()); }
+  template <class T>
+  T* as() { return reinterpret_cast<T*>(data.data()); }
+};
+
+/// A file left out of a batch under on_error=skip, and why.
+struct SkippedImage {
+  int64_t sample_index = 0;  ///< index into filenames()
+  std::string path;          ///< absolute path
+  std::string reason;        ///< e.g. "truncated or corrupt JPEG data: ..."
+};
+
+/// Batch i of an epoch. Every item carries its sample index and path, so results can always be
+/// matched back to files whatever the shuffle (see DataLoader::to_canonical).
+struct Batch {
+  int64_t epoch = 0;
+  int64_t index = 0;                    ///< batch number within the epoch
+  Tensor images;                        ///< [N, H, W, C] (or [N, C, H, W]); uint8 or float32
+  Tensor labels;                        ///< [N, ...] from the encoder; empty for class_mode none;
+                                        ///< for input, a copy of images
+  std::vector<int32_t> class_ids;       ///< [N] first class id per item (-1 unlabelled)
+  std::vector<int64_t> sample_indices;  ///< [N] indices into filenames()
+  std::vector<std::string> paths;       ///< [N] relative paths as in filenames()
+  std::vector<SkippedImage> skipped;    ///< items dropped under on_error=skip
+
+  /// Number of items N.
+  int64_t size() const { return static_cast<int64_t>(sample_indices.size()); }
+};
+
+}  // namespace classflow

@@ -1,0 +1,96 @@
+// classflow core: the loader pipeline: epoch order -> parallel decode/resize -> encode -> batches.
+#pragma once
+
+#include <classflow/batch.hpp>
+#include <classflow/dataset.hpp>
+#include <classflow/export.hpp>
+#include <classflow/label_encoder.hpp>
+#include <classflow/loader_options.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace classflow {
+
+class Registry;
+
+/// Batches of a Dataset. Keras `DirectoryIterator` semantics: `filenames()` and `classes()` stay
+/// in canonical order; epoch e visits samples in `epoch_order(e)`; batch i holds positions
+/// [i*batch_size, (i+1)*batch_size) of that order. Random access (`batch`) is thread-safe;
+/// iteration (`BatchStream`) decodes ahead on `num_workers` threads, delivering in order, with at
+/// most `prefetch` batches in flight: memory is bounded by (batch + prefetch) images, never by
+/// the dataset size.
+class CLASSFLOW_CORE_API DataLoader {
+ public:
+  /// @throws UsageError for invalid options (batch_size < 1, target_size < 1, ...);
+  /// @throws DataError when the class_mode does not fit the classes (binary with 3 classes).
+  /// The registry must outlive the loader (its decoders are used by the workers).
+  DataLoader(std::shared_ptr<const Registry> registry, Dataset dataset, LoaderOptions options);
+  ~DataLoader();
+  DataLoader(const DataLoader&) = delete;
+  DataLoader& operator=(const DataLoader&) = delete;
+
+  const LoaderOptions& options() const noexcept;
+  const Dataset& dataset() const noexcept;
+  /// The mapping (Keras `class_indices`), fixed before any batch.
+  const ClassIndex& class_index() const noexcept;
+  /// Relative paths in canonical (unshuffled) order.
+  std::vector<std::string> filenames() const;
+  /// Class id per file in canonical order.
+  std::vector<int32_t> classes() const;
+  /// The encoder for class_mode, or null for input / none.
+  std::shared_ptr<const LabelEncoder> encoder() const noexcept;
+
+  /// Number of samples N.
+  int64_t num_samples() const noexcept;
+  /// ceil(N / batch_size), or floor with drop_last.
+  int64_t num_batches() const noexcept;
+  /// Sample indices of epoch `epoch` in visiting order: identity without shuffle; with shuffle,
+  /// NumPy RandomState(seed + epoch * num_batches()).permutation(N) — epoch 0 equals
+  /// RandomState(seed).permutation(N), and later epochs reseed as Keras does (seed +
+  /// total_batches_seen), so the whole batch sequence equals Keras's for the same seed.
+  std::vector<int64_t> epoch_order(int64_t epoch) const;
+  /// Batch `index` of `epoch`, decoded on the calling thread (Keras `Sequence.__getitem__`).
+  /// @throws UsageError when index is outside [0, num_batches()); DataError for a bad file under
+  /// on_error=raise, naming the path and reason.
+  Batch batch(int64_t index, int64_t epoch = 0) const;
+
+  /// Images skipped so far (on_error=skip), over all batches produced by this loader.
+  int64_t skipped_count() const noexcept;
+
+  /// In-order iteration over one epoch with background decoding.
+  class CLASSFLOW_CORE_API BatchStream {
+   public:
+    ~BatchStream();
+    BatchStream(BatchStream&&) noexcept;
+    /// Fills `out` with the next batch; false after the last. Rethrows a worker's error.
+    bool next(Batch& out);
+
+   private:
+    friend class DataLoader;
+    struct State;
+    explicit BatchStream(std::unique_ptr<State> state);
+    std::unique_ptr<State> state_;
+  };
+  /// Starts decoding epoch `epoch` in the background.
+  BatchStream stream(int64_t epoch) const;
+
+  /// Re-orders per-item results collected over batches back to filenames() order: item j of
+  /// `sample_indices` goes to position sample_indices[j]. Items never seen stay `fill`.
+  template <class T>
+  static std::vector<T> to_canonical(int64_t num_samples, const std::vector<int64_t>& sample_indices,
+                                     const std::vector<T>& results, const T& fill = T()) {
+    std::vector<T> out(static_cast<std::size_t>(num_samples), fill);
+    for (std::size_t j = 0; j < sample_indices.size() && j < results.size(); ++j)
+      out[static_cast<std::size_t>(sample_indices[j])] = results[j];
+    return out;
+  }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace classflow

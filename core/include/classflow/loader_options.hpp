@@ -1,0 +1,76 @@
+// classflow core: every DataLoader option, with its default and meaning.
+#pragma once
+
+#include <classflow/export.hpp>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace classflow {
+
+/// Channels of the output images (Keras `color_mode`).
+enum class ColorMode { rgb, rgba, grayscale };
+/// Resampling filter used to reach target_size (OpenCV imgproc).
+enum class Interpolation {
+  nearest,   ///< bit-exact with Pillow's NEAREST (OpenCV INTER_NEAREST_EXACT), Keras' default
+  bilinear,  ///< OpenCV INTER_LINEAR (not antialiased, unlike Pillow's BILINEAR)
+  bicubic,   ///< OpenCV INTER_CUBIC
+  area,      ///< OpenCV INTER_AREA (antialiased; best for strong downscaling)
+  lanczos,   ///< OpenCV INTER_LANCZOS4
+};
+/// Element type of the image tensor.
+enum class ImageDType { uint8, float32 };
+/// Memory layout of the image tensor.
+enum class DataFormat {
+  channels_last,   ///< [N, H, W, C] (Keras default)
+  channels_first,  ///< [N, C, H, W] (PyTorch)
+};
+/// What happens to a file that cannot be decoded (truncated, empty, not an image, too large).
+enum class OnError {
+  raise,  ///< throw DataError naming the path and the reason (default)
+  skip,   ///< drop the sample from its batch, warn with the path, count it
+  warn,   ///< same as skip (kept as an alias users of other loaders expect)
+};
+
+/// Parsers for the flag spellings; each @throws UsageError listing the valid choices.
+CLASSFLOW_CORE_API ColorMode parse_color_mode(const std::string& text);
+CLASSFLOW_CORE_API Interpolation parse_interpolation(const std::string& text);
+CLASSFLOW_CORE_API ImageDType parse_image_dtype(const std::string& text);
+CLASSFLOW_CORE_API DataFormat parse_data_format(const std::string& text);
+CLASSFLOW_CORE_API OnError parse_on_error(const std::string& text);
+/// Parses "HxW" (e.g. "224x224", height first). @throws UsageError on another form.
+CLASSFLOW_CORE_API std::array<int32_t, 2> parse_target_size(const std::string& text);
+
+/// Pillow's decompression-bomb limit (2 x Image.MAX_IMAGE_PIXELS): the default max_image_pixels.
+inline constexpr int64_t kDefaultMaxImagePixels = 178956970;
+
+/// DataLoader configuration. Defaults follow Keras flow_from_directory unless noted.
+struct LoaderOptions {
+  std::array<int32_t, 2> target_size{256, 256};  ///< (height, width) in pixels; default 256x256 (Keras)
+  ColorMode color_mode = ColorMode::rgb;           ///< default rgb
+  Interpolation interpolation = Interpolation::nearest;  ///< default nearest (Keras)
+  bool keep_aspect_ratio = false;  ///< centre-crop to the target aspect before resizing (Keras formula)
+  ImageDType dtype = ImageDType::float32;          ///< default float32 (Keras), values 0..255
+  float rescale = 0.0f;            ///< multiply float32 pixels by this; 0 = off (Keras rescale=None)
+  DataFormat data_format = DataFormat::channels_last;  ///< default channels_last
+  std::optional<std::array<uint8_t, 3>> alpha_background;  ///< composite alpha on this colour; default: drop alpha like Pillow
+  bool apply_orientation = true;   ///< apply EXIF orientation; default true
+  bool dct_scaling = true;         ///< let JPEGs decode at 1/2, 1/4, 1/8 scale when still >= target
+                                   ///< (never with nearest, to stay bit-exact with Pillow)
+  int32_t batch_size = 32;         ///< images per batch; default 32 (Keras)
+  bool shuffle = true;             ///< new order every epoch; default true (Keras)
+  uint32_t seed = 0;               ///< shuffle seed; default 0 (fixed: never random unless asked)
+  bool drop_last = false;          ///< drop the last short batch; default false (Keras keeps it)
+  int32_t num_workers = 2;         ///< decode threads; default 2
+  int32_t prefetch = 2;            ///< batches decoded ahead of the consumer; default 2
+  OnError on_error = OnError::raise;   ///< default raise
+  int64_t max_image_pixels = kDefaultMaxImagePixels;  ///< reject larger images before decoding; 0 = no limit
+  std::string class_mode = "categorical";  ///< encoder name, or "input" / "none"; default categorical
+  std::vector<std::pair<std::string, std::string>> encoder_options;  ///< key=value for the encoder
+};
+
+}  // namespace classflow

@@ -1,0 +1,303 @@
+// DataLoader: epoch order, batch assembly, and the background BatchStream.
+#include <classflow/data_loader.hpp>
+#include <classflow/error.hpp>
+#include <classflow/registry.hpp>
+
+#include "image_pipeline.hpp"
+#include "numpy_random.hpp"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace classflow {
+
+struct DataLoader::Impl {
+  std::shared_ptr<const Registry> registry;
+  Dataset dataset;
+  LoaderOptions options;
+  std::shared_ptr<const LabelEncoder> encoder;
+  std::vector<std::string> absolute_paths;
+  int64_t num_batches = 0;
+  mutable std::atomic<int64_t> skipped{0};
+  mutable std::mutex order_mutex;
+  mutable int64_t cached_epoch = -1;
+  mutable std::shared_ptr<const std::vector<int64_t>> cached_order;
+
+  int channels() const {
+    switch (options.color_mode) {
+      case ColorMode::grayscale: return 1;
+      case ColorMode::rgba: return 4;
+      case ColorMode::rgb: break;
+    }
+    return 3;
+  }
+
+  std::shared_ptr<const std::vector<int64_t>> order(int64_t epoch) const {
+    std::lock_guard<std::mutex> lock(order_mutex);
+    if (cached_order && cached_epoch == epoch) return cached_order;
+    auto n = dataset.num_samples();
+    std::vector<int64_t> o;
+    if (options.shuffle) {
+      // Keras reseeds each epoch with seed + total_batches_seen.
+      auto seed = static_cast<uint32_t>(options.seed + static_cast<uint64_t>(epoch) * static_cast<uint64_t>(num_batches));
+      o = detail::NumpyRandomState(seed).permutation(n);
+    } else {
+      o.resize(static_cast<std::size_t>(n));
+      for (int64_t i = 0; i < n; ++i) o[static_cast<std::size_t>(i)] = i;
+    }
+    cached_epoch = epoch;
+    cached_order = std::make_shared<const std::vector<int64_t>>(std::move(o));
+    return cached_order;
+  }
+
+  // Copies one [H, W, C] uint8 image into slot `i` of the batch tensor with dtype/layout/rescale.
+  void store(const cv::Mat& img, Tensor& images, int64_t i) const {
+    const int64_t h = options.target_size[0], w = options.target_size[1], c = channels();
+    const int64_t per = h * w * c;
+    const bool first = options.data_format == DataFormat::channels_first;
+    const uint8_t* src = img.data;
+    if (options.dtype == ImageDType::uint8) {
+      uint8_t* dst = images.as<uint8_t>() + i * per;
+      if (!first) {
+        for (int64_t y = 0; y < h; ++y) std::memcpy(dst + y * w * c, img.ptr<uint8_t>(static_cast<int>(y)), static_cast<std::size_t>(w * c));
+      } else {
+        for (int64_t y = 0; y < h; ++y) {
+          const uint8_t* row = img.ptr<uint8_t>(static_cast<int>(y));
+          for (int64_t x = 0; x < w; ++x)
+            for (int64_t k = 0; k < c; ++k) dst[k * h * w + y * w + x] = row[x * c + k];
+        }
+      }
+      return;
+    }
+    (void)src;
+    const float scale = options.rescale != 0.0f ? options.rescale : 1.0f;
+    float* dst = images.as<float>() + i * per;
+    for (int64_t y = 0; y < h; ++y) {
+      const uint8_t* row = img.ptr<uint8_t>(static_cast<int>(y));
+      if (!first) {
+        float* d = dst + y * w * c;
+        for (int64_t k = 0; k < w * c; ++k) d[k] = static_cast<float>(row[k]) * scale;
+      } else {
+        for (int64_t x = 0; x < w; ++x)
+          for (int64_t k = 0; k < c; ++k) dst[k * h * w + y * w + x] = static_cast<float>(row[x * c + k]) * scale;
+      }
+    }
+  }
+
+  Batch make_batch(int64_t index, int64_t epoch) const {
+    if (index < 0 || index >= num_batches)
+      throw UsageError(fmt::format("batch index '{}' is out of range; expected 0..{}", index, num_batches - 1));
+    auto ord = order(epoch);
+    const int64_t bs = options.batch_size;
+    const int64_t begin = index * bs;
+    const int64_t end = std::min<int64_t>(begin + bs, static_cast<int64_t>(ord->size()));
+    const int64_t h = options.target_size[0], w = options.target_size[1], c = channels();
+    const bool first = options.data_format == DataFormat::channels_first;
+    const sdk::DType dt = options.dtype == ImageDType::uint8 ? sdk::DType::uint8 : sdk::DType::float32;
+    const std::size_t per_bytes = static_cast<std::size_t>(h * w * c) * sdk::dtype_size(dt);
+
+    Batch b;
+    b.epoch = epoch;
+    b.index = index;
+    b.images.dtype = dt;
+    b.images.data.resize(static_cast<std::size_t>(end - begin) * per_bytes);
+    int64_t n = 0;
+    for (int64_t pos = begin; pos < end; ++pos) {
+      const int64_t s = (*ord)[static_cast<std::size_t>(pos)];
+      const std::string& path = absolute_paths[static_cast<std::size_t>(s)];
+      cv::Mat img;
+      try {
+        img = detail::load_image(*registry, path, options);
+      } catch (const DataError& e) {
+        if (options.on_error == OnError::raise) throw;
+        skipped.fetch_add(1);
+        b.skipped.push_back({s, path, e.what()});
+        continue;
+      }
+      store(img, b.images, n);
+      const Sample& sample = dataset.samples[static_cast<std::size_t>(s)];
+      b.sample_indices.push_back(s);
+      b.paths.push_back(sample.path);
+      b.class_ids.push_back(sample.class_ids.empty() ? -1 : sample.class_ids.front());
+      ++n;
+    }
+    b.images.data.resize(static_cast<std::size_t>(n) * per_bytes);
+    b.images.shape = first ? std::vector<int64_t>{n, c, h, w} : std::vector<int64_t>{n, h, w, c};
+    encode_labels(b);
+    return b;
+  }
+
+  void encode_labels(Batch& b) const {
+    if (options.class_mode == "input") {
+      b.labels = b.images;
+      return;
+    }
+    if (!encoder) return;  // none
+    const auto n = b.size();
+    std::vector<int32_t> ids;
+    std::vector<int64_t> offsets{0};
+    std::vector<float> values;
+    int64_t m = 0;
+    for (int64_t s : b.sample_indices) {
+      const Sample& sample = dataset.samples[static_cast<std::size_t>(s)];
+      ids.insert(ids.end(), sample.class_ids.begin(), sample.class_ids.end());
+      offsets.push_back(static_cast<int64_t>(ids.size()));
+      m = static_cast<int64_t>(sample.values.size());
+      values.insert(values.end(), sample.values.begin(), sample.values.end());
+    }
+    const auto& desc = encoder->label_desc();
+    b.labels.dtype = desc.dtype;
+    b.labels.shape = {n};
+    b.labels.shape.insert(b.labels.shape.end(), desc.shape.begin(), desc.shape.end());
+    b.labels.data.resize(static_cast<std::size_t>(n) * desc.num_bytes());
+    encoder->encode(ids.data(), offsets.data(), n, b.labels.data.data(), b.labels.data.size(),
+                    values.empty() ? nullptr : values.data(), m);
+  }
+};
+
+DataLoader::DataLoader(std::shared_ptr<const Registry> registry, Dataset dataset, LoaderOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  if (!registry) throw UsageError("registry is null; expected a loaded classflow::Registry");
+  if (options.batch_size < 1)
+    throw UsageError(fmt::format("batch_size '{}' is out of range; expected >= 1", options.batch_size));
+  if (options.target_size[0] < 1 || options.target_size[1] < 1)
+    throw UsageError(fmt::format("target_size '{}x{}' is out of range; expected both >= 1", options.target_size[0],
+                                 options.target_size[1]));
+  if (options.num_workers < 1)
+    throw UsageError(fmt::format("num_workers '{}' is out of range; expected >= 1", options.num_workers));
+  if (options.prefetch < 1)
+    throw UsageError(fmt::format("prefetch '{}' is out of range; expected >= 1", options.prefetch));
+  if (options.rescale != 0.0f && options.dtype == ImageDType::uint8)
+    throw UsageError("rescale needs dtype float32; expected --dtype float32 with --rescale");
+  auto& d = *impl_;
+  d.registry = std::move(registry);
+  d.dataset = std::move(dataset);
+  d.options = std::move(options);
+  const auto& cm = d.options.class_mode;
+  if (cm != "input" && cm != "none")
+    d.encoder = d.registry->make_encoder(cm, d.dataset.class_index.class_names(), d.options.encoder_options);
+  for (const auto& s : d.dataset.samples) {
+    bool absolute = !s.path.empty() && s.path.front() == '/';
+    d.absolute_paths.push_back(absolute ? s.path : d.dataset.root + "/" + s.path);
+  }
+  const int64_t n = d.dataset.num_samples(), bs = d.options.batch_size;
+  d.num_batches = d.options.drop_last ? n / bs : (n + bs - 1) / bs;
+}
+
+DataLoader::~DataLoader() = default;
+
+const LoaderOptions& DataLoader::options() const noexcept { return impl_->options; }
+const Dataset& DataLoader::dataset() const noexcept { return impl_->dataset; }
+const ClassIndex& DataLoader::class_index() const noexcept { return impl_->dataset.class_index; }
+std::vector<std::string> DataLoader::filenames() const { return impl_->dataset.filenames(); }
+std::vector<int32_t> DataLoader::classes() const { return impl_->dataset.classes(); }
+std::shared_ptr<const LabelEncoder> DataLoader::encoder() const noexcept { return impl_->encoder; }
+int64_t DataLoader::num_samples() const noexcept { return impl_->dataset.num_samples(); }
+int64_t DataLoader::num_batches() const noexcept { return impl_->num_batches; }
+int64_t DataLoader::skipped_count() const noexcept { return impl_->skipped.load(); }
+
+std::vector<int64_t> DataLoader::epoch_order(int64_t epoch) const { return *impl_->order(epoch); }
+
+Batch DataLoader::batch(int64_t index, int64_t epoch) const { return impl_->make_batch(index, epoch); }
+
+struct DataLoader::BatchStream::State {
+  const DataLoader::Impl* loader = nullptr;
+  int64_t epoch = 0;
+  int64_t num_batches = 0;
+  int64_t in_flight_limit = 1;
+  std::mutex mutex;
+  std::condition_variable cv;
+  int64_t next_to_make = 0;
+  int64_t next_to_deliver = 0;
+  bool stop = false;
+  std::map<int64_t, Batch> ready;
+  std::map<int64_t, std::exception_ptr> failed;
+  std::vector<std::thread> workers;
+
+  void work() {
+    for (;;) {
+      int64_t index;
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        // Bounded look-ahead: never more than in_flight_limit batches beyond the consumer.
+        cv.wait(lock, [&] {
+          return stop || next_to_make >= num_batches || next_to_make - next_to_deliver < in_flight_limit;
+        });
+        if (stop || next_to_make >= num_batches) return;
+        index = next_to_make++;
+      }
+      Batch b;
+      std::exception_ptr error;
+      try {
+        b = loader->make_batch(index, epoch);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (error) failed[index] = error;
+        else ready.emplace(index, std::move(b));
+      }
+      cv.notify_all();
+    }
+  }
+
+  ~State() {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      stop = true;
+    }
+    cv.notify_all();
+    for (auto& t : workers) t.join();
+  }
+};
+
+DataLoader::BatchStream::BatchStream(std::unique_ptr<State> state) : state_(std::move(state)) {}
+DataLoader::BatchStream::~BatchStream() = default;
+DataLoader::BatchStream::BatchStream(BatchStream&&) noexcept = default;
+
+bool DataLoader::BatchStream::next(Batch& out) {
+  State& s = *state_;
+  std::unique_lock<std::mutex> lock(s.mutex);
+  if (s.next_to_deliver >= s.num_batches) return false;
+  const int64_t want = s.next_to_deliver;
+  s.cv.wait(lock, [&] { return s.ready.count(want) > 0 || s.failed.count(want) > 0; });
+  if (auto f = s.failed.find(want); f != s.failed.end()) {
+    std::exception_ptr e = f->second;
+    s.failed.erase(f);
+    s.next_to_deliver = s.num_batches;  // the epoch ends at the first error
+    s.stop = true;
+    lock.unlock();
+    s.cv.notify_all();
+    std::rethrow_exception(e);
+  }
+  auto it = s.ready.find(want);
+  out = std::move(it->second);
+  s.ready.erase(it);
+  ++s.next_to_deliver;
+  lock.unlock();
+  s.cv.notify_all();
+  return true;
+}
+
+DataLoader::BatchStream DataLoader::stream(int64_t epoch) const {
+  auto s = std::make_unique<BatchStream::State>();
+  s->loader = impl_.get();
+  s->epoch = epoch;
+  s->num_batches = impl_->num_batches;
+  s->in_flight_limit = std::max(impl_->options.prefetch, impl_->options.num_workers);
+  impl_->order(epoch);  // compute the permutation once, before the workers start
+  const int workers = static_cast<int>(std::min<int64_t>(impl_->options.num_workers, std::max<int64_t>(impl_->num_batches, 1)));
+  for (int i = 0; i < workers; ++i) s->workers.emplace_back([st = s.get()] { st->work(); });
+  return BatchStream(std::move(s));
+}
+
+}  // namespace classflow

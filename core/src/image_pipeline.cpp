@@ -1,0 +1,176 @@
+#include "image_pipeline.hpp"
+
+#include <classflow/error.hpp>
+
+#include <fmt/format.h>
+#include <opencv2/imgproc.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+namespace classflow::detail {
+
+namespace {
+
+std::vector<uint8_t> read_file(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr)
+    throw DataError(fmt::format("image file '{}' cannot be read ({}); expected a readable image file", path,
+                                std::strerror(errno)));
+  std::vector<uint8_t> bytes;
+  uint8_t buf[1 << 16];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + n);
+  bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed) throw DataError(fmt::format("image file '{}' cannot be read (I/O error); expected a readable image file", path));
+  return bytes;
+}
+
+int cv_interpolation(Interpolation i) {
+  switch (i) {
+    case Interpolation::nearest: return cv::INTER_NEAREST_EXACT;  // = Pillow NEAREST: floor((x+0.5)*scale)
+    case Interpolation::bilinear: return cv::INTER_LINEAR;
+    case Interpolation::bicubic: return cv::INTER_CUBIC;
+    case Interpolation::area: return cv::INTER_AREA;
+    case Interpolation::lanczos: return cv::INTER_LANCZOS4;
+  }
+  return cv::INTER_LINEAR;
+}
+
+// EXIF orientation 2..8 -> upright, as Pillow's ImageOps.exif_transpose.
+cv::Mat orient(const cv::Mat& m, int orientation) {
+  cv::Mat out;
+  switch (orientation) {
+    case 2: cv::flip(m, out, 1); return out;
+    case 3: cv::rotate(m, out, cv::ROTATE_180); return out;
+    case 4: cv::flip(m, out, 0); return out;
+    case 5: cv::transpose(m, out); return out;
+    case 6: cv::rotate(m, out, cv::ROTATE_90_CLOCKWISE); return out;
+    case 7: {
+      cv::Mat t;
+      cv::transpose(m, t);
+      cv::flip(t, out, -1);
+      return out;
+    }
+    case 8: cv::rotate(m, out, cv::ROTATE_90_COUNTERCLOCKWISE); return out;
+    default: return m;
+  }
+}
+
+// Pillow's convert('L'): ITU-R 601-2 luma in 16.16 fixed point, rounded half up. A plain loop
+// because OpenCV's RGB2GRAY uses 14-bit coefficients and differs from Pillow by 1 at times.
+cv::Mat luma(const cv::Mat& rgb) {
+  cv::Mat out(rgb.rows, rgb.cols, CV_8UC1);
+  const int c = rgb.channels();
+  for (int y = 0; y < rgb.rows; ++y) {
+    const uint8_t* s = rgb.ptr<uint8_t>(y);
+    uint8_t* d = out.ptr<uint8_t>(y);
+    for (int x = 0; x < rgb.cols; ++x, s += c)
+      d[x] = static_cast<uint8_t>((s[0] * 19595 + s[1] * 38470 + s[2] * 7471 + 0x8000) >> 16);
+  }
+  return out;
+}
+
+// RGBA over an opaque background colour: out = a*rgb + (1-a)*bg, rounded.
+cv::Mat composite(const cv::Mat& rgba, const std::array<uint8_t, 3>& bg) {
+  cv::Mat f, out;
+  rgba.convertTo(f, CV_32FC4, 1.0 / 255.0);
+  std::vector<cv::Mat> ch;
+  cv::split(f, ch);
+  std::vector<cv::Mat> rgb(3);
+  for (int i = 0; i < 3; ++i) {
+    cv::Mat inv = 1.0f - ch[3];
+    rgb[static_cast<std::size_t>(i)] = ch[static_cast<std::size_t>(i)].mul(ch[3]) + inv * (bg[static_cast<std::size_t>(i)] / 255.0f);
+  }
+  cv::merge(rgb, f);
+  f.convertTo(out, CV_8UC3, 255.0);
+  return out;
+}
+
+cv::Mat to_color_mode(const cv::Mat& m, const LoaderOptions& o) {
+  cv::Mat out;
+  const int c = m.channels();
+  switch (o.color_mode) {
+    case ColorMode::rgb:
+      if (c == 3) return m;
+      if (c == 1) cv::cvtColor(m, out, cv::COLOR_GRAY2RGB);
+      else if (o.alpha_background) out = composite(m, *o.alpha_background);
+      else cv::cvtColor(m, out, cv::COLOR_RGBA2RGB);  // Pillow convert('RGB') drops alpha
+      return out;
+    case ColorMode::rgba:
+      if (c == 4) return m;
+      cv::cvtColor(m, out, c == 1 ? cv::COLOR_GRAY2RGBA : cv::COLOR_RGB2RGBA);
+      return out;
+    case ColorMode::grayscale:
+      if (c == 1) return m;
+      if (c == 4 && o.alpha_background) return luma(composite(m, *o.alpha_background));
+      return luma(m);
+  }
+  return m;
+}
+
+}  // namespace
+
+cv::Mat load_image(const Registry& registry, const std::string& path, const LoaderOptions& o) {
+  std::vector<uint8_t> bytes = read_file(path);
+  if (bytes.empty()) throw DataError(fmt::format("image file '{}' is empty (0 bytes); expected an image", path));
+  const DecoderEntry* dec = registry.decoder_for(bytes.data(), bytes.size());
+  if (dec == nullptr) {
+    std::string head;
+    for (std::size_t i = 0; i < bytes.size() && i < 4; ++i) head += fmt::format("{:02x}", bytes[i]);
+    std::vector<std::string> names;
+    for (const auto& d : registry.decoders()) names.emplace_back(d.vtable->name);
+    throw DataError(fmt::format("image file '{}' is not a decodable image (starts with bytes {}); expected a "
+                                "format of the loaded decoders ({})",
+                                path, head, fmt::join(names, ", ")));
+  }
+  cf_decode_request req{};
+  req.struct_size = sizeof(req);
+  req.apply_orientation = o.apply_orientation ? 1 : 0;
+  cf_image_info info{};
+  info.struct_size = sizeof(info);
+  cf_status st{};
+  st.struct_size = sizeof(st);
+  if (dec->vtable->plan(bytes.data(), bytes.size(), &req, &info, &st) != CF_OK)
+    throw DataError(fmt::format("image file '{}' cannot be decoded: {}", path, st.message));
+  int64_t pixels = static_cast<int64_t>(info.width) * info.height;
+  if (o.max_image_pixels > 0 && pixels > o.max_image_pixels)
+    throw DataError(fmt::format("image file '{}' has {} pixels ({}x{}), more than max_image_pixels {}; expected a "
+                                "smaller image, or raise --max-image-pixels (0 disables the limit)",
+                                path, pixels, info.width, info.height, o.max_image_pixels));
+  const int th = o.target_size[0], tw = o.target_size[1];
+  if (o.dct_scaling && o.interpolation != Interpolation::nearest) {
+    // A decoder may shrink (JPEG DCT scaling) as long as the upright image stays >= target.
+    bool swapped = info.orientation >= 5 && info.orientation <= 8;
+    req.min_width = swapped ? th : tw;
+    req.min_height = swapped ? tw : th;
+    if (dec->vtable->plan(bytes.data(), bytes.size(), &req, &info, &st) != CF_OK)
+      throw DataError(fmt::format("image file '{}' cannot be decoded: {}", path, st.message));
+  }
+  if (info.out_dtype != CF_DTYPE_UINT8 || info.out_channels < 1 || info.out_channels > 4 || info.out_channels == 2)
+    throw PluginError(fmt::format("decoder '{}' (plugin '{}') planned {} channels of dtype {} for '{}'; expected "
+                                  "uint8 with 1, 3 or 4 channels",
+                                  dec->vtable->name, dec->file, info.out_channels, info.out_dtype, path));
+  cv::Mat m(info.out_height, info.out_width, CV_8UC(info.out_channels));
+  if (dec->vtable->decode(bytes.data(), bytes.size(), &req, &info, m.data, m.total() * m.elemSize(), &st) != CF_OK)
+    throw DataError(fmt::format("image file '{}' cannot be decoded: {}", path, st.message));
+  if (o.apply_orientation && info.orientation > 1) m = orient(m, info.orientation);
+  m = to_color_mode(m, o);
+  if (m.rows == th && m.cols == tw) return m;
+  cv::Mat src = m;
+  if (o.keep_aspect_ratio) {
+    // Keras load_img: the largest centred box of the target aspect ratio (integer arithmetic).
+    int64_t crop_h = std::min<int64_t>(m.rows, static_cast<int64_t>(m.cols) * th / tw);
+    int64_t crop_w = std::min<int64_t>(m.cols, static_cast<int64_t>(m.rows) * tw / th);
+    int64_t y0 = (m.rows - crop_h) / 2, x0 = (m.cols - crop_w) / 2;
+    src = m(cv::Rect(static_cast<int>(x0), static_cast<int>(y0), static_cast<int>(crop_w), static_cast<int>(crop_h)));
+  }
+  cv::Mat out;
+  cv::resize(src, out, cv::Size(tw, th), 0, 0, cv_interpolation(o.interpolation));
+  return out;
+}
+
+}  // namespace classflow::detail

@@ -1,0 +1,22 @@
+// One image from file bytes to a target-size uint8 matrix (private to the core).
+#pragma once
+
+#include <classflow/loader_options.hpp>
+#include <classflow/registry.hpp>
+
+#include <opencv2/core.hpp>
+
+#include <string>
+
+namespace classflow::detail {
+
+/// Reads, decodes (decoder chosen by magic bytes), orients, converts colour and resizes the file
+/// at `path` to options.target_size: a uint8 matrix [H, W, C] with C = 1 (grayscale), 3 (rgb)
+/// or 4 (rgba). Semantics follow Keras load_img: colour conversion as Pillow's convert()
+/// (alpha dropped unless alpha_background), then resize (nearest bit-exact with Pillow),
+/// keep_aspect_ratio centre-crops with Keras' formula.
+/// @throws DataError naming the path and the reason (empty, not an image, truncated, too many
+/// pixels for max_image_pixels, unreadable).
+cv::Mat load_image(const Registry& registry, const std::string& path, const LoaderOptions& options);
+
+}  // namespace classflow::detail
