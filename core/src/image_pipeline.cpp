@@ -31,7 +31,7 @@ std::vector<uint8_t> read_file(const std::string& path) {
 
 int cv_interpolation(Interpolation i) {
   switch (i) {
-    case Interpolation::nearest: return cv::INTER_NEAREST_EXACT;  // = Pillow NEAREST: floor((x+0.5)*scale)
+    case Interpolation::nearest: return cv::INTER_NEAREST;  // unused: nearest goes through pillow_nearest
     case Interpolation::bilinear: return cv::INTER_LINEAR;
     case Interpolation::bicubic: return cv::INTER_CUBIC;
     case Interpolation::area: return cv::INTER_AREA;
@@ -87,6 +87,30 @@ cv::Mat composite(const cv::Mat& rgba, const std::array<uint8_t, 3>& bg) {
   }
   cv::merge(rgb, f);
   f.convertTo(out, CV_8UC3, 255.0);
+  return out;
+}
+
+// Pillow's NEAREST resize: source pixel floor((x + 0.5) * src/dst) of the box. OpenCV 4.6's
+// INTER_NEAREST (floor(x * scale)) and INTER_NEAREST_EXACT both pick other pixels on
+// downscales (6 -> 3 takes 0,2,4 where Pillow takes 1,3,5), so the index maps are computed
+// with Pillow's rule and OpenCV's remap does the copying.
+cv::Mat pillow_nearest(const cv::Mat& src, int tw, int th) {
+  cv::Mat map_x(th, tw, CV_32FC1), map_y(th, tw, CV_32FC1);
+  const double sx = static_cast<double>(src.cols) / tw, sy = static_cast<double>(src.rows) / th;
+  std::vector<float> xs(static_cast<std::size_t>(tw));
+  for (int x = 0; x < tw; ++x)
+    xs[static_cast<std::size_t>(x)] = static_cast<float>(std::min(src.cols - 1, static_cast<int>((x + 0.5) * sx)));
+  for (int y = 0; y < th; ++y) {
+    const auto yin = static_cast<float>(std::min(src.rows - 1, static_cast<int>((y + 0.5) * sy)));
+    float* mx = map_x.ptr<float>(y);
+    float* my = map_y.ptr<float>(y);
+    for (int x = 0; x < tw; ++x) {
+      mx[x] = xs[static_cast<std::size_t>(x)];
+      my[x] = yin;
+    }
+  }
+  cv::Mat out;
+  cv::remap(src, out, map_x, map_y, cv::INTER_NEAREST);
   return out;
 }
 
@@ -168,6 +192,7 @@ cv::Mat load_image(const Registry& registry, const std::string& path, const Load
     int64_t y0 = (m.rows - crop_h) / 2, x0 = (m.cols - crop_w) / 2;
     src = m(cv::Rect(static_cast<int>(x0), static_cast<int>(y0), static_cast<int>(crop_w), static_cast<int>(crop_h)));
   }
+  if (o.interpolation == Interpolation::nearest) return pillow_nearest(src, tw, th);
   cv::Mat out;
   cv::resize(src, out, cv::Size(tw, th), 0, 0, cv_interpolation(o.interpolation));
   return out;

@@ -136,7 +136,7 @@ struct Record {
 /// One walked folder: its path relative to the root and what it holds.
 struct Folder {
   std::string rel;
-  std::string canonical;
+  std::string canonical;  ///< real path, kept only with follow_links (loop detection)
   std::vector<Record> records;
 };
 
@@ -157,10 +157,13 @@ class ClassWalk {
   /// Walks class folder `path` (relative path `name`) and reports samples of class `name`.
   void run(const fs::path& path, const std::string& name, const ScanSink& sink) {
     std::error_code ec;
-    fs::path canonical = fs::canonical(path, ec);
-    if (ec) canonical = fs::absolute(path, ec).lexically_normal();
-    class_canonical_ = to_utf8(canonical);
-    visited_.insert(class_canonical_);
+    if (options_.follow_links) {
+      // Real paths are needed only to detect loops; resolving them costs ~6 syscalls a class.
+      fs::path canonical = fs::canonical(path, ec);
+      if (ec) canonical = fs::absolute(path, ec).lexically_normal();
+      class_canonical_ = to_utf8(canonical);
+      visited_.insert(class_canonical_);
+    }
 
     // Real folders are walked before any link is followed, so a link to a folder that is also
     // reachable directly is the one reported (as a loop), never the real folder.
@@ -222,9 +225,11 @@ class ClassWalk {
             break;
           }
           case EntryKind::folder: {
-            Folder child{folder.rel + "/" + e.name,
-                         to_utf8(to_path(folder.canonical) / to_path(e.name)), {}};
-            visited_.insert(child.canonical);
+            Folder child{folder.rel + "/" + e.name, "", {}};
+            if (options_.follow_links) {
+              child.canonical = to_utf8(to_path(folder.canonical) / to_path(e.name));
+              visited_.insert(child.canonical);
+            }
             stack.emplace_back(std::move(child), path / to_path(e.name));
             break;
           }
