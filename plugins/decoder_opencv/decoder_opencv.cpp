@@ -72,7 +72,7 @@ struct Header {
   int channels = 3;
   int bits = 8;                 ///< 8 or 16 (per sample)
   double max_value_16 = 65535;  ///< PNM: maxval; otherwise 65535
-  std::size_t min_size = 0;     ///< bytes an uncompressed BMP or binary PNM needs; 0 unknown
+  std::size_t min_size = 0;     ///< bytes the header says the file has (BMP, PNM, WebP); 0 unknown
 };
 
 [[noreturn]] void corrupt(Format format, const std::string& reason) {
@@ -289,6 +289,7 @@ Header read_webp(const uint8_t* data, std::size_t size) {
   h.width = features.width;
   h.height = features.height;
   h.channels = features.has_alpha ? 4 : 3;
+  h.min_size = std::size_t{le32(data + 4)} + 8;  // the RIFF size counts what follows its field
   return h;
 }
 
