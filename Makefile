@@ -24,7 +24,7 @@ test-asan: deps
 
 test-tsan: deps
 	@cmake --preset tsan >/dev/null
-	@cmake --build --preset tsan
+	@cmake --build --preset tsan --target classflow_tests
 	@ctest --preset tsan -L tsan
 
 clean:
