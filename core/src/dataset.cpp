@@ -94,7 +94,9 @@ struct Collector {
   std::set<std::string> class_set;
   std::vector<RawSample> samples;
   std::vector<SkippedEntry> skipped;
+  bool keep_order = false;
 
+  static void keep_class_order(void* ctx) { static_cast<Collector*>(ctx)->keep_order = true; }
   static void add_class(void* ctx, const char* name) {
     auto* c = static_cast<Collector*>(ctx);
     if (c->class_set.insert(name).second) c->classes.emplace_back(name);
@@ -166,10 +168,13 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
   sink.add_sample = &Collector::add_sample;
   sink.add_values = &Collector::add_values;
   sink.add_skipped = &Collector::add_skipped;
+  sink.keep_class_order = &Collector::keep_class_order;
   cf_status st{};
   st.struct_size = sizeof(st);
   int32_t rc = src.vtable->scan(&req, &sink, &st);
-  if (rc == CF_ERROR_INVALID_ARGUMENT || rc == CF_ERROR_DATA) throw DataError(st.message);
+  // A bad source option is a usage error (exit 2); a bad root or list is a data error (exit 3).
+  if (rc == CF_ERROR_INVALID_ARGUMENT) throw UsageError(st.message);
+  if (rc == CF_ERROR_DATA) throw DataError(st.message);
   if (rc != CF_OK)
     throw PluginError(fmt::format("source '{}' (plugin '{}') failed to scan '{}': {}", src.vtable->name, src.file,
                                   o.root, st.message));
@@ -208,6 +213,8 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
     if (!missing.empty())
       ds.warnings.push_back(fmt::format("classes of the saved mapping not present in '{}': {} (indices kept)",
                                         o.root, fmt::join(missing, ", ")));
+  } else if (col.keep_order) {
+    ds.class_index = ClassIndex(found);  // the source's order (CSV label columns)
   } else {
     ds.class_index = ClassIndex::sorted(found, o.class_order);
   }

@@ -22,8 +22,8 @@ class TjDecompressor {
   /// @throws Error (CF_ERROR_INTERNAL) when TurboJPEG cannot allocate a handle.
   TjDecompressor() : handle_(tjInitDecompress()) {
     if (handle_ == nullptr)
-      throw Error(CF_ERROR_INTERNAL,
-                  std::string("TurboJPEG decompressor could not start: ") + tjGetErrorStr2(nullptr));
+      throw Error(CF_ERROR_INTERNAL, std::string("TurboJPEG decompressor could not start: ") +
+                                         tjGetErrorStr2(nullptr));
   }
   ~TjDecompressor() { tjDestroy(handle_); }
   TjDecompressor(const TjDecompressor&) = delete;
@@ -54,7 +54,7 @@ std::pair<const uint8_t*, std::size_t> find_exif_segment(const uint8_t* data, st
       ++pos;
       continue;
     }
-    if (marker == 0xDA || marker == 0xD9) return {nullptr, 0};  // SOS or EOI: no more headers
+    if (marker == 0xDA || marker == 0xD9) return {nullptr, 0};   // SOS or EOI: no more headers
     if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) {  // markers without a length
       pos += 2;
       continue;
@@ -184,21 +184,20 @@ class JpegDecoder : public ImageDecoder {
     // write a different size than the caller's buffer holds.
     if (info.out_width != expected.out_width || info.out_height != expected.out_height ||
         info.out_channels != expected.out_channels || info.out_dtype != expected.out_dtype)
-      throw InvalidArgument("image info '" + std::to_string(info.out_width) + "x" +
-                            std::to_string(info.out_height) + "x" +
-                            std::to_string(info.out_channels) +
-                            "' does not match this JPEG; expected the info plan returned (" +
-                            std::to_string(expected.out_width) + "x" +
-                            std::to_string(expected.out_height) + "x" +
-                            std::to_string(expected.out_channels) + ")");
+      throw InvalidArgument(
+          "image info '" + std::to_string(info.out_width) + "x" + std::to_string(info.out_height) +
+          "x" + std::to_string(info.out_channels) +
+          "' does not match this JPEG; expected the info plan returned (" +
+          std::to_string(expected.out_width) + "x" + std::to_string(expected.out_height) + "x" +
+          std::to_string(expected.out_channels) + ")");
     const auto jpeg_size = static_cast<unsigned long>(size);
     auto* pixels = static_cast<uint8_t*>(out);
     int rc = 0;
     std::vector<uint8_t> cmyk;
     if (is_cmyk(header.colorspace)) {
       cmyk.resize(static_cast<std::size_t>(info.out_width) * info.out_height * 4);
-      rc = tjDecompress2(tj.get(), data, jpeg_size, cmyk.data(), info.out_width, 0,
-                         info.out_height, TJPF_CMYK, 0);
+      rc = tjDecompress2(tj.get(), data, jpeg_size, cmyk.data(), info.out_width, 0, info.out_height,
+                         TJPF_CMYK, 0);
     } else {
       const int format = info.out_channels == 1 ? TJPF_GRAY : TJPF_RGB;
       rc = tjDecompress2(tj.get(), data, jpeg_size, pixels, info.out_width, 0, info.out_height,

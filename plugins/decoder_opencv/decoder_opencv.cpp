@@ -30,11 +30,16 @@ enum class Format { none, bmp, pnm, tiff, webp };
 
 const char* format_name(Format format) {
   switch (format) {
-    case Format::bmp: return "BMP";
-    case Format::pnm: return "PNM";
-    case Format::tiff: return "TIFF";
-    case Format::webp: return "WebP";
-    case Format::none: break;
+    case Format::bmp:
+      return "BMP";
+    case Format::pnm:
+      return "PNM";
+    case Format::tiff:
+      return "TIFF";
+    case Format::webp:
+      return "WebP";
+    case Format::none:
+      break;
   }
   return "image";
 }
@@ -53,8 +58,7 @@ Format sniff_format(const uint8_t* data, std::size_t size) {
     if (dib == 12 || dib == 40 || dib == 52 || dib == 56 || dib == 64 || dib == 108 || dib == 124)
       return Format::bmp;
   }
-  if (size >= 3 && data[0] == 'P' && data[1] >= '1' && data[1] <= '6' &&
-      std::isspace(data[2]) != 0)
+  if (size >= 3 && data[0] == 'P' && data[1] >= '1' && data[1] <= '6' && std::isspace(data[2]) != 0)
     return Format::pnm;
   if (size >= 4 && ((std::memcmp(data, "II*\0", 4) == 0) || std::memcmp(data, "MM\0*", 4) == 0))
     return Format::tiff;
@@ -111,7 +115,8 @@ Header read_bmp(const uint8_t* data, std::size_t size) {
                           "' is invalid; expected positive width and height");
   if (bpp <= 8) {
     if (bpp != 1 && bpp != 4 && bpp != 8)
-      corrupt(h.format, "bit count '" + std::to_string(bpp) + "' is invalid; expected 1, 4, 8, 16, 24 or 32");
+      corrupt(h.format,
+              "bit count '" + std::to_string(bpp) + "' is invalid; expected 1, 4, 8, 16, 24 or 32");
     // OpenCV returns one channel when every palette entry is gray (as it does for grayscale
     // BMPs), three otherwise.
     const std::size_t entries =
@@ -131,7 +136,8 @@ Header read_bmp(const uint8_t* data, std::size_t size) {
     // with an alpha mask and bit fields (3) or alpha bit fields (6) really carries alpha.
     h.channels = alpha_mask != 0 && (compression == 3 || compression == 6) ? 4 : 3;
   } else {
-    corrupt(h.format, "bit count '" + std::to_string(bpp) + "' is invalid; expected 1, 4, 8, 16, 24 or 32");
+    corrupt(h.format,
+            "bit count '" + std::to_string(bpp) + "' is invalid; expected 1, 4, 8, 16, 24 or 32");
   }
   return h;
 }
@@ -285,7 +291,8 @@ Header read_webp(const uint8_t* data, std::size_t size) {
   WebPBitstreamFeatures features;
   const VP8StatusCode status = WebPGetFeatures(data, size, &features);
   if (status != VP8_STATUS_OK)
-    corrupt(h.format, "libwebp could not read the header (VP8 status " + std::to_string(status) + ")");
+    corrupt(h.format,
+            "libwebp could not read the header (VP8 status " + std::to_string(status) + ")");
   h.width = features.width;
   h.height = features.height;
   h.channels = features.has_alpha ? 4 : 3;
@@ -296,11 +303,16 @@ Header read_webp(const uint8_t* data, std::size_t size) {
 /// @throws DataError when the data is none of the formats or its header is invalid.
 Header read_header(const uint8_t* data, std::size_t size) {
   switch (sniff_format(data, size)) {
-    case Format::bmp: return read_bmp(data, size);
-    case Format::pnm: return read_pnm(data, size);
-    case Format::tiff: return read_tiff(data, size);
-    case Format::webp: return read_webp(data, size);
-    case Format::none: break;
+    case Format::bmp:
+      return read_bmp(data, size);
+    case Format::pnm:
+      return read_pnm(data, size);
+    case Format::tiff:
+      return read_tiff(data, size);
+    case Format::webp:
+      return read_webp(data, size);
+    case Format::none:
+      break;
   }
   throw DataError("data of '" + std::to_string(size) +
                   "' bytes is not a BMP, PNM, TIFF or WebP image; expected one of their "
@@ -321,12 +333,19 @@ ImageInfo plan_for(const Header& header, const DecodeRequest& request) {
 
 /// `image` (as imdecode returned it, BGR order) turned into `channels` RGB-ordered channels.
 cv::Mat to_rgb_channels(const cv::Mat& image, int channels) {
+  if (image.channels() == 2) {  // gray + alpha: keep the gray, as OpenCV itself does for TIFF
+    cv::Mat gray;
+    cv::extractChannel(image, gray, 0);
+    return to_rgb_channels(gray, channels);
+  }
   static constexpr int none = -1;
-  // [from channels][to channels] -> conversion code; 1, 3, 4 only.
+  // OpenCV's channel count -> the planned one (1, 3 or 4).
   auto code = [](int from, int to) -> int {
     if (from == 1) return to == 3 ? cv::COLOR_GRAY2RGB : to == 4 ? cv::COLOR_GRAY2RGBA : none;
-    if (from == 3) return to == 1 ? cv::COLOR_BGR2GRAY : to == 3 ? cv::COLOR_BGR2RGB : cv::COLOR_BGR2RGBA;
-    if (from == 4) return to == 1 ? cv::COLOR_BGRA2GRAY : to == 3 ? cv::COLOR_BGRA2RGB : cv::COLOR_BGRA2RGBA;
+    if (from == 3)
+      return to == 1 ? cv::COLOR_BGR2GRAY : to == 3 ? cv::COLOR_BGR2RGB : cv::COLOR_BGR2RGBA;
+    if (from == 4)
+      return to == 1 ? cv::COLOR_BGRA2GRAY : to == 3 ? cv::COLOR_BGRA2RGB : cv::COLOR_BGRA2RGBA;
     return none;
   };
   const int c = code(image.channels(), channels);

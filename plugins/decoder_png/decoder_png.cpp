@@ -169,10 +169,13 @@ PngHeader read_png(const uint8_t* data, std::size_t size, const PngTarget* targe
 /// Gray 1, gray+alpha 4 (RGBA), RGB 3, RGBA 4, palette 3; a tRNS chunk adds alpha (4).
 int channels_of(const PngHeader& header) {
   switch (header.color_type) {
-    case PNG_COLOR_TYPE_GRAY: return header.has_trns ? 4 : 1;
+    case PNG_COLOR_TYPE_GRAY:
+      return header.has_trns ? 4 : 1;
     case PNG_COLOR_TYPE_RGB:
-    case PNG_COLOR_TYPE_PALETTE: return header.has_trns ? 4 : 3;
-    default: return 4;  // gray+alpha, RGBA
+    case PNG_COLOR_TYPE_PALETTE:
+      return header.has_trns ? 4 : 3;
+    default:
+      return 4;  // gray+alpha, RGBA
   }
 }
 
@@ -201,10 +204,11 @@ class PngDecoder : public ImageDecoder {
 
   void decode(const uint8_t* data, std::size_t size, const DecodeRequest& request,
               const ImageInfo& info, void* out) const override {
-    const std::size_t row_bytes = static_cast<std::size_t>(info.out_width) * info.out_channels *
-                                  dtype_size(info.out_dtype);
+    const std::size_t row_bytes =
+        static_cast<std::size_t>(info.out_width) * info.out_channels * dtype_size(info.out_dtype);
     std::vector<png_bytep> rows(static_cast<std::size_t>(info.out_height));
-    for (std::size_t y = 0; y < rows.size(); ++y) rows[y] = static_cast<png_bytep>(out) + y * row_bytes;
+    for (std::size_t y = 0; y < rows.size(); ++y)
+      rows[y] = static_cast<png_bytep>(out) + y * row_bytes;
     const PngTarget target{request.keep_16bit ? 1 : 0, static_cast<png_uint_32>(info.out_height),
                            row_bytes, rows.data()};
     // libpng checks height and row size; width and channels must also be what plan said.

@@ -314,8 +314,8 @@ class DirectorySource final : public DatasetSource {
     return fs::is_directory(to_path(root), ec) ? 100 : 0;
   }
 
-  /// @throws InvalidArgument for an unknown option or bad value, or a root that does not exist
-  /// or is not a folder; DataError when the root cannot be listed.
+  /// @throws InvalidArgument (a usage error, exit 2) for an unknown option or bad value;
+  /// DataError (exit 3) for a root that does not exist, is not a folder or cannot be listed.
   void scan(const ScanRequest& request, const ScanSink& sink) const override {
     request.options.require_known("source 'directory'", {"follow_links", "include_hidden", "labels"});
     WalkOptions options;
@@ -368,14 +368,12 @@ class DirectorySource final : public DatasetSource {
     std::error_code ec;
     const fs::file_status st = fs::status(root, ec);
     if (st.type() == fs::file_type::not_found)
-      throw InvalidArgument("dataset root '" + text +
-                            "' does not exist; expected a folder with one subfolder per class");
+      throw DataError("dataset root '" + text + "' does not exist; expected a folder with one subfolder per class");
     if (ec)
       throw DataError("dataset root '" + text + "' cannot be read (" + ec.message() +
                       "); expected a readable folder with one subfolder per class");
     if (st.type() != fs::file_type::directory)
-      throw InvalidArgument("dataset root '" + text +
-                            "' is not a folder; expected a folder with one subfolder per class");
+      throw DataError("dataset root '" + text + "' is not a folder; expected a folder with one subfolder per class");
   }
 
   static bool is_folder(const Listed& e) {

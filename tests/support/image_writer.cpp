@@ -34,7 +34,7 @@ struct PngSpec {
   const png_byte* trns;  ///< [num_trns] or nullptr
   int num_trns;
   const png_color_16* trans_color;  ///< tRNS colour of a gray or RGB image, or nullptr
-  const png_byte* exif;  ///< [exif_size] bare TIFF structure or nullptr
+  const png_byte* exif;             ///< [exif_size] bare TIFF structure or nullptr
   png_uint_32 exif_size;
   png_bytepp rows;  ///< [height]
   int swap16;       ///< host is little-endian and samples are 16-bit
@@ -139,7 +139,8 @@ Bytes read_bytes(const std::string& path) {
 
 void write_bytes(const std::string& path, const Bytes& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   if (!out) throw std::runtime_error("cannot write '" + path + "'");
 }
 
@@ -159,8 +160,7 @@ Bytes encode_png(int width, int height, int channels, int bit_depth, const void*
   spec.exif = exif.empty() ? nullptr : exif.data();
   spec.exif_size = static_cast<png_uint_32>(exif.size());
   spec.swap16 = bit_depth == 16 && is_little_endian();
-  return run_png_writer(spec, pixels,
-                        static_cast<std::size_t>(width) * channels * (bit_depth / 8));
+  return run_png_writer(spec, pixels, static_cast<std::size_t>(width) * channels * (bit_depth / 8));
 }
 
 void write_png(const std::string& path, int width, int height, int channels, int bit_depth,
@@ -172,8 +172,9 @@ Bytes encode_png_palette(int width, int height, const std::vector<std::array<uin
                          const std::vector<uint8_t>& alpha, const std::vector<uint8_t>& indices) {
   if (indices.size() != static_cast<std::size_t>(width) * height || palette.empty() ||
       palette.size() > 256 || alpha.size() > palette.size())
-    throw std::runtime_error("palette PNG arguments are inconsistent; expected width*height "
-                             "indices, 1..256 palette entries and no more alphas than entries");
+    throw std::runtime_error(
+        "palette PNG arguments are inconsistent; expected width*height "
+        "indices, 1..256 palette entries and no more alphas than entries");
   std::vector<png_color> colors;
   for (const auto& c : palette) colors.push_back(png_color{c[0], c[1], c[2]});
   PngSpec spec{};
@@ -220,7 +221,8 @@ Bytes solid_rgb_png_bytes(int width, int height, uint8_t r, uint8_t g, uint8_t b
   return encode_png(width, height, 3, 8, pixels.data());
 }
 
-void solid_rgb_png(const std::string& path, int width, int height, uint8_t r, uint8_t g, uint8_t b) {
+void solid_rgb_png(const std::string& path, int width, int height, uint8_t r, uint8_t g,
+                   uint8_t b) {
   write_bytes(path, solid_rgb_png_bytes(width, height, r, g, b));
 }
 
@@ -233,8 +235,8 @@ Bytes encode_jpeg(int width, int height, int channels, const uint8_t* pixels, in
                        : tj.compress(pixels, width, height, TJPF_RGB, TJSAMP_444, quality);
 }
 
-void write_jpeg(const std::string& path, int width, int height, int channels,
-                const uint8_t* pixels, int quality) {
+void write_jpeg(const std::string& path, int width, int height, int channels, const uint8_t* pixels,
+                int quality) {
   write_bytes(path, encode_jpeg(width, height, channels, pixels, quality));
 }
 
@@ -254,14 +256,14 @@ void write_jpeg_cmyk(const std::string& path, int width, int height, const uint8
 Bytes exif_orientation_tiff(int orientation, bool big_endian) {
   const auto v = static_cast<uint8_t>(orientation);
   if (big_endian)
-    return {'M', 'M', 0, 42, 0, 0, 0, 8,  // header, IFD0 at offset 8
-            0, 1,                         // one entry
-            0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, v, 0, 0,  // Orientation, SHORT, count 1, value
-            0, 0, 0, 0};                  // no next IFD
-  return {'I', 'I', 42, 0, 8, 0, 0, 0,
-          1, 0,
-          0x12, 0x01, 3, 0, 1, 0, 0, 0, v, 0, 0, 0,
-          0, 0, 0, 0};
+    return {'M',  'M',  0, 42, 0, 0, 0, 8,              // header, IFD0 at offset 8
+            0,    1,                                    // one entry
+            0x01, 0x12, 0, 3,  0, 0, 0, 1, 0, v, 0, 0,  // Orientation, SHORT, count 1, value
+            0,    0,    0, 0};                          // no next IFD
+  return {'I',  'I',  42, 0, 8, 0, 0, 0,                // header, IFD0 at offset 8
+          1,    0,                                      // one entry
+          0x12, 0x01, 3,  0, 1, 0, 0, 0, v, 0, 0, 0,    // Orientation, SHORT, count 1, value
+          0,    0,    0,  0};                           // no next IFD
 }
 
 Bytes add_exif_orientation(const Bytes& jpeg, int orientation, bool big_endian) {
@@ -272,8 +274,16 @@ Bytes add_exif_orientation(const Bytes& jpeg, int orientation, bool big_endian) 
     at = 4 + ((std::size_t{jpeg[4]} << 8) | jpeg[5]);
   const Bytes tiff = exif_orientation_tiff(orientation, big_endian);
   const std::size_t length = 2 + 6 + tiff.size();
-  Bytes segment = {0xFF, 0xE1, static_cast<uint8_t>(length >> 8), static_cast<uint8_t>(length & 0xFF),
-                   'E', 'x', 'i', 'f', 0, 0};
+  Bytes segment = {0xFF,
+                   0xE1,
+                   static_cast<uint8_t>(length >> 8),
+                   static_cast<uint8_t>(length & 0xFF),
+                   'E',
+                   'x',
+                   'i',
+                   'f',
+                   0,
+                   0};
   segment.insert(segment.end(), tiff.begin(), tiff.end());
   Bytes out(jpeg.begin(), jpeg.begin() + static_cast<std::ptrdiff_t>(at));
   out.insert(out.end(), segment.begin(), segment.end());
@@ -298,13 +308,13 @@ Bytes encode_with_opencv(const std::string& extension, int width, int height, in
   return Bytes(buffer.begin(), buffer.end());
 }
 
-void write_with_opencv(const std::string& path, int width, int height, int channels,
-                       int bit_depth, const void* pixels, const std::vector<int>& params) {
+void write_with_opencv(const std::string& path, int width, int height, int channels, int bit_depth,
+                       const void* pixels, const std::vector<int>& params) {
   const auto dot = path.rfind('.');
   if (dot == std::string::npos)
     throw std::runtime_error("path '" + path + "' has no extension; expected e.g. .bmp or .tif");
-  write_bytes(path, encode_with_opencv(path.substr(dot), width, height, channels, bit_depth,
-                                       pixels, params));
+  write_bytes(path, encode_with_opencv(path.substr(dot), width, height, channels, bit_depth, pixels,
+                                       params));
 }
 
 }  // namespace classflow::test

@@ -51,8 +51,8 @@ void solid_rgb_png(const std::string& path, int width, int height, uint8_t r, ui
 /// @throws std::runtime_error for other channels or when TurboJPEG fails.
 Bytes encode_jpeg(int width, int height, int channels, const uint8_t* pixels, int quality = 95);
 /// encode_jpeg written to `path`.
-void write_jpeg(const std::string& path, int width, int height, int channels,
-                const uint8_t* pixels, int quality = 95);
+void write_jpeg(const std::string& path, int width, int height, int channels, const uint8_t* pixels,
+                int quality = 95);
 
 /// CMYK (YCCK) JPEG written the way Pillow and Photoshop write one: `ink` [height, width, 4]
 /// holds ink amounts C, M, Y, K (0 = none, 255 = full), stored Adobe-inverted (255 - ink), so
@@ -76,7 +76,7 @@ Bytes add_exif_orientation(const Bytes& jpeg, int orientation, bool big_endian =
 Bytes encode_with_opencv(const std::string& extension, int width, int height, int channels,
                          int bit_depth, const void* pixels, const std::vector<int>& params = {});
 /// encode_with_opencv written to `path`, its format taken from the path's extension.
-void write_with_opencv(const std::string& path, int width, int height, int channels,
-                       int bit_depth, const void* pixels, const std::vector<int>& params = {});
+void write_with_opencv(const std::string& path, int width, int height, int channels, int bit_depth,
+                       const void* pixels, const std::vector<int>& params = {});
 
 }  // namespace classflow::test

@@ -1,5 +1,6 @@
 // The built-in 'jpeg' decoder, driven through the registry (sniff -> plan -> decode over the C
-// ABI): colours, DCT scaling sizes, EXIF orientation, CMYK (BR-22), truncated and empty data (BR-21).
+// ABI): colours, DCT scaling sizes, EXIF orientation, CMYK (BR-22), truncated and empty data
+// (BR-21).
 #include <catch2/catch.hpp>
 
 #include <classflow/registry.hpp>
@@ -59,7 +60,8 @@ Decoded run(const cf_decoder_vtable* vtable, const Bytes& bytes, const cf_decode
 }
 
 /// Sniffs `bytes` (the first 64, as the core does) and runs the chosen decoder.
-Decoded decode(const Bytes& bytes, const cf_decode_request& req = request(), bool run_decode = true) {
+Decoded decode(const Bytes& bytes, const cf_decode_request& req = request(),
+               bool run_decode = true) {
   const classflow::DecoderEntry* entry =
       registry().decoder_for(bytes.data(), std::min<std::size_t>(bytes.size(), 64));
   REQUIRE(entry != nullptr);
@@ -68,8 +70,9 @@ Decoded decode(const Bytes& bytes, const cf_decode_request& req = request(), boo
 
 const classflow::DecoderEntry& decoder_named(const std::string& name) {
   const auto& all = registry().decoders();
-  const auto it = std::find_if(all.begin(), all.end(),
-                               [&](const classflow::DecoderEntry& d) { return name == d.vtable->name; });
+  const auto it = std::find_if(all.begin(), all.end(), [&](const classflow::DecoderEntry& d) {
+    return name == d.vtable->name;
+  });
   REQUIRE(it != all.end());
   return *it;
 }
@@ -134,12 +137,12 @@ TEST_CASE("jpeg: DCT scaling picks the largest 1/2, 1/4, 1/8 reduction that keep
   const Bytes big = solid(2000, 1500, 3, {10, 200, 30});
   using Row = std::tuple<int, int, int, int>;  // min_width, min_height -> out_width, out_height
   const auto [min_w, min_h, out_w, out_h] = GENERATE(table<int, int, int, int>({
-      Row{224, 224, 500, 375},    // 1/8 would give 250x188: 188 < 224
-      Row{200, 150, 250, 188},    // 1/8: ceil(1500/8) = 188
-      Row{1000, 750, 1000, 750},  // 1/2 exactly
-      Row{1001, 750, 2000, 1500}, // 1/2 is 1 pixel too narrow; M/8 scales are never used
-      Row{0, 0, 2000, 1500},      // no minimum: full size
-      Row{224, 0, 2000, 1500},    // 0 on one axis means full size on it
+      Row{224, 224, 500, 375},     // 1/8 would give 250x188: 188 < 224
+      Row{200, 150, 250, 188},     // 1/8: ceil(1500/8) = 188
+      Row{1000, 750, 1000, 750},   // 1/2 exactly
+      Row{1001, 750, 2000, 1500},  // 1/2 is 1 pixel too narrow; M/8 scales are never used
+      Row{0, 0, 2000, 1500},       // no minimum: full size
+      Row{224, 0, 2000, 1500},     // 0 on one axis means full size on it
   }));
   INFO("min " << min_w << "x" << min_h);
   const Decoded d = decode(big, request(min_w, min_h));
@@ -174,8 +177,8 @@ TEST_CASE("jpeg: EXIF orientation is read from APP1 in either byte order", "[dec
   const int orientation = GENERATE(range(1, 9));
   const bool big_endian = GENERATE(false, true);
   INFO("orientation " << orientation << (big_endian ? " MM" : " II"));
-  const Bytes jpeg = classflow::test::add_exif_orientation(solid(16, 8, 3, {1, 2, 3}), orientation,
-                                                           big_endian);
+  const Bytes jpeg =
+      classflow::test::add_exif_orientation(solid(16, 8, 3, {1, 2, 3}), orientation, big_endian);
   const Decoded d = decode(jpeg);
   REQUIRE(d.code == CF_OK);
   CHECK(d.info.orientation == orientation);
@@ -187,7 +190,8 @@ TEST_CASE("jpeg: EXIF orientation is read from APP1 in either byte order", "[dec
 
 TEST_CASE("jpeg: no EXIF or an out-of-range orientation means 1", "[decoder]") {
   CHECK(decode(solid(8, 8, 3, {0, 0, 0})).info.orientation == 1);
-  CHECK(decode(classflow::test::add_exif_orientation(solid(8, 8, 3, {0, 0, 0}), 9)).info.orientation == 1);
+  CHECK(decode(classflow::test::add_exif_orientation(solid(8, 8, 3, {0, 0, 0}), 9))
+            .info.orientation == 1);
 }
 
 TEST_CASE("jpeg: CMYK converts to RGB as Pillow's convert('RGB') (BR-22)", "[decoder]") {
@@ -222,7 +226,8 @@ TEST_CASE("jpeg: a file cut at 60% of its bytes is an error, the whole file is n
           "[decoder]") {
   const Bytes whole = noisy_jpeg();
   CHECK(decode(whole).code == CF_OK);
-  const Bytes cut(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(whole.size() * 6 / 10));
+  const Bytes cut(whole.begin(),
+                  whole.begin() + static_cast<std::ptrdiff_t>(whole.size() * 6 / 10));
   const Decoded d = decode(cut);
   CHECK(d.code == CF_ERROR_DATA);
   CHECK_THAT(d.message, StartsWith("truncated or corrupt JPEG data: "));
@@ -259,7 +264,8 @@ TEST_CASE("jpeg: decode refuses an info that plan did not return", "[decoder]") 
   std::vector<uint8_t> out(8 * 8 * 3);
   CHECK(vtable.decode(jpeg.data(), jpeg.size(), &req, &info, out.data(), out.size(), &status) ==
         CF_ERROR_INVALID_ARGUMENT);
-  CHECK_THAT(std::string(status.message), StartsWith("image info '8x8x3' does not match this JPEG"));
+  CHECK_THAT(std::string(status.message),
+             StartsWith("image info '8x8x3' does not match this JPEG"));
 }
 
 TEST_CASE("jpeg: every prefix of a file decodes or fails with a data error", "[decoder]") {
@@ -269,8 +275,8 @@ TEST_CASE("jpeg: every prefix of a file decodes or fails with a data error", "[d
       classflow::test::encode_jpeg(16, 8, 3, pixels.data(), 80), 3);
   const auto& vtable = decoder_named("jpeg").vtable;
   for (std::size_t n = 0; n <= whole.size(); ++n) {
-    const Decoded d = run(vtable, Bytes(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(n)),
-                          request());
+    const Decoded d = run(
+        vtable, Bytes(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(n)), request());
     INFO("prefix of " << n << " bytes: " << d.message);
     REQUIRE((n == whole.size() ? d.code == CF_OK : d.code == CF_ERROR_DATA));
   }

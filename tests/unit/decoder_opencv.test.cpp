@@ -75,7 +75,8 @@ Decoded run(const cf_decoder_vtable* vtable, const Bytes& data, const cf_decode_
 }
 
 /// Sniffs `data` (the first 64 bytes, as the core does) and runs the chosen decoder.
-Decoded decode(const Bytes& data, const cf_decode_request& req = request(), bool run_decode = true) {
+Decoded decode(const Bytes& data, const cf_decode_request& req = request(),
+               bool run_decode = true) {
   const classflow::DecoderEntry* entry =
       registry().decoder_for(data.data(), std::min<std::size_t>(data.size(), 64));
   REQUIRE(entry != nullptr);
@@ -84,8 +85,9 @@ Decoded decode(const Bytes& data, const cf_decode_request& req = request(), bool
 
 const classflow::DecoderEntry& decoder_named(const std::string& name) {
   const auto& all = registry().decoders();
-  const auto it = std::find_if(all.begin(), all.end(),
-                               [&](const classflow::DecoderEntry& d) { return name == d.vtable->name; });
+  const auto it = std::find_if(all.begin(), all.end(), [&](const classflow::DecoderEntry& d) {
+    return name == d.vtable->name;
+  });
   REQUIRE(it != all.end());
   return *it;
 }
@@ -97,7 +99,9 @@ std::vector<T> repeat(const std::vector<T>& pixel, int count) {
   return all;
 }
 
-std::vector<int> repeat_int(const std::vector<int>& pixel, int count) { return repeat(pixel, count); }
+std::vector<int> repeat_int(const std::vector<int>& pixel, int count) {
+  return repeat(pixel, count);
+}
 
 /// The bytes of a string literal, embedded NULs included, without the terminating NUL.
 template <std::size_t N>
@@ -163,7 +167,8 @@ TEST_CASE("opencv: RGBA TIFF and WebP keep alpha as RGBA", "[decoder]") {
   const std::vector<int> params =
       extension == ".webp" ? std::vector<int>{cv::IMWRITE_WEBP_QUALITY, 101} : std::vector<int>{};
   const std::vector<uint8_t> rgba = {255, 0, 0, 128, 0, 0, 255, 255};
-  const Decoded d = decode(classflow::test::encode_with_opencv(extension, 2, 1, 4, 8, rgba.data(), params));
+  const Decoded d =
+      decode(classflow::test::encode_with_opencv(extension, 2, 1, 4, 8, rgba.data(), params));
   REQUIRE(d.code == CF_OK);
   CHECK(d.info.out_channels == 4);
   CHECK(d.samples() == std::vector<int>(rgba.begin(), rgba.end()));
@@ -219,18 +224,18 @@ TEST_CASE("opencv: an ASCII PBM gives one channel, 1 = black", "[decoder]") {
 TEST_CASE("opencv: plan reads sizes from the header alone, so bombs are measured first",
           "[decoder]") {
   // Each is only a header claiming 100000x100000 pixels; no pixel data follows.
-  Bytes bmp = {'B', 'M', 0, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0,   // file header
-               40, 0, 0, 0, 0xA0, 0x86, 1, 0, 0xA0, 0x86, 1, 0,  // size, width, height
-               1, 0, 24, 0, 0, 0, 0, 0};                           // planes, 24 bpp, BI_RGB
+  Bytes bmp = {'B', 'M', 0,  0, 0,    0,    0, 0, 0,    0,    54, 0, 0, 0,  // file header
+               40,  0,   0,  0, 0xA0, 0x86, 1, 0, 0xA0, 0x86, 1,  0,        // size, width, height
+               1,   0,   24, 0, 0,    0,    0, 0};  // planes, 24 bpp, BI_RGB
   bmp.resize(54, 0);
   const Bytes pgm = text("P5\n100000 100000\n255\n");
-  const Bytes tiff = {'I', 'I', 42, 0, 8, 0, 0, 0,                      // header
-                      4, 0,                                             // 4 entries
-                      0x00, 0x01, 4, 0, 1, 0, 0, 0, 0xA0, 0x86, 1, 0,  // ImageWidth LONG
-                      0x01, 0x01, 4, 0, 1, 0, 0, 0, 0xA0, 0x86, 1, 0,  // ImageLength LONG
-                      0x06, 0x01, 3, 0, 1, 0, 0, 0, 1, 0, 0, 0,        // Photometric: gray
-                      0x11, 0x01, 4, 0, 1, 0, 0, 0, 62, 0, 0, 0,       // StripOffsets
-                      0, 0, 0, 0};
+  const Bytes tiff = {'I',  'I',  42, 0, 8, 0, 0, 0,                    // header
+                      4,    0,                                          // 4 entries
+                      0x00, 0x01, 4,  0, 1, 0, 0, 0, 0xA0, 0x86, 1, 0,  // ImageWidth LONG
+                      0x01, 0x01, 4,  0, 1, 0, 0, 0, 0xA0, 0x86, 1, 0,  // ImageLength LONG
+                      0x06, 0x01, 3,  0, 1, 0, 0, 0, 1,    0,    0, 0,  // Photometric: gray
+                      0x11, 0x01, 4,  0, 1, 0, 0, 0, 62,   0,    0, 0,  // StripOffsets
+                      0,    0,    0,  0};
   for (const Bytes* file : {&std::as_const(bmp), &pgm, &tiff}) {
     const Decoded d = decode(*file, request(), false);
     REQUIRE(d.code == CF_OK);
@@ -256,7 +261,8 @@ TEST_CASE("opencv: a truncated file is an error naming the format", "[decoder]")
   }
   const Bytes whole = classflow::test::encode_with_opencv(extension, 64, 64, 3, 8, noise.data());
   CHECK(decode(whole).code == CF_OK);
-  const Bytes cut(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(whole.size() * 6 / 10));
+  const Bytes cut(whole.begin(),
+                  whole.begin() + static_cast<std::ptrdiff_t>(whole.size() * 6 / 10));
   const Decoded d = decode(cut);
   CHECK(d.code == CF_ERROR_DATA);
   CHECK_THAT(d.message, StartsWith(prefix));
@@ -265,8 +271,9 @@ TEST_CASE("opencv: a truncated file is an error naming the format", "[decoder]")
 TEST_CASE("opencv: a malformed PNM header names the field", "[decoder]") {
   const Decoded d = decode(text("P5\nwide 2\n255\n"), request(), false);
   CHECK(d.code == CF_ERROR_DATA);
-  CHECK(d.message == "truncated or corrupt PNM data: header field 'width' is missing or not a "
-                     "number; expected a positive decimal");
+  CHECK(d.message ==
+        "truncated or corrupt PNM data: header field 'width' is missing or not a "
+        "number; expected a positive decimal");
 }
 
 TEST_CASE("opencv: empty data is not sniffed and is refused by plan", "[decoder]") {
@@ -274,8 +281,9 @@ TEST_CASE("opencv: empty data is not sniffed and is refused by plan", "[decoder]
   CHECK(registry().decoder_for(&dummy, 0) == nullptr);
   const Decoded d = run(decoder_named("opencv").vtable, Bytes{}, request());
   CHECK(d.code == CF_ERROR_DATA);
-  CHECK(d.message == "data of '0' bytes is not a BMP, PNM, TIFF or WebP image; expected one of "
-                     "their signatures (BM, P1-P6, II*, MM*, RIFF....WEBP)");
+  CHECK(d.message ==
+        "data of '0' bytes is not a BMP, PNM, TIFF or WebP image; expected one of "
+        "their signatures (BM, P1-P6, II*, MM*, RIFF....WEBP)");
 }
 
 TEST_CASE("opencv: every prefix of a file decodes or fails with a data error", "[decoder]") {
@@ -284,11 +292,12 @@ TEST_CASE("opencv: every prefix of a file decodes or fails with a data error", "
   const int channels = extension == ".pgm" ? 1 : 3;
   std::vector<uint8_t> pixels(8 * 4 * static_cast<std::size_t>(channels));
   for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>(i * 37);
-  const Bytes whole = classflow::test::encode_with_opencv(extension, 8, 4, channels, 8, pixels.data());
+  const Bytes whole =
+      classflow::test::encode_with_opencv(extension, 8, 4, channels, 8, pixels.data());
   const auto& vtable = decoder_named("opencv").vtable;
   for (std::size_t n = 0; n < whole.size(); ++n) {
-    const Decoded d = run(vtable, Bytes(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(n)),
-                          request());
+    const Decoded d = run(
+        vtable, Bytes(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(n)), request());
     INFO("prefix of " << n << " bytes: " << d.message);
     REQUIRE(d.code == CF_ERROR_DATA);
   }

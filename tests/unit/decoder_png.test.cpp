@@ -74,7 +74,8 @@ Decoded run(const cf_decoder_vtable* vtable, const Bytes& data, const cf_decode_
 }
 
 /// Sniffs `data` (the first 64 bytes, as the core does) and runs the chosen decoder.
-Decoded decode(const Bytes& data, const cf_decode_request& req = request(), bool run_decode = true) {
+Decoded decode(const Bytes& data, const cf_decode_request& req = request(),
+               bool run_decode = true) {
   const classflow::DecoderEntry* entry =
       registry().decoder_for(data.data(), std::min<std::size_t>(data.size(), 64));
   REQUIRE(entry != nullptr);
@@ -83,8 +84,9 @@ Decoded decode(const Bytes& data, const cf_decode_request& req = request(), bool
 
 const classflow::DecoderEntry& decoder_named(const std::string& name) {
   const auto& all = registry().decoders();
-  const auto it = std::find_if(all.begin(), all.end(),
-                               [&](const classflow::DecoderEntry& d) { return name == d.vtable->name; });
+  const auto it = std::find_if(all.begin(), all.end(), [&](const classflow::DecoderEntry& d) {
+    return name == d.vtable->name;
+  });
   REQUIRE(it != all.end());
   return *it;
 }
@@ -97,7 +99,9 @@ std::vector<T> repeat(const std::vector<T>& pixel, int count) {
   return all;
 }
 
-std::vector<int> repeat_int(const std::vector<int>& pixel, int count) { return repeat(pixel, count); }
+std::vector<int> repeat_int(const std::vector<int>& pixel, int count) {
+  return repeat(pixel, count);
+}
 
 }  // namespace
 
@@ -113,12 +117,13 @@ TEST_CASE("png: claims .png and sniffs the 8-byte signature", "[decoder]") {
 
 TEST_CASE("png: 8-bit layouts keep their values; gray+alpha becomes RGBA", "[decoder]") {
   using Row = std::tuple<int, std::vector<uint8_t>, std::vector<int>>;  // channels, pixel -> out
-  const auto [channels, pixel, expected] = GENERATE(table<int, std::vector<uint8_t>, std::vector<int>>({
-      Row{1, {77}, {77}},
-      Row{2, {77, 128}, {77, 77, 77, 128}},
-      Row{3, {200, 100, 50}, {200, 100, 50}},
-      Row{4, {255, 0, 0, 128}, {255, 0, 0, 128}},
-  }));
+  const auto [channels, pixel, expected] =
+      GENERATE(table<int, std::vector<uint8_t>, std::vector<int>>({
+          Row{1, {77}, {77}},
+          Row{2, {77, 128}, {77, 77, 77, 128}},
+          Row{3, {200, 100, 50}, {200, 100, 50}},
+          Row{4, {255, 0, 0, 128}, {255, 0, 0, 128}},
+      }));
   INFO("channels " << channels);
   const auto pixels = repeat(pixel, 3 * 2);
   const Decoded d = decode(classflow::test::encode_png(3, 2, channels, 8, pixels.data()));
@@ -159,7 +164,8 @@ TEST_CASE("png: keep_16bit returns the exact uint16 values", "[decoder]") {
   CHECK(gray.samples() == std::vector<int>(16, 1000));
 
   const auto rgba16 = repeat<uint16_t>({1, 256, 65535, 32768}, 4);
-  const Decoded rgba = decode(classflow::test::encode_png(2, 2, 4, 16, rgba16.data()), request(true));
+  const Decoded rgba =
+      decode(classflow::test::encode_png(2, 2, 4, 16, rgba16.data()), request(true));
   CHECK(rgba.info.out_channels == 4);
   CHECK(rgba.samples() == repeat_int({1, 256, 65535, 32768}, 4));
 
@@ -180,7 +186,8 @@ TEST_CASE("png: a palette becomes RGB, or RGBA with its tRNS alphas (BR-25)", "[
   CHECK(opaque.samples() == std::vector<int>{255, 0, 0, 0, 255, 0, 0, 0, 255, 0, 255, 0});
 
   // Two alphas for three entries: the third entry is opaque.
-  const Decoded alpha = decode(classflow::test::encode_png_palette(2, 2, palette, {0, 128}, indices));
+  const Decoded alpha =
+      decode(classflow::test::encode_png_palette(2, 2, palette, {0, 128}, indices));
   REQUIRE(alpha.code == CF_OK);
   CHECK(alpha.info.out_channels == 4);
   CHECK(alpha.samples() ==
@@ -189,10 +196,12 @@ TEST_CASE("png: a palette becomes RGB, or RGBA with its tRNS alphas (BR-25)", "[
 
 TEST_CASE("png: a tRNS colour on gray or RGB adds an alpha channel", "[decoder]") {
   const std::vector<uint8_t> gray = {10, 20, 10, 30};
-  const Decoded g = decode(classflow::test::encode_png_trns_color(2, 2, 1, gray.data(), {10, 0, 0}));
+  const Decoded g =
+      decode(classflow::test::encode_png_trns_color(2, 2, 1, gray.data(), {10, 0, 0}));
   REQUIRE(g.code == CF_OK);
   CHECK(g.info.out_channels == 4);
-  CHECK(g.samples() == std::vector<int>{10, 10, 10, 0, 20, 20, 20, 255, 10, 10, 10, 0, 30, 30, 30, 255});
+  CHECK(g.samples() ==
+        std::vector<int>{10, 10, 10, 0, 20, 20, 20, 255, 10, 10, 10, 0, 30, 30, 30, 255});
 
   const std::vector<uint8_t> rgb = {1, 2, 3, 4, 5, 6};
   const Decoded c = decode(classflow::test::encode_png_trns_color(2, 1, 3, rgb.data(), {4, 5, 6}));
@@ -251,7 +260,8 @@ TEST_CASE("png: data cut at 60% is an error naming libpng's reason (BR-21)", "[d
   }
   const Bytes whole = classflow::test::encode_png(64, 64, 3, 8, noise.data());
   CHECK(decode(whole).code == CF_OK);
-  const Bytes cut(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(whole.size() * 6 / 10));
+  const Bytes cut(whole.begin(),
+                  whole.begin() + static_cast<std::ptrdiff_t>(whole.size() * 6 / 10));
   const Decoded d = decode(cut);
   CHECK(d.code == CF_ERROR_DATA);
   CHECK(d.message == "truncated or corrupt PNG data: unexpected end of data");
@@ -279,8 +289,8 @@ TEST_CASE("png: every prefix of a file decodes or fails with a data error", "[de
   const Bytes whole = classflow::test::encode_png(8, 4, 2, 16, pixels.data(), 8);
   const auto& vtable = decoder_named("png").vtable;
   for (std::size_t n = 0; n <= whole.size(); ++n) {
-    const Decoded d = run(vtable, Bytes(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(n)),
-                          request());
+    const Decoded d = run(
+        vtable, Bytes(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(n)), request());
     INFO("prefix of " << n << " bytes: " << d.message);
     // Only IEND (the last 12 bytes) may be missing: the pixels are all there before it.
     REQUIRE((n + 12 >= whole.size() ? d.code == CF_OK : d.code == CF_ERROR_DATA));

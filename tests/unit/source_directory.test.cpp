@@ -333,7 +333,8 @@ TEST_CASE("directory: a bad root or option fails with the value and the fix", "[
   const std::string root = t.path(rel);
   const std::string message = problem.front() == '\'' ? "dataset root '" + root + problem : problem;
   const SourceRun run = run_source(root, options);
-  CHECK(run.rc == CF_ERROR_INVALID_ARGUMENT);
+  // Root problems are data errors (exit 3); option problems are usage errors (exit 2).
+  CHECK(run.rc == (problem.front() == '\'' ? CF_ERROR_DATA : CF_ERROR_INVALID_ARGUMENT));
   CHECK(run.message == message);
   CHECK(run.events.empty());
 }

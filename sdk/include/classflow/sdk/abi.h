@@ -208,6 +208,9 @@ typedef struct cf_scan_sink {
   /** A path that is not a sample, with the reason and a detail (may be ""). */
   void (*add_skipped)(void* context, const char* relative_path, int32_t reason,
                       const char* detail);
+  /** The classes given with add_class are already in index order (e.g. CSV label columns):
+   *  the core keeps that order instead of sorting (an explicit class list still wins). */
+  void (*keep_class_order)(void* context);
 } cf_scan_sink;
 
 /** What the host asks a source to scan. */

@@ -4,6 +4,7 @@
 #include <classflow/sdk/abi.h>
 #include <classflow/sdk/types.hpp>
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,12 @@ class ScanSink {
   void add_skipped(const std::string& relative_path, cf_skip_reason reason,
                    const std::string& detail = "") const {
     sink_->add_skipped(sink_->context, relative_path.c_str(), reason, detail.c_str());
+  }
+  /// The classes given with add_class are in index order already (e.g. the label columns of a
+  /// CSV): the core keeps that order instead of sorting. An explicit class list still wins.
+  void keep_class_order() const {
+    if (sink_->struct_size >= offsetof(cf_scan_sink, keep_class_order) + sizeof(void*) && sink_->keep_class_order)
+      sink_->keep_class_order(sink_->context);
   }
 
  private:
