@@ -167,10 +167,10 @@ cv::Mat load_image(const Registry& registry, const std::string& path, const Load
                                 path, pixels, info.width, info.height, o.max_image_pixels));
   const int th = o.target_size[0], tw = o.target_size[1];
   if (o.dct_scaling && o.interpolation != Interpolation::nearest) {
-    // A decoder may shrink (JPEG DCT scaling) as long as the upright image stays >= target.
-    bool swapped = info.orientation >= 5 && info.orientation <= 8;
-    req.min_width = swapped ? th : tw;
-    req.min_height = swapped ? tw : th;
+    // A decoder may shrink (JPEG DCT scaling) as long as the upright image stays >= target; the
+    // decoder knows the orientation and swaps the minimum for rotated images itself.
+    req.min_width = tw;
+    req.min_height = th;
     if (dec->vtable->plan(bytes.data(), bytes.size(), &req, &info, &st) != CF_OK)
       throw DataError(fmt::format("image file '{}' cannot be decoded: {}", path, st.message));
   }

@@ -143,7 +143,8 @@ typedef struct cf_encoder_vtable {
 typedef struct cf_decode_request {
   size_t struct_size;
   int32_t min_width;         /**< the decoder may downscale (e.g. JPEG DCT scaling) but never */
-  int32_t min_height;        /**< below these; 0 = full size */
+  int32_t min_height;        /**< below these; 0 = full size. They describe the upright image: a
+                                  decoder reporting orientation 5..8 swaps them for its pixels */
   int32_t apply_orientation; /**< non-zero: apply EXIF orientation (if the decoder does it) */
   int32_t keep_16bit;        /**< non-zero: 16-bit input stays uint16 instead of scaled to 8 bit */
 } cf_decode_request;
