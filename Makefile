@@ -1,7 +1,7 @@
 # Two commands do all the set-up on Debian bookworm:
 #   make demo   installs what is missing, builds, and runs classflow on examples/data/digits
 #   make test   installs what is missing, builds, and runs every test (ctest)
-.PHONY: deps build demo test test-asan test-tsan clean
+.PHONY: deps build demo test test-asan test-tsan bench clean
 
 deps:
 	@scripts/install-deps
@@ -26,6 +26,10 @@ test-tsan: deps
 	@cmake --preset tsan >/dev/null
 	@cmake --build --preset tsan --target classflow_tests
 	@ctest --preset tsan -L tsan
+
+# Throughput and memory against the libjpeg-turbo bound and torchvision (bench/README.md).
+bench: deps
+	@bench/run
 
 clean:
 	rm -rf build build-asan build-tsan
