@@ -84,9 +84,9 @@ int run_flow_command(const PluginOptions& plugins, const ScanFlags& scan, const 
   std::vector<double> rss_after_epoch;
   int64_t images = 0, batch_count = 0, exported = 0;
   auto t0 = std::chrono::steady_clock::now();
+  Batch b;  // one Batch across epochs: its buffer is recycled by the next stream
   for (int64_t e = 0; e < flow.epochs; ++e) {
     auto stream = loader.stream(e);
-    Batch b;
     int64_t done = 0;
     while (stream.next(b)) {
       images += b.size();

@@ -109,7 +109,7 @@ int run_preview_command(const PluginOptions& plugins, const ScanFlags& scan, con
     std::string label;
     if (enc) {
       auto bytes = enc->encode(std::vector<int32_t>{k});
-      Tensor t{enc->label_desc().dtype, {1}, bytes};
+      Tensor t{enc->label_desc().dtype, {1}, TensorBytes(bytes.begin(), bytes.end())};
       t.shape.insert(t.shape.end(), enc->label_desc().shape.begin(), enc->label_desc().shape.end());
       label = label_text(t, 0);
     }

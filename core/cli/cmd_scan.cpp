@@ -65,7 +65,9 @@ nlohmann::ordered_json to_json(const ScanResult& r) {
   j["classes"] = ds.classes();
   nlohmann::ordered_json counts = nlohmann::ordered_json::object();
   auto c = ds.class_counts();
-  for (int32_t i = 0; i < ds.class_index.size(); ++i) counts[ds.class_index.name_of(i)] = c[static_cast<std::size_t>(i)];
+  auto& count_map = counts.get_ref<nlohmann::ordered_json::object_t&>();
+  for (int32_t i = 0; i < ds.class_index.size(); ++i)
+    count_map.emplace_back(ds.class_index.name_of(i), c[static_cast<std::size_t>(i)]);
   j["class_counts"] = counts;
   j["filtered"] = ds.filtered;
   nlohmann::ordered_json skipped = nlohmann::ordered_json::array();

@@ -144,7 +144,11 @@ Format parse_format(const std::string& text) {
 
 nlohmann::ordered_json class_indices_json(const ClassIndex& index) {
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
-  for (int32_t i = 0; i < index.size(); ++i) j[index.name_of(i)] = i;
+  // Names are unique, so append to the ordered map directly: operator[] searches linearly
+  // (O(K^2) over 100,000 classes).
+  auto& object = j.get_ref<nlohmann::ordered_json::object_t&>();
+  object.reserve(static_cast<std::size_t>(index.size()));
+  for (int32_t i = 0; i < index.size(); ++i) object.emplace_back(index.name_of(i), i);
   return j;
 }
 

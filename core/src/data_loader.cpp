@@ -58,41 +58,33 @@ struct DataLoader::Impl {
     return cached_order;
   }
 
-  // Copies one [H, W, C] uint8 image into slot `i` of the batch tensor with dtype/layout/rescale.
+  // Copies one [H, W, C] uint8 image into slot `i` of the batch tensor with dtype/layout/rescale,
+  // through OpenCV's vectorised convertTo / split rather than a per-element loop.
   void store(const cv::Mat& img, Tensor& images, int64_t i) const {
-    const int64_t h = options.target_size[0], w = options.target_size[1], c = channels();
-    const int64_t per = h * w * c;
+    const int h = options.target_size[0], w = options.target_size[1], c = channels();
     const bool first = options.data_format == DataFormat::channels_first;
-    const uint8_t* src = img.data;
-    if (options.dtype == ImageDType::uint8) {
-      uint8_t* dst = images.as<uint8_t>() + i * per;
-      if (!first) {
-        for (int64_t y = 0; y < h; ++y) std::memcpy(dst + y * w * c, img.ptr<uint8_t>(static_cast<int>(y)), static_cast<std::size_t>(w * c));
-      } else {
-        for (int64_t y = 0; y < h; ++y) {
-          const uint8_t* row = img.ptr<uint8_t>(static_cast<int>(y));
-          for (int64_t x = 0; x < w; ++x)
-            for (int64_t k = 0; k < c; ++k) dst[k * h * w + y * w + x] = row[x * c + k];
-        }
-      }
+    const bool f32 = options.dtype == ImageDType::float32;
+    const double scale = options.rescale != 0.0f ? options.rescale : 1.0;
+    const std::size_t elem = f32 ? 4 : 1;
+    unsigned char* slot = images.data.data() + static_cast<std::size_t>(i) * h * w * c * elem;
+    const int depth = f32 ? CV_32F : CV_8U;
+    if (!first) {
+      cv::Mat dst(h, w, CV_MAKETYPE(depth, c), slot);
+      img.convertTo(dst, depth, scale);
       return;
     }
-    (void)src;
-    const float scale = options.rescale != 0.0f ? options.rescale : 1.0f;
-    float* dst = images.as<float>() + i * per;
-    for (int64_t y = 0; y < h; ++y) {
-      const uint8_t* row = img.ptr<uint8_t>(static_cast<int>(y));
-      if (!first) {
-        float* d = dst + y * w * c;
-        for (int64_t k = 0; k < w * c; ++k) d[k] = static_cast<float>(row[k]) * scale;
-      } else {
-        for (int64_t x = 0; x < w; ++x)
-          for (int64_t k = 0; k < c; ++k) dst[k * h * w + y * w + x] = static_cast<float>(row[x * c + k]) * scale;
-      }
+    std::vector<cv::Mat> planes;
+    for (int k = 0; k < c; ++k) planes.emplace_back(h, w, CV_MAKETYPE(depth, 1), slot + static_cast<std::size_t>(k) * h * w * elem);
+    if (!f32) {
+      cv::split(img, planes);
+      return;
     }
+    std::vector<cv::Mat> bytes;
+    cv::split(img, bytes);
+    for (int k = 0; k < c; ++k) bytes[static_cast<std::size_t>(k)].convertTo(planes[static_cast<std::size_t>(k)], CV_32F, scale);
   }
 
-  Batch make_batch(int64_t index, int64_t epoch) const {
+  Batch make_batch(int64_t index, int64_t epoch, TensorBytes recycled = {}) const {
     if (index < 0 || index >= num_batches)
       throw UsageError(fmt::format("batch index '{}' is out of range; expected 0..{}", index, num_batches - 1));
     auto ord = order(epoch);
@@ -108,6 +100,7 @@ struct DataLoader::Impl {
     b.epoch = epoch;
     b.index = index;
     b.images.dtype = dt;
+    b.images.data = std::move(recycled);  // reuse a consumed batch's buffer: no page faults, no RSS drift
     b.images.data.resize(static_cast<std::size_t>(end - begin) * per_bytes);
     int64_t n = 0;
     for (int64_t pos = begin; pos < end; ++pos) {
@@ -220,11 +213,13 @@ struct DataLoader::BatchStream::State {
   bool stop = false;
   std::map<int64_t, Batch> ready;
   std::map<int64_t, std::exception_ptr> failed;
+  std::vector<TensorBytes> pool;  // image buffers of batches the consumer has handed back
   std::vector<std::thread> workers;
 
   void work() {
     for (;;) {
       int64_t index;
+      TensorBytes recycled;
       {
         std::unique_lock<std::mutex> lock(mutex);
         // Bounded look-ahead: never more than in_flight_limit batches beyond the consumer.
@@ -233,11 +228,15 @@ struct DataLoader::BatchStream::State {
         });
         if (stop || next_to_make >= num_batches) return;
         index = next_to_make++;
+        if (!pool.empty()) {
+          recycled = std::move(pool.back());
+          pool.pop_back();
+        }
       }
       Batch b;
       std::exception_ptr error;
       try {
-        b = loader->make_batch(index, epoch);
+        b = loader->make_batch(index, epoch, std::move(recycled));
       } catch (...) {
         error = std::current_exception();
       }
@@ -280,6 +279,7 @@ bool DataLoader::BatchStream::next(Batch& out) {
     std::rethrow_exception(e);
   }
   auto it = s.ready.find(want);
+  if (out.images.data.capacity() > 0) s.pool.push_back(std::move(out.images.data));
   out = std::move(it->second);
   s.ready.erase(it);
   ++s.next_to_deliver;

@@ -22,7 +22,8 @@ MappingFormat parse_mapping_format(const std::string& text) {
 std::string mapping_to_json(const MappingFile& m, MappingFormat format) {
   ordered_json indices = ordered_json::object();
   const auto& names = m.class_index.class_names();
-  for (std::size_t i = 0; i < names.size(); ++i) indices[names[i]] = static_cast<int>(i);
+  auto& object = indices.get_ref<ordered_json::object_t&>();  // append: names are unique
+  for (std::size_t i = 0; i < names.size(); ++i) object.emplace_back(names[i], static_cast<int>(i));
   if (format == MappingFormat::keras) return indices.dump(2) + "\n";
   ordered_json j;
   j["format"] = kMappingFormat;

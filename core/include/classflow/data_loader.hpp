@@ -66,6 +66,8 @@ class CLASSFLOW_CORE_API DataLoader {
     ~BatchStream();
     BatchStream(BatchStream&&) noexcept;
     /// Fills `out` with the next batch; false after the last. Rethrows a worker's error.
+    /// The image buffer `out` held is reused for a later batch (pass the same Batch each time
+    /// to keep memory flat over epochs).
     bool next(Batch& out);
 
    private:
