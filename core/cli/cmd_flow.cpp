@@ -82,14 +82,17 @@ int run_flow_command(const PluginOptions& plugins, const ScanFlags& scan, const 
   nlohmann::ordered_json batches = nlohmann::ordered_json::array();
   nlohmann::ordered_json skipped = nlohmann::ordered_json::array();
   std::vector<double> rss_after_epoch;
+  std::vector<std::vector<int64_t>> epoch_indices;
   int64_t images = 0, batch_count = 0, exported = 0;
   auto t0 = std::chrono::steady_clock::now();
   Batch b;  // one Batch across epochs: its buffer is recycled by the next stream
   for (int64_t e = 0; e < flow.epochs; ++e) {
     auto stream = loader.stream(e);
+    epoch_indices.emplace_back();
     int64_t done = 0;
     while (stream.next(b)) {
       images += b.size();
+      epoch_indices.back().insert(epoch_indices.back().end(), b.sample_indices.begin(), b.sample_indices.end());
       ++batch_count;
       ++done;
       for (const auto& s : b.skipped) {
@@ -122,6 +125,9 @@ int run_flow_command(const PluginOptions& plugins, const ScanFlags& scan, const 
     j["class_mode"] = r.class_mode;
     j["num_samples"] = loader.num_samples();
     j["num_batches"] = loader.num_batches();
+    j["shard_id"] = lo.shard_id;
+    j["num_shards"] = lo.num_shards;
+    j["shard_size"] = loader.shard_size();
     j["batch_size"] = lo.batch_size;
     j["epochs"] = flow.epochs;
     j["images"] = images;
@@ -130,12 +136,16 @@ int run_flow_command(const PluginOptions& plugins, const ScanFlags& scan, const 
     j["skipped"] = skipped;
     j["peak_rss_mib"] = peak_rss_mib();
     j["rss_after_epoch_mib"] = rss_after_epoch;
+    j["sample_indices"] = epoch_indices;  // per epoch, in visiting order
     if (flow.dump_labels) j["batches"] = batches;
     std::cout << j.dump(2) << "\n";
     return 0;
   }
   fmt::print("{} epochs x {} batches: {} images in {:.2f} s = {:.0f} images/s\n", flow.epochs, loader.num_batches(),
              images, seconds, ips);
+  if (lo.num_shards > 1)
+    fmt::print("shard {} of {}: {} samples per epoch ({})\n", lo.shard_id, lo.num_shards, loader.shard_size(),
+               lo.shard_remainder == ShardRemainder::pad ? "padded" : "tail dropped");
   fmt::print("skipped files: {}\n", skipped.size());
   fmt::print("peak memory: {:.1f} MiB\n", peak_rss_mib());
   if (!flow.export_dir.empty())

@@ -71,6 +71,10 @@ void LoaderFlags::add_to(CLI::App& app) {
   app.add_option("--on-error", on_error, "Bad image: raise, skip or warn")->capture_default_str();
   app.add_option("--max-image-pixels", max_image_pixels, "Reject larger images before decoding (0 = no limit)")
       ->capture_default_str();
+  app.add_option("--num-shards", num_shards,
+                 "Shards sharing each epoch (default: WORLD_SIZE or OMPI_COMM_WORLD_SIZE, else 1)");
+  app.add_option("--shard-id", shard_id, "This shard (default: RANK or OMPI_COMM_WORLD_RANK, else 0)");
+  app.add_option("--shard-remainder", shard_remainder, "pad (repeat from the start) or drop")->capture_default_str();
 }
 
 LoaderOptions LoaderFlags::to_options(const ScanFlags& scan) const {
@@ -108,6 +112,14 @@ LoaderOptions LoaderFlags::to_options(const ScanFlags& scan) const {
   o.prefetch = prefetch;
   o.on_error = parse_on_error(on_error);
   o.max_image_pixels = max_image_pixels;
+  o.shard_remainder = parse_shard_remainder(shard_remainder);
+  if (num_shards || shard_id) {
+    o.num_shards = num_shards.value_or(1);
+    o.shard_id = shard_id.value_or(0);
+  } else if (auto env = shard_from_environment()) {  // torchrun / mpirun launched us
+    o.shard_id = (*env)[0];
+    o.num_shards = (*env)[1];
+  }
   return o;
 }
 

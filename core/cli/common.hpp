@@ -63,6 +63,9 @@ struct LoaderFlags {
   int prefetch = 2;
   std::string on_error = "raise";
   int64_t max_image_pixels = kDefaultMaxImagePixels;
+  std::optional<int32_t> num_shards;
+  std::optional<int32_t> shard_id;
+  std::string shard_remainder = "pad";
   void add_to(CLI::App& app);
   /// @throws UsageError for a malformed value, naming the flag.
   LoaderOptions to_options(const ScanFlags& scan) const;

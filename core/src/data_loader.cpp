@@ -40,18 +40,33 @@ struct DataLoader::Impl {
     return 3;
   }
 
+  int64_t shard_size = 0;
+  int64_t full_num_batches = 0;  // unsharded batches per epoch: the Keras reseed step
+
   std::shared_ptr<const std::vector<int64_t>> order(int64_t epoch) const {
     std::lock_guard<std::mutex> lock(order_mutex);
     if (cached_order && cached_epoch == epoch) return cached_order;
     auto n = dataset.num_samples();
-    std::vector<int64_t> o;
+    std::vector<int64_t> p;
     if (options.shuffle) {
       // Keras reseeds each epoch with seed + total_batches_seen.
-      auto seed = static_cast<uint32_t>(options.seed + static_cast<uint64_t>(epoch) * static_cast<uint64_t>(num_batches));
-      o = detail::NumpyRandomState(seed).permutation(n);
+      auto seed = static_cast<uint32_t>(options.seed + static_cast<uint64_t>(epoch) * static_cast<uint64_t>(full_num_batches));
+      p = detail::NumpyRandomState(seed).permutation(n);
     } else {
-      o.resize(static_cast<std::size_t>(n));
-      for (int64_t i = 0; i < n; ++i) o[static_cast<std::size_t>(i)] = i;
+      p.resize(static_cast<std::size_t>(n));
+      for (int64_t i = 0; i < n; ++i) p[static_cast<std::size_t>(i)] = i;
+    }
+    const int64_t w = options.num_shards;
+    std::vector<int64_t> o;
+    if (w == 1) {
+      o = std::move(p);
+    } else {
+      // DistributedSampler: pad by repeating from the start (or drop the tail) to W * shard_size.
+      const int64_t total = shard_size * w;
+      for (int64_t i = 0; static_cast<int64_t>(p.size()) > 0 && static_cast<int64_t>(p.size()) < total; ++i)
+        p.push_back(p[static_cast<std::size_t>(i)]);
+      p.resize(static_cast<std::size_t>(total));
+      for (int64_t i = options.shard_id; i < total; i += w) o.push_back(p[static_cast<std::size_t>(i)]);
     }
     cached_epoch = epoch;
     cached_order = std::make_shared<const std::vector<int64_t>>(std::move(o));
@@ -168,6 +183,10 @@ DataLoader::DataLoader(std::shared_ptr<const Registry> registry, Dataset dataset
     throw UsageError(fmt::format("num_workers '{}' is out of range; expected >= 1", options.num_workers));
   if (options.prefetch < 1)
     throw UsageError(fmt::format("prefetch '{}' is out of range; expected >= 1", options.prefetch));
+  if (options.num_shards < 1 || options.shard_id < 0 || options.shard_id >= options.num_shards)
+    throw UsageError(fmt::format("shard_id '{}' of num_shards '{}' is out of range; expected 0 <= shard_id < "
+                                 "num_shards",
+                                 options.shard_id, options.num_shards));
   if (options.rescale != 0.0f && options.dtype == ImageDType::uint8)
     throw UsageError("rescale needs dtype float32; expected --dtype float32 with --rescale");
   auto& d = *impl_;
@@ -181,8 +200,10 @@ DataLoader::DataLoader(std::shared_ptr<const Registry> registry, Dataset dataset
     bool absolute = !s.path.empty() && s.path.front() == '/';
     d.absolute_paths.push_back(absolute ? s.path : d.dataset.root + "/" + s.path);
   }
-  const int64_t n = d.dataset.num_samples(), bs = d.options.batch_size;
-  d.num_batches = d.options.drop_last ? n / bs : (n + bs - 1) / bs;
+  const int64_t n = d.dataset.num_samples(), bs = d.options.batch_size, w = d.options.num_shards;
+  d.shard_size = w == 1 ? n : (d.options.shard_remainder == ShardRemainder::pad ? (n + w - 1) / w : n / w);
+  d.full_num_batches = (n + bs - 1) / bs;
+  d.num_batches = d.options.drop_last ? d.shard_size / bs : (d.shard_size + bs - 1) / bs;
 }
 
 DataLoader::~DataLoader() = default;
@@ -195,6 +216,7 @@ std::vector<int32_t> DataLoader::classes() const { return impl_->dataset.classes
 std::shared_ptr<const LabelEncoder> DataLoader::encoder() const noexcept { return impl_->encoder; }
 int64_t DataLoader::num_samples() const noexcept { return impl_->dataset.num_samples(); }
 int64_t DataLoader::num_batches() const noexcept { return impl_->num_batches; }
+int64_t DataLoader::shard_size() const noexcept { return impl_->shard_size; }
 int64_t DataLoader::skipped_count() const noexcept { return impl_->skipped.load(); }
 
 std::vector<int64_t> DataLoader::epoch_order(int64_t epoch) const { return *impl_->order(epoch); }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <utility>
 
 namespace classflow {
 
@@ -41,6 +42,33 @@ OnError parse_on_error(const std::string& t) {
   if (t == "skip") return OnError::skip;
   if (t == "warn") return OnError::warn;
   throw UsageError(fmt::format("unknown on_error '{}'; expected one of: raise, skip, warn", t));
+}
+
+ShardRemainder parse_shard_remainder(const std::string& t) {
+  if (t == "pad") return ShardRemainder::pad;
+  if (t == "drop") return ShardRemainder::drop;
+  throw UsageError(fmt::format("unknown shard_remainder '{}'; expected one of: drop, pad", t));
+}
+
+namespace {
+std::optional<int32_t> env_int(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  char* end = nullptr;
+  long x = std::strtol(v, &end, 10);
+  if (*end != '\0' || x < 0 || x > 1000000)
+    throw UsageError(fmt::format("environment variable {}='{}' is not a valid number; expected an integer >= 0", name, v));
+  return static_cast<int32_t>(x);
+}
+}  // namespace
+
+std::optional<std::array<int32_t, 2>> shard_from_environment() {
+  for (auto [rank, size] : {std::pair{"RANK", "WORLD_SIZE"}, std::pair{"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"}}) {
+    auto r = env_int(rank);
+    auto w = env_int(size);
+    if (r && w) return std::array<int32_t, 2>{*r, *w};
+  }
+  return std::nullopt;
 }
 
 std::array<int32_t, 2> parse_target_size(const std::string& t) {

@@ -43,14 +43,19 @@ class CLASSFLOW_CORE_API DataLoader {
   /// The encoder for class_mode, or null for input / none.
   std::shared_ptr<const LabelEncoder> encoder() const noexcept;
 
-  /// Number of samples N.
+  /// Number of samples N of the dataset (all shards).
   int64_t num_samples() const noexcept;
-  /// ceil(N / batch_size), or floor with drop_last.
+  /// Samples this shard visits per epoch: N with one shard; ceil(N/W) with pad; floor(N/W) with drop.
+  int64_t shard_size() const noexcept;
+  /// ceil(shard_size / batch_size), or floor with drop_last.
   int64_t num_batches() const noexcept;
-  /// Sample indices of epoch `epoch` in visiting order: identity without shuffle; with shuffle,
-  /// NumPy RandomState(seed + epoch * num_batches()).permutation(N) — epoch 0 equals
-  /// RandomState(seed).permutation(N), and later epochs reseed as Keras does (seed +
-  /// total_batches_seen), so the whole batch sequence equals Keras's for the same seed.
+  /// Sample indices this shard visits in epoch `epoch`, in order. The epoch permutation P is the
+  /// identity without shuffle; with shuffle, NumPy RandomState(seed + epoch * ceil(N /
+  /// batch_size)).permutation(N): epoch 0 equals RandomState(seed).permutation(N), and later
+  /// epochs reseed as Keras does (seed + total_batches_seen), so one shard's batch sequence
+  /// equals Keras's for the same seed. Every shard computes the same P, pads it by repeating
+  /// its start (pad) or cuts its tail (drop) to a multiple of W, and takes P[shard_id::W]
+  /// (PyTorch DistributedSampler).
   std::vector<int64_t> epoch_order(int64_t epoch) const;
   /// Batch `index` of `epoch`, decoded on the calling thread (Keras `Sequence.__getitem__`).
   /// @throws UsageError when index is outside [0, num_batches()); DataError for a bad file under

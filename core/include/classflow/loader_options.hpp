@@ -36,12 +36,24 @@ enum class OnError {
   warn,   ///< same as skip (kept as an alias users of other loaders expect)
 };
 
+/// What a shard does with the remainder when N is not a multiple of num_shards.
+enum class ShardRemainder {
+  pad,   ///< repeat indices from the start of the permutation so every shard has ceil(N/W)
+  drop,  ///< drop the tail so every shard has floor(N/W)
+};
+
 /// Parsers for the flag spellings; each @throws UsageError listing the valid choices.
 CLASSFLOW_CORE_API ColorMode parse_color_mode(const std::string& text);
 CLASSFLOW_CORE_API Interpolation parse_interpolation(const std::string& text);
 CLASSFLOW_CORE_API ImageDType parse_image_dtype(const std::string& text);
 CLASSFLOW_CORE_API DataFormat parse_data_format(const std::string& text);
 CLASSFLOW_CORE_API OnError parse_on_error(const std::string& text);
+CLASSFLOW_CORE_API ShardRemainder parse_shard_remainder(const std::string& text);
+
+/// (shard_id, num_shards) from the launcher's environment when present: torchrun's RANK and
+/// WORLD_SIZE, else Open MPI's OMPI_COMM_WORLD_RANK and OMPI_COMM_WORLD_SIZE; nullopt if neither.
+/// @throws UsageError when a variable is set but not a valid number.
+CLASSFLOW_CORE_API std::optional<std::array<int32_t, 2>> shard_from_environment();
 /// Parses "HxW" (e.g. "224x224", height first). @throws UsageError on another form.
 CLASSFLOW_CORE_API std::array<int32_t, 2> parse_target_size(const std::string& text);
 
@@ -69,6 +81,9 @@ struct LoaderOptions {
   int32_t prefetch = 2;            ///< batches decoded ahead of the consumer; default 2
   OnError on_error = OnError::raise;   ///< default raise
   int64_t max_image_pixels = kDefaultMaxImagePixels;  ///< reject larger images before decoding; 0 = no limit
+  int32_t shard_id = 0;            ///< this shard, 0..num_shards-1; default 0
+  int32_t num_shards = 1;          ///< shards sharing each epoch (PyTorch DistributedSampler); default 1
+  ShardRemainder shard_remainder = ShardRemainder::pad;  ///< default pad (DistributedSampler)
   std::string class_mode = "categorical";  ///< encoder name, or "input" / "none"; default categorical
   std::vector<std::pair<std::string, std::string>> encoder_options;  ///< key=value for the encoder
 };
