@@ -49,6 +49,30 @@ void ScanFlags::add_to(CLI::App& app) {
   app.add_option("--split-method", split_method, "random (seeded, per class) or head (Keras 1.x)")
       ->capture_default_str();
   app.add_option("--seed", seed, "Seed of the split and shuffle permutations")->capture_default_str();
+  app.add_option("--directory", directory, "CSV: folder the file paths are relative to (default: the CSV's folder)");
+  app.add_option("--x-col", x_col, "CSV: column holding the file path (default filename)");
+  app.add_option("--y-col", y_col, "CSV: column holding the class (default class)");
+  app.add_option("--y-cols", y_cols, "CSV: several 0/1 label columns, comma-separated (multi-label)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  app.add_option("--label-delimiter", label_delimiter, "CSV: one column holding several classes split by this");
+  app.add_flag("--validate-filenames,!--no-validate-filenames", validate_filenames,
+               "CSV: check that listed files exist (default on), one listing per folder");
+}
+
+std::vector<std::pair<std::string, std::string>> ScanFlags::source_options() const {
+  auto out = parse_key_values(source_opts, "--source-opt");
+  if (!directory.empty()) out.emplace_back("directory", directory);
+  if (!x_col.empty()) out.emplace_back("x_col", x_col);
+  if (!y_col.empty()) out.emplace_back("y_col", y_col);
+  if (!y_cols.empty()) {
+    std::string joined;
+    for (const auto& c : y_cols) joined += (joined.empty() ? "" : ",") + c;
+    out.emplace_back("y_cols", joined);
+  }
+  if (!label_delimiter.empty()) out.emplace_back("label_delimiter", label_delimiter);
+  if (validate_filenames) out.emplace_back("validate_filenames", *validate_filenames ? "1" : "0");
+  return out;
 }
 
 void LoaderFlags::add_to(CLI::App& app) {
@@ -172,7 +196,7 @@ ScanResult run_scan(const Registry& registry, const ScanFlags& f) {
   o.class_order = parse_class_order(f.class_order);
   o.follow_links = f.follow_links;
   o.allow_empty = f.allow_empty;
-  o.source_options = parse_key_values(f.source_opts, "--source-opt");
+  o.source_options = f.source_options();
   o.validation_split = f.validation_split;
   o.subset = parse_subset(f.subset);
   o.split_method = parse_split_method(f.split_method);

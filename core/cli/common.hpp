@@ -42,7 +42,16 @@ struct ScanFlags {
   std::string subset = "all";
   std::string split_method = "random";
   uint32_t seed = 0;
+  // CSV source (a .csv ROOT implies --source csv); passed to the source as options.
+  std::string directory;
+  std::string x_col;
+  std::string y_col;
+  std::vector<std::string> y_cols;
+  std::string label_delimiter;
+  std::optional<bool> validate_filenames;
   void add_to(CLI::App& app);
+  /// --source-opt items plus the CSV flags, as source options.
+  std::vector<std::pair<std::string, std::string>> source_options() const;
 };
 
 /// Loader flags shared by `flow` and `preview` (spelled as in the README's loader table).
