@@ -36,8 +36,11 @@ int run_decode_command(const PluginOptions& plugins, const DecodeFlags& f) {
   opts.top_k = f.top_k;
   opts.threshold = f.threshold;
 
+  // Multi-label encoders return every class over the threshold: one cell each, '|'-joined.
+  const bool multi = class_mode == "multi_hot";
   std::string header = "row";
-  if (f.top_k == 1) header += ",class_name,score";
+  if (multi) header += ",class_names,scores";
+  else if (f.top_k == 1) header += ",class_name,score";
   else
     for (int k = 1; k <= f.top_k; ++k) header += fmt::format(",class_name_{},score_{}", k, k);
   fmt::print("{}\n", header);
@@ -61,6 +64,15 @@ int run_decode_command(const PluginOptions& plugins, const DecodeFlags& f) {
     if (values.empty()) continue;
     auto decoded = encoder->decode(values.data(), static_cast<int64_t>(values.size()), opts);
     std::string out = std::to_string(out_row++);
+    if (multi) {
+      std::string names, scores;
+      for (std::size_t k = 0; k < decoded.size(); ++k) {
+        names += (k ? "|" : "") + m.class_index.name_of(decoded[k].class_id);
+        scores += (k ? "|" : "") + fmt::format("{:.6g}", decoded[k].score);
+      }
+      fmt::print("{},{},{}\n", out, names, scores);
+      continue;
+    }
     for (int k = 0; k < f.top_k; ++k) {
       if (static_cast<std::size_t>(k) < decoded.size())
         out += fmt::format(",{},{:.6g}", m.class_index.name_of(decoded[static_cast<std::size_t>(k)].class_id),

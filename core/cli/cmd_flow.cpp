@@ -57,8 +57,33 @@ void progress(int64_t done, int64_t total, int64_t epoch, int64_t epochs) {
 
 }  // namespace
 
+namespace {
+int run_flow_subset(const PluginOptions& plugins, const ScanFlags& scan, const LoaderFlags& loader_flags,
+                    const FlowFlags& flow, nlohmann::ordered_json* json_out);
+}  // namespace
+
 int run_flow_command(const PluginOptions& plugins, const ScanFlags& scan, const LoaderFlags& loader_flags,
                      const FlowFlags& flow) {
+  if (scan.subset != "both") return run_flow_subset(plugins, scan, loader_flags, flow, nullptr);
+  // Training then validation, each with its own summary (and export folder); one mapping.
+  nlohmann::ordered_json both;
+  for (const char* subset : {"training", "validation"}) {
+    ScanFlags s = scan;
+    s.subset = subset;
+    FlowFlags f = flow;
+    if (!f.export_dir.empty()) f.export_dir += std::string("/") + subset;
+    if (parse_format(flow.format) == Format::text) fmt::print("== subset {}\n", subset);
+    nlohmann::ordered_json j;
+    run_flow_subset(plugins, s, loader_flags, f, &j);
+    both[subset] = j;
+  }
+  if (parse_format(flow.format) == Format::json) std::cout << both.dump(2) << "\n";
+  return 0;
+}
+
+namespace {
+int run_flow_subset(const PluginOptions& plugins, const ScanFlags& scan, const LoaderFlags& loader_flags,
+                    const FlowFlags& flow, nlohmann::ordered_json* json_out) {
   Format format = parse_format(flow.format);
   if (flow.epochs < 1) throw UsageError(fmt::format("epochs '{}' is out of range; expected >= 1", flow.epochs));
   LoaderOptions lo = loader_flags.to_options(scan);
@@ -66,7 +91,7 @@ int run_flow_command(const PluginOptions& plugins, const ScanFlags& scan, const 
   ScanResult r = run_scan(*registry, scan);
   for (const auto& w : r.dataset.warnings) std::cerr << "warning: " << w << "\n";
   lo.class_mode = r.class_mode;
-  lo.encoder_options = parse_key_values(scan.encoder_opts, "--encoder-opt");
+  lo.encoder_options = r.encoder_options;
   if (format == Format::text) print_scan_text(r);
   DataLoader loader(registry, std::move(r.dataset), lo);
 
@@ -121,7 +146,8 @@ int run_flow_command(const PluginOptions& plugins, const ScanFlags& scan, const 
   if (format == Format::json) {
     nlohmann::ordered_json j;
     j["message"] = loader.dataset().found_message();
-    j["class_indices"] = class_indices_json(loader.class_index());
+    j["class_indices"] =
+        r.class_mode == "raw" ? nlohmann::ordered_json(nullptr) : class_indices_json(loader.class_index());
     j["class_mode"] = r.class_mode;
     j["num_samples"] = loader.num_samples();
     j["num_batches"] = loader.num_batches();
@@ -138,7 +164,8 @@ int run_flow_command(const PluginOptions& plugins, const ScanFlags& scan, const 
     j["rss_after_epoch_mib"] = rss_after_epoch;
     j["sample_indices"] = epoch_indices;  // per epoch, in visiting order
     if (flow.dump_labels) j["batches"] = batches;
-    std::cout << j.dump(2) << "\n";
+    if (json_out) *json_out = std::move(j);
+    else std::cout << j.dump(2) << "\n";
     return 0;
   }
   fmt::print("{} epochs x {} batches: {} images in {:.2f} s = {:.0f} images/s\n", flow.epochs, loader.num_batches(),
@@ -154,5 +181,6 @@ int run_flow_command(const PluginOptions& plugins, const ScanFlags& scan, const 
                exported, flow.export_dir);
   return 0;
 }
+}  // namespace
 
 }  // namespace classflow::cli

@@ -64,7 +64,7 @@ int run_preview_command(const PluginOptions& plugins, const ScanFlags& scan, con
   std::shared_ptr<const Registry> registry = plugins.make_registry();
   ScanResult r = run_scan(*registry, scan);
   lo.class_mode = r.class_mode;
-  lo.encoder_options = parse_key_values(scan.encoder_opts, "--encoder-opt");
+  lo.encoder_options = r.encoder_options;
   DataLoader loader(registry, std::move(r.dataset), lo);
   Batch b = loader.batch(batch_index, 0);
 

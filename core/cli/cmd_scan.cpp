@@ -22,6 +22,9 @@ void print_scan_text(const ScanResult& r) {
     if (auto pos = positive_class(r))
       fmt::print("binary: label 1.0 = class '{}' (index 1); label 0.0 = class '{}' (index 0)\n", *pos,
                  ds.class_index.name_of(0));
+  } else if (r.class_mode == "raw") {
+    fmt::print("class_mode: raw (labels {}); class_indices: none (numeric targets, no class mapping)\n",
+               label_summary(r));
   } else {
     fmt::print("class_mode: {} (no class folders; label-less)\n", r.class_mode);
   }
@@ -40,6 +43,13 @@ void print_scan_text(const ScanResult& r) {
       }
       if (parts.empty()) fmt::print("  {}: {}\n", reason, n);
       else fmt::print("  {}: {} ({})\n", reason, n, fmt::join(parts, " "));
+      if (reason == "missing file" || reason == "broken link" || reason == "unreadable") {
+        // A count plus the first paths, so the user can look at them.
+        int shown = 0;
+        for (const auto& s : ds.skipped)
+          if (skip_reason_name(s.reason) == reason && shown++ < 5) fmt::print("    {}\n", s.path);
+        if (n > 5) fmt::print("    ... and {} more\n", n - 5);
+      }
     }
   }
 }
@@ -50,8 +60,9 @@ nlohmann::ordered_json to_json(const ScanResult& r) {
   const Dataset& ds = r.dataset;
   nlohmann::ordered_json j;
   j["message"] = ds.found_message();
-  j["class_indices"] = class_indices_json(ds.class_index);
-  j["class_names"] = ds.class_index.class_names();
+  const bool raw = r.class_mode == "raw";  // no mapping: say so explicitly, never an empty one
+  j["class_indices"] = raw ? nlohmann::ordered_json(nullptr) : class_indices_json(ds.class_index);
+  j["class_names"] = raw ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(ds.class_index.class_names());
   j["num_classes"] = ds.class_index.size();
   j["num_samples"] = ds.num_samples();
   j["class_mode"] = r.class_mode;
@@ -83,6 +94,25 @@ nlohmann::ordered_json to_json(const ScanResult& r) {
 int run_scan_command(const PluginOptions& plugins, const ScanFlags& flags, const std::string& format) {
   Format fmt_kind = parse_format(format);
   auto registry = plugins.make_registry();
+  if (flags.subset == "both") {
+    // Both subsets, one after the other, each with its own summary; one mapping for both.
+    nlohmann::ordered_json both;
+    for (const char* subset : {"training", "validation"}) {
+      ScanFlags f = flags;
+      f.subset = subset;
+      if (std::string(subset) == "validation") f.save_class_indices_file.clear();
+      ScanResult r = run_scan(*registry, f);
+      for (const auto& w : r.dataset.warnings) std::cerr << "warning: " << w << "\n";
+      if (fmt_kind == Format::json) {
+        both[subset] = to_json(r);
+      } else {
+        fmt::print("== subset {}\n", subset);
+        print_scan_text(r);
+      }
+    }
+    if (fmt_kind == Format::json) std::cout << both.dump(2) << "\n";
+    return 0;
+  }
   ScanResult r = run_scan(*registry, flags);
   for (const auto& w : r.dataset.warnings) std::cerr << "warning: " << w << "\n";
   if (fmt_kind == Format::json) std::cout << to_json(r).dump(2) << "\n";

@@ -55,9 +55,11 @@ void ScanFlags::add_to(CLI::App& app) {
   app.add_option("--y-cols", y_cols, "CSV: several 0/1 label columns, comma-separated (multi-label)")
       ->delimiter(',')
       ->allow_extra_args(false);
+  app.add_flag("--raw", raw, "CSV: --y-col/--y-cols hold numbers (regression targets), no classes");
   app.add_option("--label-delimiter", label_delimiter, "CSV: one column holding several classes split by this");
-  app.add_flag("--validate-filenames,!--no-validate-filenames", validate_filenames,
-               "CSV: check that listed files exist (default on), one listing per folder");
+  app.add_flag("--validate-filenames", validate_filenames,
+               "CSV: check that listed files exist, one listing per folder (the default)");
+  app.add_flag("--no-validate-filenames", no_validate_filenames, "CSV: do not check that listed files exist");
 }
 
 std::vector<std::pair<std::string, std::string>> ScanFlags::source_options() const {
@@ -71,7 +73,9 @@ std::vector<std::pair<std::string, std::string>> ScanFlags::source_options() con
     out.emplace_back("y_cols", joined);
   }
   if (!label_delimiter.empty()) out.emplace_back("label_delimiter", label_delimiter);
-  if (validate_filenames) out.emplace_back("validate_filenames", *validate_filenames ? "1" : "0");
+  if (raw) out.emplace_back("raw", "1");
+  if (no_validate_filenames) out.emplace_back("validate_filenames", "0");
+  else if (validate_filenames) out.emplace_back("validate_filenames", "1");
   return out;
 }
 
@@ -221,9 +225,23 @@ ScanResult run_scan(const Registry& registry, const ScanFlags& f) {
       throw UsageError(fmt::format("unknown class_mode '{}'; expected one of: {}", class_mode, fmt::join(names, ", ")));
     }
   }
-  o.labels = class_mode != "none";
-  ScanResult r{scan_dataset(registry, o), class_mode, nullptr};
-  if (plugin_mode) r.encoder = registry.make_encoder(class_mode, r.dataset.class_index.class_names(), encoder_opts);
+  const bool raw = class_mode == "raw";
+  o.labels = class_mode != "none" && !raw;
+  if (raw && !f.raw) o.source_options.emplace_back("raw", "1");  // numeric columns, no classes
+  ScanResult r{scan_dataset(registry, o), class_mode, nullptr, encoder_opts};
+  if (raw) {
+    // The label width is the number of numeric values per row; every row must have the same.
+    std::size_t width = r.dataset.samples.empty() ? 0 : r.dataset.samples.front().values.size();
+    for (const auto& s : r.dataset.samples)
+      if (s.values.size() != width)
+        throw DataError(fmt::format("class_mode 'raw' sample '{}' has {} values, the first has {}; expected the same "
+                                    "number of values in every row",
+                                    s.path, s.values.size(), width));
+    bool given = false;
+    for (const auto& kv : r.encoder_options) given = given || kv.first == "width";
+    if (!given) r.encoder_options.emplace_back("width", std::to_string(width));
+  }
+  if (plugin_mode) r.encoder = registry.make_encoder(class_mode, r.dataset.class_index.class_names(), r.encoder_options);
   if (!f.save_class_indices_file.empty()) {
     MappingFile m{r.dataset.class_index, class_mode, positive_class(r)};
     save_mapping(f.save_class_indices_file, m, parse_mapping_format(f.mapping_format));

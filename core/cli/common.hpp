@@ -48,7 +48,9 @@ struct ScanFlags {
   std::string y_col;
   std::vector<std::string> y_cols;
   std::string label_delimiter;
-  std::optional<bool> validate_filenames;
+  bool raw = false;
+  bool validate_filenames = false;
+  bool no_validate_filenames = false;
   void add_to(CLI::App& app);
   /// --source-opt items plus the CSV flags, as source options.
   std::vector<std::pair<std::string, std::string>> source_options() const;
@@ -85,6 +87,7 @@ struct ScanResult {
   Dataset dataset;
   std::string class_mode;                      ///< resolved class_mode
   std::shared_ptr<const LabelEncoder> encoder; ///< null for input / none
+  std::vector<std::pair<std::string, std::string>> encoder_options;  ///< as given, plus width for raw
 };
 
 /// Runs the scan and checks the class_mode against the classes (e.g. binary needs 2).

@@ -198,7 +198,8 @@ DataLoader::DataLoader(std::shared_ptr<const Registry> registry, Dataset dataset
     d.encoder = d.registry->make_encoder(cm, d.dataset.class_index.class_names(), d.options.encoder_options);
   for (const auto& s : d.dataset.samples) {
     bool absolute = !s.path.empty() && s.path.front() == '/';
-    d.absolute_paths.push_back(absolute ? s.path : d.dataset.root + "/" + s.path);
+    const std::string& base = d.dataset.base_directory.empty() ? d.dataset.root : d.dataset.base_directory;
+    d.absolute_paths.push_back(absolute ? s.path : base + "/" + s.path);
   }
   const int64_t n = d.dataset.num_samples(), bs = d.options.batch_size, w = d.options.num_shards;
   d.shard_size = w == 1 ? n : (d.options.shard_remainder == ShardRemainder::pad ? (n + w - 1) / w : n / w);

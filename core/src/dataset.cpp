@@ -19,8 +19,9 @@ namespace classflow {
 Subset parse_subset(const std::string& text) {
   if (text == "training") return Subset::training;
   if (text == "validation") return Subset::validation;
+  if (text == "both") return Subset::both;
   if (text == "all" || text.empty()) return Subset::all;
-  throw UsageError(fmt::format("unknown subset '{}'; expected one of: training, validation", text));
+  throw UsageError(fmt::format("unknown subset '{}'; expected one of: both, training, validation", text));
 }
 
 SplitMethod parse_split_method(const std::string& text) {
@@ -95,7 +96,9 @@ struct Collector {
   std::vector<RawSample> samples;
   std::vector<SkippedEntry> skipped;
   bool keep_order = false;
+  std::string base_directory;
 
+  static void set_base_directory(void* ctx, const char* path) { static_cast<Collector*>(ctx)->base_directory = path; }
   static void keep_class_order(void* ctx) { static_cast<Collector*>(ctx)->keep_order = true; }
   static void add_class(void* ctx, const char* name) {
     auto* c = static_cast<Collector*>(ctx);
@@ -136,7 +139,9 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
     throw UsageError(fmt::format("validation_split '{}' is out of range; expected 0 <= F < 1", o.validation_split));
   if (o.subset != Subset::all && o.validation_split <= 0.0)
     throw UsageError(fmt::format("subset '{}' needs a validation split; expected --validation-split F with 0 < F < 1",
-                                 o.subset == Subset::training ? "training" : "validation"));
+                                 o.subset == Subset::training ? "training" : o.subset == Subset::both ? "both" : "validation"));
+  if (o.subset == Subset::both)
+    throw UsageError("subset 'both' gives two datasets; expected scan_split() (C++) or the CLI's --subset both");
 
   const SourceEntry& src = o.source.empty() ? registry.source_for(o.root) : registry.source(o.source);
 
@@ -169,6 +174,7 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
   sink.add_values = &Collector::add_values;
   sink.add_skipped = &Collector::add_skipped;
   sink.keep_class_order = &Collector::keep_class_order;
+  sink.set_base_directory = &Collector::set_base_directory;
   cf_status st{};
   st.struct_size = sizeof(st);
   int32_t rc = src.vtable->scan(&req, &sink, &st);
@@ -182,6 +188,7 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
   Dataset ds;
   ds.root = o.root;
   ds.source = src.vtable->name;
+  ds.base_directory = col.base_directory.empty() ? o.root : col.base_directory;
   ds.skipped = std::move(col.skipped);
 
   // Every class name the source mentioned, as folders or as labels.
@@ -272,7 +279,9 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
       if (counts[static_cast<std::size_t>(c)] > 0) continue;
       const std::string& name = ds.class_index.name_of(c);
       if (!found_set.count(name) && !o.class_indices) {
-        empty.push_back(fmt::format("'{}' (no folder '{}/{}')", name, o.root, name));
+        empty.push_back((src.vtable->flags & CF_SOURCE_GROUP_BY_CLASS)
+                            ? fmt::format("'{}' (no folder '{}/{}')", name, o.root, name)
+                            : fmt::format("'{}' (no rows in '{}')", name, o.root));
       } else {
         std::string skipped = skipped_extensions_under(ds.skipped, name + "/");
         empty.push_back(skipped.empty() ? fmt::format("'{}' (no files)", name)
@@ -301,6 +310,34 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
                                         o.validation_split));
   }
   return ds;
+}
+
+std::pair<Dataset, Dataset> scan_split(const Registry& registry, ScanOptions o) {
+  if (!(o.validation_split > 0.0 && o.validation_split < 1.0))
+    throw UsageError(fmt::format("validation_split '{}' is out of range for subset 'both'; expected 0 < F < 1",
+                                 o.validation_split));
+  o.subset = Subset::all;
+  Dataset all = scan_dataset(registry, o);
+  auto mask = detail::validation_mask(all.classes(), all.class_index.size(), o.validation_split, o.split_method, o.seed);
+  std::pair<Dataset, Dataset> out;
+  Dataset& train = out.first;
+  Dataset& val = out.second;
+  for (Dataset* d : {&train, &val}) {
+    d->root = all.root;
+    d->base_directory = all.base_directory;
+    d->source = all.source;
+    d->class_index = all.class_index;
+    d->labelled = all.labelled;
+    d->skipped = all.skipped;
+    d->filtered = all.filtered;
+    d->warnings = all.warnings;
+    d->total_before_split = all.num_samples();
+  }
+  for (std::size_t i = 0; i < all.samples.size(); ++i) (mask[i] ? val : train).samples.push_back(std::move(all.samples[i]));
+  for (auto [d, name] : {std::pair{&train, "training"}, std::pair{&val, "validation"}})
+    if (d->samples.empty())
+      d->warnings.push_back(fmt::format("subset '{}' of validation_split {} is empty", name, o.validation_split));
+  return out;
 }
 
 }  // namespace classflow

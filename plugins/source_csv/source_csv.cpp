@@ -12,7 +12,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <new>
 #include <optional>
 #include <sstream>
@@ -583,6 +582,7 @@ class CsvSource final : public DatasetSource {
   void scan(const ScanRequest& request, const ScanSink& sink) const override {
     const Settings settings = parse_settings(request);
     const std::string bytes = read_labels_file(request.root);
+    sink.set_base_directory(to_utf8(settings.directory));  // paths in the CSV start there
     RowReader rows(request, settings, sink);
     read_records(request.root, bytes, [&](const Record& record) { rows.take(record); });
     rows.finish();

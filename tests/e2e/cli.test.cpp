@@ -88,7 +88,7 @@ TEST_CASE("exit codes: usage 2, data 3", "[cli][e2e]") {
   auto unknown_mode = run_cli({"scan", d.path("root"), "--class-mode", "onehot"});
   CHECK(unknown_mode.exit_code == 2);
   CHECK(unknown_mode.err ==
-        "error: unknown class_mode 'onehot'; expected one of: binary, categorical, input, none, sparse\n");
+        "error: unknown class_mode 'onehot'; expected one of: binary, categorical, input, multi_hot, none, raw, sparse\n");
   auto bad_flag = run_cli({"scan", d.path("root"), "--no-such-flag"});
   CHECK(bad_flag.exit_code == 2);
   auto bad_format = run_cli({"scan", d.path("root"), "--format", "yaml"});
@@ -174,9 +174,9 @@ TEST_CASE("plugins lists sources, decoders and encoders; refuses a wrong-ABI plu
   json j = json::parse(r.out);
   std::map<std::string, std::vector<std::string>> kinds;
   for (const auto& p : j["plugins"]) kinds[p["kind"]].push_back(p["name"]);
-  CHECK(kinds["source"] == std::vector<std::string>{"directory"});
+  CHECK(kinds["source"] == std::vector<std::string>{"csv", "directory"});
   CHECK(kinds["decoder"] == std::vector<std::string>{"jpeg", "opencv", "png"});
-  CHECK(kinds["encoder"] == std::vector<std::string>{"binary", "categorical", "sparse"});
+  CHECK(kinds["encoder"] == std::vector<std::string>{"binary", "categorical", "multi_hot", "raw", "sparse"});
   CHECK(j["refused"].empty());
 
   auto bad = run_cli({"plugins", "--plugin-dir", std::string(CLASSFLOW_BROKEN_PLUGIN_DIR) + "/wrong_abi"});

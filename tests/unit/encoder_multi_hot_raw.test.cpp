@@ -93,10 +93,10 @@ TEST_CASE("multi_hot: bad classes, ids and options are refused with the value", 
   CHECK_THROWS_MATCHES(builtin().make_encoder("multi_hot", kNDG, {{"top", "2"}}), DataError,
                        Catch::Message("unknown option 'top' for class_mode 'multi_hot'; expected one of: threshold"));
   auto enc = builtin().make_encoder("multi_hot", kNDG);
-  CHECK_THROWS_MATCHES(encode(*enc, {{0}, {1, 3}}), PluginError,
-                       Catch::Message(Contains("class id '3' of sample 1 is out of range; expected 0..2")));
-  CHECK_THROWS_MATCHES(encode(*enc, {{-1}}), PluginError,
-                       Catch::Message(Contains("class id '-1' of sample 0 is out of range; expected 0..2")));
+  CHECK_THROWS_AS(encode(*enc, {{0}, {1, 3}}), PluginError);
+  CHECK_THROWS_WITH(encode(*enc, {{0}, {1, 3}}), Contains("class id '3' of sample 1 is out of range; expected 0..2"));
+  CHECK_THROWS_AS(encode(*enc, {{-1}}), PluginError);
+  CHECK_THROWS_WITH(encode(*enc, {{-1}}), Contains("class id '-1' of sample 0 is out of range; expected 0..2"));
 }
 
 TEST_CASE("multi_hot: decode returns every class at or over the threshold, best first", "[encoder]") {
@@ -152,12 +152,12 @@ TEST_CASE("raw: float32 [M] rows, the source's values unchanged, no class mappin
   // Classes, if any, are ignored (a y_cols scan has both).
   auto with_classes = builtin().make_encoder("raw", kNDG, {{"width", "3"}});
   CHECK(encode(*with_classes, {{0, 2}}, {1, 0, 1}, 3) == std::vector<float>{1, 0, 1});
-  CHECK(encode(*enc, {}) == std::vector<float>{});  // an empty batch needs no values
+  CHECK(encode(*enc, std::vector<std::vector<int32_t>>{}).empty());  // an empty batch needs no values
 }
 
 TEST_CASE("raw: width is required and checked against the values given", "[encoder]") {
   auto [options, message] = GENERATE(table<Options, std::string>({
-      {{},
+      {Options{},
        "class_mode 'raw' needs option 'width' (numeric values per sample); expected e.g. width=3 for three value "
        "columns"},
       {{{"width", "0"}}, "option 'width' value '0' is out of range; expected 1 <= width <= 16777216"},
@@ -168,20 +168,21 @@ TEST_CASE("raw: width is required and checked against the values given", "[encod
   CHECK_THROWS_MATCHES(builtin().make_encoder("raw", {}, options), DataError, Catch::Message(message));
 
   auto enc = builtin().make_encoder("raw", {}, {{"width", "3"}});
-  CHECK_THROWS_MATCHES(
-      encode(*enc, {{}}, {1, 2}, 2), PluginError,
-      Catch::Message(Contains("class_mode 'raw' got '2' values per sample; expected 3 (option width)")));
-  CHECK_THROWS_MATCHES(encode(*enc, {{}}), PluginError,
-                       Catch::Message(Contains("class_mode 'raw' got samples without numeric values; expected 3 "
-                                               "values per sample from the source (csv with raw=1 and y_cols, or "
-                                               "0/1 y_cols)")));
+  CHECK_THROWS_AS(encode(*enc, {{}}, {1, 2}, 2), PluginError);
+  CHECK_THROWS_WITH(encode(*enc, {{}}, {1, 2}, 2),
+                    Contains("class_mode 'raw' got '2' values per sample; expected 3 (option width)"));
+  CHECK_THROWS_AS(encode(*enc, {{}}), PluginError);
+  CHECK_THROWS_WITH(encode(*enc, {{}}), Contains("class_mode 'raw' got samples without numeric values; expected 3 "
+                                                 "values per sample from the source (csv with raw=1 and y_cols, or "
+                                                 "0/1 y_cols)"));
 }
 
 TEST_CASE("raw: decode is refused: raw predictions are values, not classes", "[encoder]") {
   auto enc = builtin().make_encoder("raw", {}, {{"width", "1"}});
   const float p = 0.5f;
-  CHECK_THROWS_MATCHES(enc->decode(&p, 1, top(1)), PluginError,
-                       Catch::Message(Contains("class_mode 'raw' has no classes to decode; expected a class_mode "
-                                               "with a class index (categorical, binary, sparse, multi_hot): raw "
-                                               "predictions are the values themselves")));
+  CHECK_THROWS_AS(enc->decode(&p, 1, top(1)), PluginError);
+  CHECK_THROWS_WITH(enc->decode(&p, 1, top(1)),
+                    Contains("class_mode 'raw' has no classes to decode; expected a class_mode "
+                             "with a class index (categorical, binary, sparse, multi_hot): raw "
+                             "predictions are the values themselves"));
 }

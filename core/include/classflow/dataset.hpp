@@ -16,8 +16,8 @@ namespace classflow {
 
 class Registry;
 
-/// Which part of a validation split to keep (Keras `subset`).
-enum class Subset { all, training, validation };
+/// Which part of a validation split to keep (Keras `subset`); `both` is for scan_split.
+enum class Subset { all, training, validation, both };
 /// How validation samples are chosen within each class.
 enum class SplitMethod {
   random,  ///< a seeded permutation per class (default): NumPy RandomState(seed) permutations,
@@ -25,7 +25,7 @@ enum class SplitMethod {
   head,    ///< the first floor(f * n_c) files of each class (Keras 1.x DirectoryIterator)
 };
 
-/// Parses "training" | "validation" | "all". @throws UsageError listing the choices.
+/// Parses "training" | "validation" | "both" | "all". @throws UsageError listing the choices.
 CLASSFLOW_CORE_API Subset parse_subset(const std::string& text);
 /// Parses "random" | "head". @throws UsageError listing the choices.
 CLASSFLOW_CORE_API SplitMethod parse_split_method(const std::string& text);
@@ -68,6 +68,7 @@ CLASSFLOW_CORE_API const char* skip_reason_name(cf_skip_reason reason);
 /// grouped by class index for folder trees, files in walk order within a class).
 struct CLASSFLOW_CORE_API Dataset {
   std::string root;                     ///< as given
+  std::string base_directory;           ///< folder relative sample paths start from (root for folders)
   std::string source;                   ///< the source plugin used
   ClassIndex class_index;               ///< the mapping; every index is fixed before any batch
   bool labelled = true;                 ///< false for label-less (flat) datasets
@@ -99,5 +100,10 @@ struct CLASSFLOW_CORE_API Dataset {
 /// the skipped extensions), or unknown classes under a saved mapping (naming them);
 /// @throws PluginError when the source plugin fails.
 CLASSFLOW_CORE_API Dataset scan_dataset(const Registry& registry, const ScanOptions& options);
+
+/// Training and validation subsets from one scan (Keras 3 `subset="both"`): one walk, one
+/// mapping, disjoint subsets that together cover the data. options.subset is ignored.
+/// @throws UsageError unless 0 < validation_split < 1; otherwise as scan_dataset.
+CLASSFLOW_CORE_API std::pair<Dataset, Dataset> scan_split(const Registry& registry, ScanOptions options);
 
 }  // namespace classflow

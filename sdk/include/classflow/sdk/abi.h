@@ -212,6 +212,9 @@ typedef struct cf_scan_sink {
   /** The classes given with add_class are already in index order (e.g. CSV label columns):
    *  the core keeps that order instead of sorting (an explicit class list still wins). */
   void (*keep_class_order)(void* context);
+  /** Relative sample paths start from this folder (UTF-8), not from the root: e.g. a CSV's
+   *  folder or its `directory` option. Default: the root itself. */
+  void (*set_base_directory)(void* context, const char* path);
 } cf_scan_sink;
 
 /** What the host asks a source to scan. */

@@ -42,6 +42,11 @@ class ScanSink {
                    const std::string& detail = "") const {
     sink_->add_skipped(sink_->context, relative_path.c_str(), reason, detail.c_str());
   }
+  /// Relative sample paths start from `path` instead of the root (e.g. a CSV's folder).
+  void set_base_directory(const std::string& path) const {
+    if (sink_->struct_size >= offsetof(cf_scan_sink, set_base_directory) + sizeof(void*) && sink_->set_base_directory)
+      sink_->set_base_directory(sink_->context, path.c_str());
+  }
   /// The classes given with add_class are in index order already (e.g. the label columns of a
   /// CSV): the core keeps that order instead of sorting. An explicit class list still wins.
   void keep_class_order() const {

@@ -5,6 +5,7 @@
 #include <classflow/sdk/types.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,17 +16,17 @@ inline namespace v1 {
 
 /// What an encoder is constructed with: the class index (names in index order) and options.
 struct EncoderContext {
-  int32_t num_classes = 0;                ///< K
-  std::vector<std::string> class_names;   ///< [K] in index order
-  Options options;                        ///< from `--encoder-opt key=value`
+  int32_t num_classes = 0;               ///< K
+  std::vector<std::string> class_names;  ///< [K] in index order
+  Options options;                       ///< from `--encoder-opt key=value`
 };
 
 /// Class ids of N samples; sample i owns ids(i)[0 .. count(i)).
 struct LabelBatch {
   int64_t num_samples = 0;
-  const int32_t* class_ids = nullptr;   ///< [offsets[N]]
-  const int64_t* offsets = nullptr;     ///< [N + 1]
-  const float* values = nullptr;        ///< [N, values_per_sample] raw targets, or nullptr
+  const int32_t* class_ids = nullptr;  ///< [offsets[N]]
+  const int64_t* offsets = nullptr;    ///< [N + 1]
+  const float* values = nullptr;       ///< [N, values_per_sample] raw targets, or nullptr
   int64_t values_per_sample = 0;
 
   /// Number of classes of sample i (1 for single-label sources).
@@ -36,8 +37,8 @@ struct LabelBatch {
 
 /// How a prediction row is decoded.
 struct DecodeOptions {
-  int32_t top_k = 1;                  ///< results wanted, >= 1
-  std::optional<double> threshold;    ///< score >= threshold selects (binary, multi-label)
+  int32_t top_k = 1;                ///< results wanted, >= 1
+  std::optional<double> threshold;  ///< score >= threshold selects (binary, multi-label)
 };
 
 /// One decoded class and its score.
@@ -59,8 +60,7 @@ class LabelEncoder {
   virtual void encode(const LabelBatch& batch, void* out) const = 0;
   /// Decodes one prediction row of `width` scores into classes with scores, best first.
   /// @throws InvalidArgument when `width` does not match what this encoder produces.
-  virtual std::vector<Decoded> decode(const float* row, int64_t width,
-                                      const DecodeOptions& options) const = 0;
+  virtual std::vector<Decoded> decode(const float* row, int64_t width, const DecodeOptions& options) const = 0;
 };
 
 /// The k best (index, score) pairs of a row, by score descending, ties to the lower index.
@@ -68,16 +68,14 @@ inline std::vector<Decoded> top_k_scores(const float* row, int64_t width, int32_
   std::vector<Decoded> all;
   all.reserve(static_cast<std::size_t>(width));
   for (int64_t i = 0; i < width; ++i) all.push_back({static_cast<int32_t>(i), row[i]});
-  std::stable_sort(all.begin(), all.end(),
-                   [](const Decoded& a, const Decoded& b) { return a.score > b.score; });
+  std::stable_sort(all.begin(), all.end(), [](const Decoded& a, const Decoded& b) { return a.score > b.score; });
   if (k >= 0 && static_cast<std::size_t>(k) < all.size()) all.resize(static_cast<std::size_t>(k));
   return all;
 }
 
 /// @throws InvalidArgument unless every sample of `batch` has exactly one id in [0, K);
 /// `mode` names the encoder in the message.
-inline void require_single_label(const LabelBatch& batch, int32_t num_classes,
-                                 const std::string& mode) {
+inline void require_single_label(const LabelBatch& batch, int32_t num_classes, const std::string& mode) {
   for (int64_t i = 0; i < batch.num_samples; ++i) {
     if (batch.count(i) != 1)
       throw InvalidArgument("class_mode '" + mode + "' sample " + std::to_string(i) + " has " +
@@ -93,8 +91,36 @@ inline void require_single_label(const LabelBatch& batch, int32_t num_classes,
 /// @throws InvalidArgument unless width == expected, naming the encoder.
 inline void require_width(int64_t width, int64_t expected, const std::string& mode) {
   if (width != expected)
-    throw InvalidArgument("prediction row of class_mode '" + mode + "' has " +
-                          std::to_string(width) + " values; expected " + std::to_string(expected));
+    throw InvalidArgument("prediction row of class_mode '" + mode + "' has " + std::to_string(width) +
+                          " values; expected " + std::to_string(expected));
+}
+
+/// For an encoder constructor: @throws InvalidArgument when num_classes (K) < `minimum`, e.g.
+/// "class_mode 'sparse' needs at least 1 class; found 0"; `mode` names the encoder.
+inline void require_min_classes(int32_t num_classes, int32_t minimum, const std::string& mode) {
+  if (num_classes < minimum)
+    throw InvalidArgument("class_mode '" + mode + "' needs at least " + std::to_string(minimum) +
+                          (minimum == 1 ? " class" : " classes") + "; found " + std::to_string(num_classes));
+}
+
+/// @throws InvalidArgument when options.top_k < 1.
+inline void require_top_k(const DecodeOptions& options) {
+  if (options.top_k < 1)
+    throw InvalidArgument("top_k '" + std::to_string(options.top_k) + "' is out of range; expected at least 1");
+}
+
+/// Decodes a row of `width` competing scores (e.g. one softmax) as top_k_scores does: the
+/// options.top_k best classes, best first, ties to the lower index; options.threshold is ignored.
+/// Check the width first (require_width).
+/// @throws InvalidArgument when options.top_k < 1, or when a score is NaN (it would break the
+/// ordering), naming its column.
+inline std::vector<Decoded> decode_top_k(const float* row, int64_t width, const DecodeOptions& options) {
+  require_top_k(options);
+  for (int64_t i = 0; i < width; ++i)
+    if (std::isnan(row[i]))
+      throw InvalidArgument("prediction value 'nan' in column " + std::to_string(i) +
+                            " is not a number; expected finite scores");
+  return top_k_scores(row, width, options.top_k);
 }
 
 }  // namespace v1
