@@ -2,8 +2,9 @@
 // for the EXIF orientation. Output: uint8 gray [H, W, 1] or RGB [H, W, 3].
 #include <classflow/sdk/plugin.hpp>
 
-#include <libexif/exif-data.h>
 #include <turbojpeg.h>
+
+#include <common/exif_orientation.hpp>
 
 #include <cstdint>
 #include <cstring>
@@ -22,8 +23,7 @@ class TjDecompressor {
   /// @throws Error (CF_ERROR_INTERNAL) when TurboJPEG cannot allocate a handle.
   TjDecompressor() : handle_(tjInitDecompress()) {
     if (handle_ == nullptr)
-      throw Error(CF_ERROR_INTERNAL, std::string("TurboJPEG decompressor could not start: ") +
-                                         tjGetErrorStr2(nullptr));
+      throw Error(CF_ERROR_INTERNAL, std::string("TurboJPEG decompressor could not start: ") + tjGetErrorStr2(nullptr));
   }
   ~TjDecompressor() { tjDestroy(handle_); }
   TjDecompressor(const TjDecompressor&) = delete;
@@ -63,8 +63,7 @@ std::pair<const uint8_t*, std::size_t> find_exif_segment(const uint8_t* data, st
     if (length < 2 || pos + 2 + length > size) return {nullptr, 0};
     const uint8_t* payload = data + pos + 4;
     const std::size_t payload_size = length - 2;
-    if (marker == 0xE1 && payload_size >= 6 && std::memcmp(payload, "Exif\0\0", 6) == 0)
-      return {payload, payload_size};
+    if (marker == 0xE1 && payload_size >= 6 && std::memcmp(payload, "Exif\0\0", 6) == 0) return {payload, payload_size};
     pos += 2 + length;
   }
   return {nullptr, 0};
@@ -73,17 +72,7 @@ std::pair<const uint8_t*, std::size_t> find_exif_segment(const uint8_t* data, st
 /// The IFD0 Orientation tag (0x0112) of an Exif APP1 payload, or 1 when absent or not 1..8.
 int exif_orientation(const uint8_t* payload, std::size_t size) {
   if (payload == nullptr || size > 0xFFFF) return 1;
-  ExifData* exif = exif_data_new_from_data(payload, static_cast<unsigned int>(size));
-  if (exif == nullptr) return 1;
-  int orientation = 1;
-  ExifEntry* entry = exif_content_get_entry(exif->ifd[EXIF_IFD_0], EXIF_TAG_ORIENTATION);
-  if (entry != nullptr && entry->format == EXIF_FORMAT_SHORT && entry->components >= 1 &&
-      entry->data != nullptr && entry->size >= 2) {
-    const int value = exif_get_short(entry->data, exif_data_get_byte_order(exif));
-    if (value >= 1 && value <= 8) orientation = value;
-  }
-  exif_data_unref(exif);
-  return orientation;
+  return classflow::plugins::common::exif_block_orientation(payload, static_cast<unsigned int>(size));
 }
 
 bool is_jpeg(const uint8_t* data, std::size_t size) {
@@ -93,12 +82,11 @@ bool is_jpeg(const uint8_t* data, std::size_t size) {
 /// @throws DataError when the data is not a JPEG or its header cannot be read.
 JpegHeader read_header(tjhandle handle, const uint8_t* data, std::size_t size) {
   if (!is_jpeg(data, size))
-    throw DataError("data of '" + std::to_string(size) +
-                    "' bytes is not a JPEG; expected it to start with FF D8 FF");
+    throw DataError("data of '" + std::to_string(size) + "' bytes is not a JPEG; expected it to start with FF D8 FF");
   JpegHeader header;
   int subsampling = 0;
-  if (tjDecompressHeader3(handle, data, static_cast<unsigned long>(size), &header.width,
-                          &header.height, &subsampling, &header.colorspace) != 0)
+  if (tjDecompressHeader3(handle, data, static_cast<unsigned long>(size), &header.width, &header.height, &subsampling,
+                          &header.colorspace) != 0)
     throw DataError(std::string("truncated or corrupt JPEG data: ") + tjGetErrorStr2(handle));
   auto [exif, exif_size] = find_exif_segment(data, size);
   header.orientation = exif_orientation(exif, exif_size);
@@ -169,14 +157,13 @@ class JpegDecoder : public ImageDecoder {
 
   bool sniff(const uint8_t* data, std::size_t size) const override { return is_jpeg(data, size); }
 
-  ImageInfo plan(const uint8_t* data, std::size_t size,
-                 const DecodeRequest& request) const override {
+  ImageInfo plan(const uint8_t* data, std::size_t size, const DecodeRequest& request) const override {
     TjDecompressor tj;
     return plan_for(read_header(tj.get(), data, size), request);
   }
 
-  void decode(const uint8_t* data, std::size_t size, const DecodeRequest& request,
-              const ImageInfo& info, void* out) const override {
+  void decode(const uint8_t* data, std::size_t size, const DecodeRequest& request, const ImageInfo& info,
+              void* out) const override {
     TjDecompressor tj;
     const JpegHeader header = read_header(tj.get(), data, size);
     const ImageInfo expected = plan_for(header, request);
@@ -184,31 +171,27 @@ class JpegDecoder : public ImageDecoder {
     // write a different size than the caller's buffer holds.
     if (info.out_width != expected.out_width || info.out_height != expected.out_height ||
         info.out_channels != expected.out_channels || info.out_dtype != expected.out_dtype)
-      throw InvalidArgument(
-          "image info '" + std::to_string(info.out_width) + "x" + std::to_string(info.out_height) +
-          "x" + std::to_string(info.out_channels) +
-          "' does not match this JPEG; expected the info plan returned (" +
-          std::to_string(expected.out_width) + "x" + std::to_string(expected.out_height) + "x" +
-          std::to_string(expected.out_channels) + ")");
+      throw InvalidArgument("image info '" + std::to_string(info.out_width) + "x" + std::to_string(info.out_height) +
+                            "x" + std::to_string(info.out_channels) +
+                            "' does not match this JPEG; expected the info plan returned (" +
+                            std::to_string(expected.out_width) + "x" + std::to_string(expected.out_height) + "x" +
+                            std::to_string(expected.out_channels) + ")");
     const auto jpeg_size = static_cast<unsigned long>(size);
     auto* pixels = static_cast<uint8_t*>(out);
     int rc = 0;
     std::vector<uint8_t> cmyk;
     if (is_cmyk(header.colorspace)) {
       cmyk.resize(static_cast<std::size_t>(info.out_width) * info.out_height * 4);
-      rc = tjDecompress2(tj.get(), data, jpeg_size, cmyk.data(), info.out_width, 0, info.out_height,
-                         TJPF_CMYK, 0);
+      rc = tjDecompress2(tj.get(), data, jpeg_size, cmyk.data(), info.out_width, 0, info.out_height, TJPF_CMYK, 0);
     } else {
       const int format = info.out_channels == 1 ? TJPF_GRAY : TJPF_RGB;
-      rc = tjDecompress2(tj.get(), data, jpeg_size, pixels, info.out_width, 0, info.out_height,
-                         format, 0);
+      rc = tjDecompress2(tj.get(), data, jpeg_size, pixels, info.out_width, 0, info.out_height, format, 0);
     }
     // Other warnings (e.g. extraneous bytes before a marker) leave a complete image, as in
     // Pillow, so they are not errors.
     if (rc != 0 && is_decode_failure(tj.get()))
       throw DataError(std::string("truncated or corrupt JPEG data: ") + tjGetErrorStr2(tj.get()));
-    if (!cmyk.empty())
-      cmyk_to_rgb(cmyk.data(), pixels, static_cast<std::size_t>(info.out_width) * info.out_height);
+    if (!cmyk.empty()) cmyk_to_rgb(cmyk.data(), pixels, static_cast<std::size_t>(info.out_width) * info.out_height);
   }
 };
 
@@ -216,6 +199,6 @@ class JpegDecoder : public ImageDecoder {
 
 CLASSFLOW_PLUGIN("classflow_decoder_jpeg", CLASSFLOW_PLUGIN_VERSION, "MIT",
                  "JPEG images through libjpeg-turbo (DCT scaling, CMYK, EXIF orientation)") {
-  registrar.add_decoder<JpegDecoder>(
-      "jpeg", "uint8 gray or RGB [H, W, C]; DCT downscaling by 1/2, 1/4, 1/8; CMYK as Pillow");
+  registrar.add_decoder<JpegDecoder>("jpeg",
+                                     "uint8 gray or RGB [H, W, C]; DCT downscaling by 1/2, 1/4, 1/8; CMYK as Pillow");
 }

@@ -2,8 +2,9 @@
 // RGB [H, W, 3] or RGBA [H, W, 4]; uint8, or uint16 for 16-bit files when keep_16bit is asked.
 #include <classflow/sdk/plugin.hpp>
 
-#include <libexif/exif-data.h>
 #include <png.h>
+
+#include <common/exif_orientation.hpp>
 
 #include <csetjmp>
 #include <cstdint>
@@ -77,24 +78,13 @@ int exif_orientation(const uint8_t* tiff, png_uint_32 size) {
   std::vector<unsigned char> buffer(size + 6);
   std::memcpy(buffer.data(), "Exif\0\0", 6);
   std::memcpy(buffer.data() + 6, tiff, size);
-  ExifData* exif = exif_data_new_from_data(buffer.data(), static_cast<unsigned int>(buffer.size()));
-  if (exif == nullptr) return 1;
-  int orientation = 1;
-  ExifEntry* entry = exif_content_get_entry(exif->ifd[EXIF_IFD_0], EXIF_TAG_ORIENTATION);
-  if (entry != nullptr && entry->format == EXIF_FORMAT_SHORT && entry->components >= 1 &&
-      entry->data != nullptr && entry->size >= 2) {
-    const int value = exif_get_short(entry->data, exif_data_get_byte_order(exif));
-    if (value >= 1 && value <= 8) orientation = value;
-  }
-  exif_data_unref(exif);
-  return orientation;
+  return classflow::plugins::common::exif_block_orientation(buffer.data(), static_cast<unsigned int>(buffer.size()));
 }
 
 /// Reads the header into `header`, and with a `target` also the pixels. Returns 0 on success,
 /// 1 on a libpng error (message in source->error), 2 when the target does not fit the image.
 int run_libpng(PngSource* source, PngHeader* header, const PngTarget* target) {
-  png_structp png =
-      png_create_read_struct(PNG_LIBPNG_VER_STRING, source, &error_callback, &warning_callback);
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, source, &error_callback, &warning_callback);
   if (png == nullptr) {
     std::snprintf(source->error, sizeof source->error, "libpng could not start");
     return 1;
@@ -119,8 +109,7 @@ int run_libpng(PngSource* source, PngHeader* header, const PngTarget* target) {
   header->has_trns = png_get_valid(png, info, PNG_INFO_tRNS) != 0;
   png_uint_32 exif_size = 0;
   png_bytep exif = nullptr;
-  header->orientation =
-      png_get_eXIf_1(png, info, &exif_size, &exif) != 0 ? exif_orientation(exif, exif_size) : 1;
+  header->orientation = png_get_eXIf_1(png, info, &exif_size, &exif) != 0 ? exif_orientation(exif, exif_size) : 1;
 
   if (target != nullptr) {
     const int type = header->color_type;
@@ -137,8 +126,7 @@ int run_libpng(PngSource* source, PngHeader* header, const PngTarget* target) {
     }
     png_set_interlace_handling(png);
     png_read_update_info(png, info);
-    if (png_get_image_height(png, info) != target->height ||
-        png_get_rowbytes(png, info) != target->row_bytes) {
+    if (png_get_image_height(png, info) != target->height || png_get_rowbytes(png, info) != target->row_bytes) {
       png_destroy_read_struct(&png, &info, nullptr);
       return 2;
     }
@@ -148,21 +136,17 @@ int run_libpng(PngSource* source, PngHeader* header, const PngTarget* target) {
   return 0;
 }
 
-bool is_png(const uint8_t* data, std::size_t size) {
-  return size >= 8 && png_sig_cmp(data, 0, 8) == 0;
-}
+bool is_png(const uint8_t* data, std::size_t size) { return size >= 8 && png_sig_cmp(data, 0, 8) == 0; }
 
 /// @throws DataError when the data is not a PNG or libpng fails, with libpng's reason.
 PngHeader read_png(const uint8_t* data, std::size_t size, const PngTarget* target) {
   if (!is_png(data, size))
-    throw DataError("data of '" + std::to_string(size) +
-                    "' bytes is not a PNG; expected the 8-byte PNG signature");
+    throw DataError("data of '" + std::to_string(size) + "' bytes is not a PNG; expected the 8-byte PNG signature");
   PngSource source{data, size, 0, {0}};
   PngHeader header{};
   const int rc = run_libpng(&source, &header, target);
   if (rc == 1) throw DataError(std::string("truncated or corrupt PNG data: ") + source.error);
-  if (rc == 2)
-    throw InvalidArgument("image info does not match this PNG; expected the info plan returned");
+  if (rc == 2) throw InvalidArgument("image info does not match this PNG; expected the info plan returned");
   return header;
 }
 
@@ -197,20 +181,18 @@ class PngDecoder : public ImageDecoder {
 
   bool sniff(const uint8_t* data, std::size_t size) const override { return is_png(data, size); }
 
-  ImageInfo plan(const uint8_t* data, std::size_t size,
-                 const DecodeRequest& request) const override {
+  ImageInfo plan(const uint8_t* data, std::size_t size, const DecodeRequest& request) const override {
     return plan_for(read_png(data, size, nullptr), request);
   }
 
-  void decode(const uint8_t* data, std::size_t size, const DecodeRequest& request,
-              const ImageInfo& info, void* out) const override {
+  void decode(const uint8_t* data, std::size_t size, const DecodeRequest& request, const ImageInfo& info,
+              void* out) const override {
     const std::size_t row_bytes =
         static_cast<std::size_t>(info.out_width) * info.out_channels * dtype_size(info.out_dtype);
     std::vector<png_bytep> rows(static_cast<std::size_t>(info.out_height));
-    for (std::size_t y = 0; y < rows.size(); ++y)
-      rows[y] = static_cast<png_bytep>(out) + y * row_bytes;
-    const PngTarget target{request.keep_16bit ? 1 : 0, static_cast<png_uint_32>(info.out_height),
-                           row_bytes, rows.data()};
+    for (std::size_t y = 0; y < rows.size(); ++y) rows[y] = static_cast<png_bytep>(out) + y * row_bytes;
+    const PngTarget target{request.keep_16bit ? 1 : 0, static_cast<png_uint_32>(info.out_height), row_bytes,
+                           rows.data()};
     // libpng checks height and row size; width and channels must also be what plan said.
     const ImageInfo expected = plan_for(read_png(data, size, &target), request);
     if (expected.out_width != info.out_width || expected.out_channels != info.out_channels ||
@@ -223,6 +205,6 @@ class PngDecoder : public ImageDecoder {
 
 CLASSFLOW_PLUGIN("classflow_decoder_png", CLASSFLOW_PLUGIN_VERSION, "MIT",
                  "PNG images through libpng (8/16-bit, palette, transparency, eXIf orientation)") {
-  registrar.add_decoder<PngDecoder>(
-      "png", "uint8 (or uint16 with keep_16bit) gray, RGB or RGBA [H, W, C]; 16-bit scaled");
+  registrar.add_decoder<PngDecoder>("png",
+                                    "uint8 (or uint16 with keep_16bit) gray, RGB or RGBA [H, W, C]; 16-bit scaled");
 }

@@ -1,7 +1,6 @@
 // class_mode 'categorical': one-hot float32 rows [N, K], with optional label smoothing.
 #include <classflow/sdk/plugin.hpp>
 
-#include <cmath>
 #include <string>
 #include <vector>
 
@@ -20,9 +19,7 @@ class CategoricalEncoder : public LabelEncoder {
   /// not a number in [0, 1).
   explicit CategoricalEncoder(const EncoderContext& ctx) : num_classes_(ctx.num_classes) {
     ctx.options.require_known("class_mode 'categorical'", {"label_smoothing"});
-    if (num_classes_ < 1)
-      throw InvalidArgument("class_mode 'categorical' needs at least 1 class; found " +
-                            std::to_string(num_classes_));
+    require_min_classes(num_classes_, 1, "categorical");
     double eps = ctx.options.get_double("label_smoothing", 0.0);
     if (!(eps >= 0.0 && eps < 1.0))
       throw InvalidArgument("option 'label_smoothing' value '" + ctx.options.get("label_smoothing") +
@@ -45,17 +42,9 @@ class CategoricalEncoder : public LabelEncoder {
     }
   }
 
-  std::vector<Decoded> decode(const float* row, int64_t width,
-                              const DecodeOptions& options) const override {
+  std::vector<Decoded> decode(const float* row, int64_t width, const DecodeOptions& options) const override {
     require_width(width, num_classes_, "categorical");
-    if (options.top_k < 1)
-      throw InvalidArgument("top_k '" + std::to_string(options.top_k) +
-                            "' is out of range; expected at least 1");
-    for (int64_t i = 0; i < width; ++i)
-      if (std::isnan(row[i]))  // NaN would break the ordering top_k sorts by
-        throw InvalidArgument("prediction value 'nan' in column " + std::to_string(i) +
-                              " is not a number; expected finite scores");
-    return top_k_scores(row, width, options.top_k);
+    return decode_top_k(row, width, options);
   }
 
  private:
@@ -68,6 +57,6 @@ class CategoricalEncoder : public LabelEncoder {
 
 CLASSFLOW_PLUGIN("classflow_encoder_categorical", CLASSFLOW_PLUGIN_VERSION, "MIT",
                  "one-hot label encoder (class_mode=categorical)") {
-  registrar.add_encoder<CategoricalEncoder>(
-      "categorical", "float32 [N, K] one-hot; option label_smoothing (0 <= e < 1); K >= 1");
+  registrar.add_encoder<CategoricalEncoder>("categorical",
+                                            "float32 [N, K] one-hot; option label_smoothing (0 <= e < 1); K >= 1");
 }

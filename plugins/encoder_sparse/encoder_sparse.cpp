@@ -1,7 +1,6 @@
 // class_mode 'sparse': the class index itself, int32 [N] (or int64 [N] with dtype=int64).
 #include <classflow/sdk/plugin.hpp>
 
-#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -18,15 +17,12 @@ class SparseEncoder : public LabelEncoder {
   /// @throws InvalidArgument when K < 1, for an unknown option, or an unknown dtype.
   explicit SparseEncoder(const EncoderContext& ctx) : num_classes_(ctx.num_classes) {
     ctx.options.require_known("class_mode 'sparse'", {"dtype"});
-    if (num_classes_ < 1)
-      throw InvalidArgument("class_mode 'sparse' needs at least 1 class; found " +
-                            std::to_string(num_classes_));
+    require_min_classes(num_classes_, 1, "sparse");
     const std::string dtype = ctx.options.get("dtype", "int32");
     if (dtype == "int64")
       dtype_ = DType::int64;
     else if (dtype != "int32")
-      throw InvalidArgument("option 'dtype' value '" + dtype +
-                            "' is unknown; expected one of: int32, int64");
+      throw InvalidArgument("option 'dtype' value '" + dtype + "' is unknown; expected one of: int32, int64");
   }
 
   TensorDesc label_desc() const override { return {dtype_, {}}; }
@@ -41,17 +37,9 @@ class SparseEncoder : public LabelEncoder {
     }
   }
 
-  std::vector<Decoded> decode(const float* row, int64_t width,
-                              const DecodeOptions& options) const override {
+  std::vector<Decoded> decode(const float* row, int64_t width, const DecodeOptions& options) const override {
     require_width(width, num_classes_, "sparse");
-    if (options.top_k < 1)
-      throw InvalidArgument("top_k '" + std::to_string(options.top_k) +
-                            "' is out of range; expected at least 1");
-    for (int64_t i = 0; i < width; ++i)
-      if (std::isnan(row[i]))  // NaN would break the ordering top_k sorts by
-        throw InvalidArgument("prediction value 'nan' in column " + std::to_string(i) +
-                              " is not a number; expected finite scores");
-    return top_k_scores(row, width, options.top_k);
+    return decode_top_k(row, width, options);
   }
 
  private:
@@ -63,6 +51,5 @@ class SparseEncoder : public LabelEncoder {
 
 CLASSFLOW_PLUGIN("classflow_encoder_sparse", CLASSFLOW_PLUGIN_VERSION, "MIT",
                  "integer label encoder (class_mode=sparse)") {
-  registrar.add_encoder<SparseEncoder>(
-      "sparse", "int32 [N] class index (option dtype=int64 for int64); K >= 1");
+  registrar.add_encoder<SparseEncoder>("sparse", "int32 [N] class index (option dtype=int64 for int64); K >= 1");
 }

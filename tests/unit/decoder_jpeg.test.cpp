@@ -3,12 +3,12 @@
 // (BR-21).
 #include <catch2/catch.hpp>
 
-#include <classflow/registry.hpp>
 #include <classflow/sdk/abi.h>
+#include <classflow/registry.hpp>
 
+#include <decode_helpers.hpp>
 #include <image_writer.hpp>
 
-#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <tuple>
@@ -16,66 +16,9 @@
 
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
-using classflow::test::Bytes;
+using namespace classflow::test;  // Bytes, image writers, decode helpers
 
 namespace {
-
-/// Built-in plugins only: no CLASSFLOW_PLUGIN_PATH, so the test sees exactly the built tree.
-const classflow::Registry& registry() {
-  static const classflow::Registry reg(classflow::RegistryOptions{{}, false, true});
-  return reg;
-}
-
-cf_decode_request request(int min_width = 0, int min_height = 0, bool apply_orientation = true,
-                          bool keep_16bit = false) {
-  return cf_decode_request{sizeof(cf_decode_request), min_width, min_height,
-                           apply_orientation ? 1 : 0, keep_16bit ? 1 : 0};
-}
-
-/// What plan and decode returned for some bytes.
-struct Decoded {
-  std::string decoder;  ///< name of the decoder the magic bytes chose
-  int32_t code = CF_OK;
-  std::string message;
-  cf_image_info info{};
-  std::vector<uint8_t> pixels;  ///< [out_height, out_width, out_channels] uint8
-};
-
-/// Calls plan and, when it succeeds and `run_decode`, decode of `entry`.
-Decoded run(const cf_decoder_vtable* vtable, const Bytes& bytes, const cf_decode_request& req,
-            bool run_decode = true) {
-  Decoded d;
-  d.decoder = vtable->name;
-  cf_status status{sizeof(cf_status), 0, {0}};
-  d.info.struct_size = sizeof(cf_image_info);
-  d.code = vtable->plan(bytes.data(), bytes.size(), &req, &d.info, &status);
-  d.message = status.message;
-  if (d.code != CF_OK || !run_decode) return d;
-  d.pixels.resize(static_cast<std::size_t>(d.info.out_width) * d.info.out_height *
-                  d.info.out_channels * (d.info.out_dtype == CF_DTYPE_UINT16 ? 2 : 1));
-  d.code = vtable->decode(bytes.data(), bytes.size(), &req, &d.info, d.pixels.data(),
-                          d.pixels.size(), &status);
-  d.message = status.message;
-  return d;
-}
-
-/// Sniffs `bytes` (the first 64, as the core does) and runs the chosen decoder.
-Decoded decode(const Bytes& bytes, const cf_decode_request& req = request(),
-               bool run_decode = true) {
-  const classflow::DecoderEntry* entry =
-      registry().decoder_for(bytes.data(), std::min<std::size_t>(bytes.size(), 64));
-  REQUIRE(entry != nullptr);
-  return run(entry->vtable, bytes, req, run_decode);
-}
-
-const classflow::DecoderEntry& decoder_named(const std::string& name) {
-  const auto& all = registry().decoders();
-  const auto it = std::find_if(all.begin(), all.end(), [&](const classflow::DecoderEntry& d) {
-    return name == d.vtable->name;
-  });
-  REQUIRE(it != all.end());
-  return *it;
-}
 
 Bytes solid(int width, int height, int channels, std::vector<uint8_t> value, int quality = 95) {
   std::vector<uint8_t> pixels;
@@ -95,12 +38,12 @@ Bytes noisy_jpeg() {
   return classflow::test::encode_jpeg(64, 64, 3, pixels.data(), 90);
 }
 
-void require_all_near(const Decoded& d, const std::vector<int>& expected, int tolerance) {
+void require_all_near(const DecodeResult& d, const std::vector<int>& expected, int tolerance) {
   REQUIRE(d.code == CF_OK);
   REQUIRE(d.info.out_channels == static_cast<int>(expected.size()));
-  for (std::size_t i = 0; i < d.pixels.size(); ++i) {
+  for (std::size_t i = 0; i < d.bytes.size(); ++i) {
     INFO("sample " << i);
-    REQUIRE(std::abs(int{d.pixels[i]} - expected[i % expected.size()]) <= tolerance);
+    REQUIRE(std::abs(int{d.bytes[i]} - expected[i % expected.size()]) <= tolerance);
   }
 }
 
@@ -117,7 +60,7 @@ TEST_CASE("jpeg: claims its extensions and sniffs FF D8 FF", "[decoder]") {
 }
 
 TEST_CASE("jpeg: colour decodes to RGB, gray to one channel", "[decoder]") {
-  const Decoded rgb = decode(solid(8, 8, 3, {200, 100, 50}, 100));
+  const DecodeResult rgb = decode(solid(8, 8, 3, {200, 100, 50}, 100));
   CHECK(rgb.decoder == "jpeg");
   CHECK(rgb.info.width == 8);
   CHECK(rgb.info.height == 8);
@@ -127,13 +70,12 @@ TEST_CASE("jpeg: colour decodes to RGB, gray to one channel", "[decoder]") {
   CHECK(rgb.info.orientation == 1);
   require_all_near(rgb, {200, 100, 50}, 2);
 
-  const Decoded gray = decode(solid(8, 8, 1, {77}, 100));
+  const DecodeResult gray = decode(solid(8, 8, 1, {77}, 100));
   CHECK(gray.info.out_channels == 1);
   require_all_near(gray, {77}, 1);
 }
 
-TEST_CASE("jpeg: DCT scaling picks the largest 1/2, 1/4, 1/8 reduction that keeps the minimum",
-          "[decoder]") {
+TEST_CASE("jpeg: DCT scaling picks the largest 1/2, 1/4, 1/8 reduction that keeps the minimum", "[decoder]") {
   const Bytes big = solid(2000, 1500, 3, {10, 200, 30});
   using Row = std::tuple<int, int, int, int>;  // min_width, min_height -> out_width, out_height
   const auto [min_w, min_h, out_w, out_h] = GENERATE(table<int, int, int, int>({
@@ -145,28 +87,28 @@ TEST_CASE("jpeg: DCT scaling picks the largest 1/2, 1/4, 1/8 reduction that keep
       Row{224, 0, 2000, 1500},     // 0 on one axis means full size on it
   }));
   INFO("min " << min_w << "x" << min_h);
-  const Decoded d = decode(big, request(min_w, min_h));
+  const DecodeResult d = decode(big, decode_request(min_w, min_h));
   REQUIRE(d.code == CF_OK);
   CHECK(d.info.width == 2000);
   CHECK(d.info.height == 1500);
   CHECK(d.info.out_width == out_w);
   CHECK(d.info.out_height == out_h);
   // The scaled decode fills the buffer with the same colour.
-  const std::size_t last = d.pixels.size() - 3;
-  CHECK(std::abs(int{d.pixels[last]} - 10) <= 3);
-  CHECK(std::abs(int{d.pixels[last + 1]} - 200) <= 3);
-  CHECK(std::abs(int{d.pixels[last + 2]} - 30) <= 3);
+  const std::size_t last = d.bytes.size() - 3;
+  CHECK(std::abs(int{d.bytes[last]} - 10) <= 3);
+  CHECK(std::abs(int{d.bytes[last + 1]} - 200) <= 3);
+  CHECK(std::abs(int{d.bytes[last + 2]} - 30) <= 3);
 }
 
 TEST_CASE("jpeg: the minimum size applies after an axis-swapping orientation", "[decoder]") {
   // Oriented 1500x2000 must stay >= 250 wide and 188 high: stored height >= 250 rules out 1/8.
   const Bytes rotated = classflow::test::add_exif_orientation(solid(2000, 1500, 1, {90}), 6);
-  const Decoded applied = decode(rotated, request(250, 188), false);
+  const DecodeResult applied = decode(rotated, decode_request(250, 188), false);
   REQUIRE(applied.code == CF_OK);
   CHECK(applied.info.orientation == 6);
   CHECK(applied.info.out_width == 500);
   CHECK(applied.info.out_height == 375);
-  const Decoded ignored = decode(rotated, request(250, 188, false), false);
+  const DecodeResult ignored = decode(rotated, decode_request(250, 188, false), false);
   REQUIRE(ignored.code == CF_OK);
   CHECK(ignored.info.orientation == 1);
   CHECK(ignored.info.out_width == 250);
@@ -177,21 +119,19 @@ TEST_CASE("jpeg: EXIF orientation is read from APP1 in either byte order", "[dec
   const int orientation = GENERATE(range(1, 9));
   const bool big_endian = GENERATE(false, true);
   INFO("orientation " << orientation << (big_endian ? " MM" : " II"));
-  const Bytes jpeg =
-      classflow::test::add_exif_orientation(solid(16, 8, 3, {1, 2, 3}), orientation, big_endian);
-  const Decoded d = decode(jpeg);
+  const Bytes jpeg = classflow::test::add_exif_orientation(solid(16, 8, 3, {1, 2, 3}), orientation, big_endian);
+  const DecodeResult d = decode(jpeg);
   REQUIRE(d.code == CF_OK);
   CHECK(d.info.orientation == orientation);
   // The decoder reports; the core rotates: the buffer keeps the stored shape.
   CHECK(d.info.out_width == 16);
   CHECK(d.info.out_height == 8);
-  CHECK(decode(jpeg, request(0, 0, false)).info.orientation == 1);
+  CHECK(decode(jpeg, decode_request(0, 0, false)).info.orientation == 1);
 }
 
 TEST_CASE("jpeg: no EXIF or an out-of-range orientation means 1", "[decoder]") {
   CHECK(decode(solid(8, 8, 3, {0, 0, 0})).info.orientation == 1);
-  CHECK(decode(classflow::test::add_exif_orientation(solid(8, 8, 3, {0, 0, 0}), 9))
-            .info.orientation == 1);
+  CHECK(decode(classflow::test::add_exif_orientation(solid(8, 8, 3, {0, 0, 0}), 9)).info.orientation == 1);
 }
 
 TEST_CASE("jpeg: CMYK converts to RGB as Pillow's convert('RGB') (BR-22)", "[decoder]") {
@@ -206,7 +146,7 @@ TEST_CASE("jpeg: CMYK converts to RGB as Pillow's convert('RGB') (BR-22)", "[dec
   INFO("ink " << int{ink[0]} << "," << int{ink[1]} << "," << int{ink[2]} << "," << int{ink[3]});
   std::vector<uint8_t> pixels;
   for (int i = 0; i < 8 * 8; ++i) pixels.insert(pixels.end(), ink.begin(), ink.end());
-  const Decoded d = decode(classflow::test::encode_jpeg_cmyk(8, 8, pixels.data()));
+  const DecodeResult d = decode(classflow::test::encode_jpeg_cmyk(8, 8, pixels.data()));
   CHECK(d.decoder == "jpeg");
   CHECK(d.info.out_width == 8);
   CHECK(d.info.out_height == 8);
@@ -216,19 +156,17 @@ TEST_CASE("jpeg: CMYK converts to RGB as Pillow's convert('RGB') (BR-22)", "[dec
 TEST_CASE("jpeg: CMYK scales with DCT scaling too", "[decoder]") {
   std::vector<uint8_t> ink;
   for (int i = 0; i < 64 * 64; ++i) ink.insert(ink.end(), {255, 0, 0, 0});
-  const Decoded d = decode(classflow::test::encode_jpeg_cmyk(64, 64, ink.data()), request(8, 8));
+  const DecodeResult d = decode(classflow::test::encode_jpeg_cmyk(64, 64, ink.data()), decode_request(8, 8));
   CHECK(d.info.out_width == 8);
   CHECK(d.info.out_height == 8);
   require_all_near(d, {0, 255, 255}, 3);
 }
 
-TEST_CASE("jpeg: a file cut at 60% of its bytes is an error, the whole file is not (BR-21)",
-          "[decoder]") {
+TEST_CASE("jpeg: a file cut at 60% of its bytes is an error, the whole file is not (BR-21)", "[decoder]") {
   const Bytes whole = noisy_jpeg();
   CHECK(decode(whole).code == CF_OK);
-  const Bytes cut(whole.begin(),
-                  whole.begin() + static_cast<std::ptrdiff_t>(whole.size() * 6 / 10));
-  const Decoded d = decode(cut);
+  const Bytes cut(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(whole.size() * 6 / 10));
+  const DecodeResult d = decode(cut);
   CHECK(d.code == CF_ERROR_DATA);
   CHECK_THAT(d.message, StartsWith("truncated or corrupt JPEG data: "));
   CHECK_THAT(d.message, Contains("Premature end"));
@@ -237,7 +175,7 @@ TEST_CASE("jpeg: a file cut at 60% of its bytes is an error, the whole file is n
 TEST_CASE("jpeg: a header cut short fails in plan", "[decoder]") {
   const Bytes whole = noisy_jpeg();
   const Bytes cut(whole.begin(), whole.begin() + 40);  // inside the quantization tables
-  const Decoded d = decode(cut);
+  const DecodeResult d = decode(cut);
   CHECK(d.code == CF_ERROR_DATA);
   CHECK_THAT(d.message, StartsWith("truncated or corrupt JPEG data: "));
 }
@@ -245,8 +183,8 @@ TEST_CASE("jpeg: a header cut short fails in plan", "[decoder]") {
 TEST_CASE("jpeg: empty data is not sniffed and is refused by plan (BR-21)", "[decoder]") {
   const Bytes empty;
   const uint8_t dummy = 0;
-  CHECK(registry().decoder_for(&dummy, 0) == nullptr);
-  const Decoded d = run(decoder_named("jpeg").vtable, empty, request());
+  CHECK(builtin_registry().decoder_for(&dummy, 0) == nullptr);
+  const DecodeResult d = run_decoder(decoder_named("jpeg").vtable, empty, decode_request());
   CHECK(d.code == CF_ERROR_DATA);
   CHECK(d.message == "data of '0' bytes is not a JPEG; expected it to start with FF D8 FF");
 }
@@ -254,7 +192,7 @@ TEST_CASE("jpeg: empty data is not sniffed and is refused by plan (BR-21)", "[de
 TEST_CASE("jpeg: decode refuses an info that plan did not return", "[decoder]") {
   const Bytes jpeg = solid(16, 16, 3, {5, 5, 5});
   const auto& vtable = *decoder_named("jpeg").vtable;
-  const cf_decode_request req = request();
+  const cf_decode_request req = decode_request();
   cf_status status{sizeof(cf_status), 0, {0}};
   cf_image_info info{};
   info.struct_size = sizeof info;
@@ -264,19 +202,18 @@ TEST_CASE("jpeg: decode refuses an info that plan did not return", "[decoder]") 
   std::vector<uint8_t> out(8 * 8 * 3);
   CHECK(vtable.decode(jpeg.data(), jpeg.size(), &req, &info, out.data(), out.size(), &status) ==
         CF_ERROR_INVALID_ARGUMENT);
-  CHECK_THAT(std::string(status.message),
-             StartsWith("image info '8x8x3' does not match this JPEG"));
+  CHECK_THAT(std::string(status.message), StartsWith("image info '8x8x3' does not match this JPEG"));
 }
 
 TEST_CASE("jpeg: every prefix of a file decodes or fails with a data error", "[decoder]") {
   std::vector<uint8_t> pixels(16 * 8 * 3);
   for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>(i * 37);
-  const Bytes whole = classflow::test::add_exif_orientation(
-      classflow::test::encode_jpeg(16, 8, 3, pixels.data(), 80), 3);
+  const Bytes whole =
+      classflow::test::add_exif_orientation(classflow::test::encode_jpeg(16, 8, 3, pixels.data(), 80), 3);
   const auto& vtable = decoder_named("jpeg").vtable;
   for (std::size_t n = 0; n <= whole.size(); ++n) {
-    const Decoded d = run(
-        vtable, Bytes(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(n)), request());
+    const DecodeResult d =
+        run_decoder(vtable, Bytes(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(n)), decode_request());
     INFO("prefix of " << n << " bytes: " << d.message);
     REQUIRE((n == whole.size() ? d.code == CF_OK : d.code == CF_ERROR_DATA));
   }

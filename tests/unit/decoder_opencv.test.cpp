@@ -3,105 +3,26 @@
 // plan, truncated and foreign data.
 #include <catch2/catch.hpp>
 
-#include <classflow/registry.hpp>
 #include <classflow/sdk/abi.h>
+#include <classflow/registry.hpp>
 
+#include <decode_helpers.hpp>
 #include <image_writer.hpp>
 
 #include <opencv2/imgcodecs.hpp>
 
-#include <algorithm>
-#include <cstring>
 #include <string>
 #include <tuple>
 #include <utility>
 #include <vector>
 
 using Catch::Matchers::StartsWith;
-using classflow::test::Bytes;
+using namespace classflow::test;  // Bytes, image writers, decode helpers
 
 namespace {
 
-/// Built-in plugins only: no CLASSFLOW_PLUGIN_PATH, so the test sees exactly the built tree.
-const classflow::Registry& registry() {
-  static const classflow::Registry reg(classflow::RegistryOptions{{}, false, true});
-  return reg;
-}
-
-cf_decode_request request(bool keep_16bit = false) {
-  return cf_decode_request{sizeof(cf_decode_request), 0, 0, 1, keep_16bit ? 1 : 0};
-}
-
-/// What plan and decode returned for some bytes.
-struct Decoded {
-  std::string decoder;  ///< name of the decoder the magic bytes chose
-  int32_t code = CF_OK;
-  std::string message;
-  cf_image_info info{};
-  std::vector<uint8_t> bytes;  ///< [out_height, out_width, out_channels] of out_dtype
-
-  /// All samples as integers, uint8 or uint16 (host order) as out_dtype says.
-  std::vector<int> samples() const {
-    const bool wide = info.out_dtype == CF_DTYPE_UINT16;
-    std::vector<int> all(bytes.size() / (wide ? 2 : 1));
-    for (std::size_t i = 0; i < all.size(); ++i) {
-      uint16_t v = 0;
-      if (wide)
-        std::memcpy(&v, bytes.data() + 2 * i, 2);
-      else
-        v = bytes[i];
-      all[i] = v;
-    }
-    return all;
-  }
-};
-
-/// Calls plan and, when it succeeds and `run_decode`, decode.
-Decoded run(const cf_decoder_vtable* vtable, const Bytes& data, const cf_decode_request& req,
-            bool run_decode = true) {
-  Decoded d;
-  d.decoder = vtable->name;
-  cf_status status{sizeof(cf_status), 0, {0}};
-  d.info.struct_size = sizeof(cf_image_info);
-  d.code = vtable->plan(data.data(), data.size(), &req, &d.info, &status);
-  d.message = status.message;
-  if (d.code != CF_OK || !run_decode) return d;
-  d.bytes.resize(static_cast<std::size_t>(d.info.out_width) * d.info.out_height *
-                 d.info.out_channels * (d.info.out_dtype == CF_DTYPE_UINT16 ? 2 : 1));
-  d.code = vtable->decode(data.data(), data.size(), &req, &d.info, d.bytes.data(), d.bytes.size(),
-                          &status);
-  d.message = status.message;
-  return d;
-}
-
-/// Sniffs `data` (the first 64 bytes, as the core does) and runs the chosen decoder.
-Decoded decode(const Bytes& data, const cf_decode_request& req = request(),
-               bool run_decode = true) {
-  const classflow::DecoderEntry* entry =
-      registry().decoder_for(data.data(), std::min<std::size_t>(data.size(), 64));
-  REQUIRE(entry != nullptr);
-  return run(entry->vtable, data, req, run_decode);
-}
-
-const classflow::DecoderEntry& decoder_named(const std::string& name) {
-  const auto& all = registry().decoders();
-  const auto it = std::find_if(all.begin(), all.end(), [&](const classflow::DecoderEntry& d) {
-    return name == d.vtable->name;
-  });
-  REQUIRE(it != all.end());
-  return *it;
-}
-
-template <class T>
-std::vector<T> repeat(const std::vector<T>& pixel, int count) {
-  std::vector<T> all;
-  for (int i = 0; i < count; ++i) all.insert(all.end(), pixel.begin(), pixel.end());
-  return all;
-}
-
-std::vector<int> repeat_int(const std::vector<int>& pixel, int count) {
-  return repeat(pixel, count);
-}
+/// Only keep_16bit varies here.
+cf_decode_request request(bool keep_16bit = false) { return decode_request(0, 0, true, keep_16bit); }
 
 /// The bytes of a string literal, embedded NULs included, without the terminating NUL.
 template <std::size_t N>
@@ -116,8 +37,8 @@ const std::vector<uint8_t> two_pixels = {10, 20, 30, 200, 150, 100};
 
 TEST_CASE("opencv: claims its extensions and sniffs each format's magic bytes", "[decoder]") {
   const auto& ocv = decoder_named("opencv");
-  CHECK(ocv.extensions == std::vector<std::string>{".bmp", ".dib", ".ppm", ".pgm", ".pbm", ".pnm",
-                                                   ".tif", ".tiff", ".webp"});
+  CHECK(ocv.extensions ==
+        std::vector<std::string>{".bmp", ".dib", ".ppm", ".pgm", ".pbm", ".pnm", ".tif", ".tiff", ".webp"});
   auto sniff = [&](const Bytes& b) { return ocv.vtable->sniff(b.data(), b.size()) != 0; };
   CHECK(sniff(classflow::test::encode_with_opencv(".bmp", 2, 1, 3, 8, two_pixels.data())));
   CHECK(sniff(text("P6\n2 1\n255\n")));
@@ -132,7 +53,7 @@ TEST_CASE("opencv: claims its extensions and sniffs each format's magic bytes", 
 
 TEST_CASE("opencv: an 8-bit gray BMP stays one channel (BR-24)", "[decoder]") {
   const auto g8 = repeat<uint8_t>({77}, 16);
-  const Decoded d = decode(classflow::test::encode_with_opencv(".bmp", 4, 4, 1, 8, g8.data()));
+  const DecodeResult d = decode(classflow::test::encode_with_opencv(".bmp", 4, 4, 1, 8, g8.data()));
   REQUIRE(d.code == CF_OK);
   CHECK(d.decoder == "opencv");
   CHECK(d.info.width == 4);
@@ -151,8 +72,7 @@ TEST_CASE("opencv: lossless formats decode RGB in RGB order, rows top-down", "[d
   const std::vector<uint8_t> a = {10, 20, 30}, b = {200, 150, 100};
   std::vector<uint8_t> pixels;
   for (const auto* p : {&a, &b, &b, &a, &a, &a}) pixels.insert(pixels.end(), p->begin(), p->end());
-  const Decoded d =
-      decode(classflow::test::encode_with_opencv(extension, 2, 3, 3, 8, pixels.data(), params));
+  const DecodeResult d = decode(classflow::test::encode_with_opencv(extension, 2, 3, 3, 8, pixels.data(), params));
   REQUIRE(d.code == CF_OK);
   CHECK(d.decoder == "opencv");
   CHECK(d.info.out_width == 2);
@@ -167,8 +87,7 @@ TEST_CASE("opencv: RGBA TIFF and WebP keep alpha as RGBA", "[decoder]") {
   const std::vector<int> params =
       extension == ".webp" ? std::vector<int>{cv::IMWRITE_WEBP_QUALITY, 101} : std::vector<int>{};
   const std::vector<uint8_t> rgba = {255, 0, 0, 128, 0, 0, 255, 255};
-  const Decoded d =
-      decode(classflow::test::encode_with_opencv(extension, 2, 1, 4, 8, rgba.data(), params));
+  const DecodeResult d = decode(classflow::test::encode_with_opencv(extension, 2, 1, 4, 8, rgba.data(), params));
   REQUIRE(d.code == CF_OK);
   CHECK(d.info.out_channels == 4);
   CHECK(d.samples() == std::vector<int>(rgba.begin(), rgba.end()));
@@ -176,26 +95,25 @@ TEST_CASE("opencv: RGBA TIFF and WebP keep alpha as RGBA", "[decoder]") {
 
 TEST_CASE("opencv: a 32-bit BMP without an alpha mask is RGB, as Pillow reads it", "[decoder]") {
   const std::vector<uint8_t> rgba = {255, 0, 0, 0, 0, 0, 255, 0};  // OpenCV writes BGRA, alpha 0
-  const Decoded d = decode(classflow::test::encode_with_opencv(".bmp", 2, 1, 4, 8, rgba.data()));
+  const DecodeResult d = decode(classflow::test::encode_with_opencv(".bmp", 2, 1, 4, 8, rgba.data()));
   REQUIRE(d.code == CF_OK);
   CHECK(d.info.out_channels == 3);
   CHECK(d.samples() == std::vector<int>{255, 0, 0, 0, 0, 255});
 }
 
-TEST_CASE("opencv: 16-bit PGM and TIFF are scaled to 8 bits, or kept exactly (BR-24)",
-          "[decoder]") {
+TEST_CASE("opencv: 16-bit PGM and TIFF are scaled to 8 bits, or kept exactly (BR-24)", "[decoder]") {
   const std::string extension = GENERATE(".pgm", ".tif");
   INFO(extension);
   const std::vector<uint16_t> g16 = {1000, 65535, 0, 32768};
   const Bytes file = classflow::test::encode_with_opencv(extension, 2, 2, 1, 16, g16.data());
 
-  const Decoded scaled = decode(file);
+  const DecodeResult scaled = decode(file);
   REQUIRE(scaled.code == CF_OK);
   CHECK(scaled.info.out_channels == 1);
   CHECK(scaled.info.out_dtype == CF_DTYPE_UINT8);
   CHECK(scaled.samples() == std::vector<int>{4, 255, 0, 128});  // round(v * 255 / 65535)
 
-  const Decoded kept = decode(file, request(true));
+  const DecodeResult kept = decode(file, request(true));
   REQUIRE(kept.code == CF_OK);
   CHECK(kept.info.out_dtype == CF_DTYPE_UINT16);
   CHECK(kept.samples() == std::vector<int>{1000, 65535, 0, 32768});
@@ -205,7 +123,7 @@ TEST_CASE("opencv: a 16-bit PPM scales by its maxval", "[decoder]") {
   // maxval 1000: 1000 is full intensity, 500 is half.
   Bytes ppm = text("P6\n1 1\n1000\n");
   for (uint16_t v : {1000, 500, 0}) ppm.insert(ppm.end(), {uint8_t(v >> 8), uint8_t(v & 0xFF)});
-  const Decoded d = decode(ppm);
+  const DecodeResult d = decode(ppm);
   REQUIRE(d.code == CF_OK);
   CHECK(d.info.out_channels == 3);
   CHECK(d.samples() == std::vector<int>{255, 128, 0});  // round(500 * 255 / 1000) = 128
@@ -213,7 +131,7 @@ TEST_CASE("opencv: a 16-bit PPM scales by its maxval", "[decoder]") {
 }
 
 TEST_CASE("opencv: an ASCII PBM gives one channel, 1 = black", "[decoder]") {
-  const Decoded d = decode(text("P1\n# a comment\n3 1\n1 0 1\n"));
+  const DecodeResult d = decode(text("P1\n# a comment\n3 1\n1 0 1\n"));
   REQUIRE(d.code == CF_OK);
   CHECK(d.info.out_width == 3);
   CHECK(d.info.out_height == 1);
@@ -221,12 +139,11 @@ TEST_CASE("opencv: an ASCII PBM gives one channel, 1 = black", "[decoder]") {
   CHECK(d.samples() == std::vector<int>{0, 255, 0});
 }
 
-TEST_CASE("opencv: plan reads sizes from the header alone, so bombs are measured first",
-          "[decoder]") {
+TEST_CASE("opencv: plan reads sizes from the header alone, so bombs are measured first", "[decoder]") {
   // Each is only a header claiming 100000x100000 pixels; no pixel data follows.
   Bytes bmp = {'B', 'M', 0,  0, 0,    0,    0, 0, 0,    0,    54, 0, 0, 0,  // file header
                40,  0,   0,  0, 0xA0, 0x86, 1, 0, 0xA0, 0x86, 1,  0,        // size, width, height
-               1,   0,   24, 0, 0,    0,    0, 0};  // planes, 24 bpp, BI_RGB
+               1,   0,   24, 0, 0,    0,    0, 0};                          // planes, 24 bpp, BI_RGB
   bmp.resize(54, 0);
   const Bytes pgm = text("P5\n100000 100000\n255\n");
   const Bytes tiff = {'I',  'I',  42, 0, 8, 0, 0, 0,                    // header
@@ -237,7 +154,7 @@ TEST_CASE("opencv: plan reads sizes from the header alone, so bombs are measured
                       0x11, 0x01, 4,  0, 1, 0, 0, 0, 62,   0,    0, 0,  // StripOffsets
                       0,    0,    0,  0};
   for (const Bytes* file : {&std::as_const(bmp), &pgm, &tiff}) {
-    const Decoded d = decode(*file, request(), false);
+    const DecodeResult d = decode(*file, request(), false);
     REQUIRE(d.code == CF_OK);
     CHECK(d.info.width == 100000);
     CHECK(d.info.height == 100000);
@@ -261,15 +178,14 @@ TEST_CASE("opencv: a truncated file is an error naming the format", "[decoder]")
   }
   const Bytes whole = classflow::test::encode_with_opencv(extension, 64, 64, 3, 8, noise.data());
   CHECK(decode(whole).code == CF_OK);
-  const Bytes cut(whole.begin(),
-                  whole.begin() + static_cast<std::ptrdiff_t>(whole.size() * 6 / 10));
-  const Decoded d = decode(cut);
+  const Bytes cut(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(whole.size() * 6 / 10));
+  const DecodeResult d = decode(cut);
   CHECK(d.code == CF_ERROR_DATA);
   CHECK_THAT(d.message, StartsWith(prefix));
 }
 
 TEST_CASE("opencv: a malformed PNM header names the field", "[decoder]") {
-  const Decoded d = decode(text("P5\nwide 2\n255\n"), request(), false);
+  const DecodeResult d = decode(text("P5\nwide 2\n255\n"), request(), false);
   CHECK(d.code == CF_ERROR_DATA);
   CHECK(d.message ==
         "truncated or corrupt PNM data: header field 'width' is missing or not a "
@@ -278,8 +194,8 @@ TEST_CASE("opencv: a malformed PNM header names the field", "[decoder]") {
 
 TEST_CASE("opencv: empty data is not sniffed and is refused by plan", "[decoder]") {
   const uint8_t dummy = 0;
-  CHECK(registry().decoder_for(&dummy, 0) == nullptr);
-  const Decoded d = run(decoder_named("opencv").vtable, Bytes{}, request());
+  CHECK(builtin_registry().decoder_for(&dummy, 0) == nullptr);
+  const DecodeResult d = run_decoder(decoder_named("opencv").vtable, Bytes{}, request());
   CHECK(d.code == CF_ERROR_DATA);
   CHECK(d.message ==
         "data of '0' bytes is not a BMP, PNM, TIFF or WebP image; expected one of "
@@ -292,14 +208,13 @@ TEST_CASE("opencv: every prefix of a file decodes or fails with a data error", "
   const int channels = extension == ".pgm" ? 1 : 3;
   std::vector<uint8_t> pixels(8 * 4 * static_cast<std::size_t>(channels));
   for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>(i * 37);
-  const Bytes whole =
-      classflow::test::encode_with_opencv(extension, 8, 4, channels, 8, pixels.data());
+  const Bytes whole = classflow::test::encode_with_opencv(extension, 8, 4, channels, 8, pixels.data());
   const auto& vtable = decoder_named("opencv").vtable;
   for (std::size_t n = 0; n < whole.size(); ++n) {
-    const Decoded d = run(
-        vtable, Bytes(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(n)), request());
+    const DecodeResult d =
+        run_decoder(vtable, Bytes(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(n)), request());
     INFO("prefix of " << n << " bytes: " << d.message);
     REQUIRE(d.code == CF_ERROR_DATA);
   }
-  CHECK(run(vtable, whole, request()).code == CF_OK);
+  CHECK(run_decoder(vtable, whole, request()).code == CF_OK);
 }

@@ -3,104 +3,27 @@
 // orientation, magic bytes over extension, truncated and empty data (BR-21).
 #include <catch2/catch.hpp>
 
-#include <classflow/registry.hpp>
 #include <classflow/sdk/abi.h>
+#include <classflow/registry.hpp>
 
+#include <decode_helpers.hpp>
 #include <image_writer.hpp>
 #include <temp_tree.hpp>
 
 #include <zlib.h>
 
 #include <algorithm>
-#include <cstring>
 #include <string>
 #include <vector>
 
 using Catch::Matchers::StartsWith;
-using classflow::test::Bytes;
+using namespace classflow::test;  // Bytes, image writers, decode helpers
 
 namespace {
 
-/// Built-in plugins only: no CLASSFLOW_PLUGIN_PATH, so the test sees exactly the built tree.
-const classflow::Registry& registry() {
-  static const classflow::Registry reg(classflow::RegistryOptions{{}, false, true});
-  return reg;
-}
-
+/// keep_16bit first: it is what most cases here vary.
 cf_decode_request request(bool keep_16bit = false, bool apply_orientation = true) {
-  return cf_decode_request{sizeof(cf_decode_request), 0, 0, apply_orientation ? 1 : 0,
-                           keep_16bit ? 1 : 0};
-}
-
-/// What plan and decode returned for some bytes.
-struct Decoded {
-  std::string decoder;  ///< name of the decoder the magic bytes chose
-  int32_t code = CF_OK;
-  std::string message;
-  cf_image_info info{};
-  std::vector<uint8_t> bytes;  ///< [out_height, out_width, out_channels] of out_dtype
-
-  /// Sample i as an integer, uint8 or uint16 (host order) as out_dtype says.
-  int sample(std::size_t i) const {
-    if (info.out_dtype == CF_DTYPE_UINT8) return bytes[i];
-    uint16_t v = 0;
-    std::memcpy(&v, bytes.data() + 2 * i, 2);
-    return v;
-  }
-  /// All samples as integers.
-  std::vector<int> samples() const {
-    std::vector<int> all(bytes.size() / (info.out_dtype == CF_DTYPE_UINT16 ? 2 : 1));
-    for (std::size_t i = 0; i < all.size(); ++i) all[i] = sample(i);
-    return all;
-  }
-};
-
-/// Calls plan and, when it succeeds and `run_decode`, decode.
-Decoded run(const cf_decoder_vtable* vtable, const Bytes& data, const cf_decode_request& req,
-            bool run_decode = true) {
-  Decoded d;
-  d.decoder = vtable->name;
-  cf_status status{sizeof(cf_status), 0, {0}};
-  d.info.struct_size = sizeof(cf_image_info);
-  d.code = vtable->plan(data.data(), data.size(), &req, &d.info, &status);
-  d.message = status.message;
-  if (d.code != CF_OK || !run_decode) return d;
-  d.bytes.resize(static_cast<std::size_t>(d.info.out_width) * d.info.out_height *
-                 d.info.out_channels * (d.info.out_dtype == CF_DTYPE_UINT16 ? 2 : 1));
-  d.code = vtable->decode(data.data(), data.size(), &req, &d.info, d.bytes.data(), d.bytes.size(),
-                          &status);
-  d.message = status.message;
-  return d;
-}
-
-/// Sniffs `data` (the first 64 bytes, as the core does) and runs the chosen decoder.
-Decoded decode(const Bytes& data, const cf_decode_request& req = request(),
-               bool run_decode = true) {
-  const classflow::DecoderEntry* entry =
-      registry().decoder_for(data.data(), std::min<std::size_t>(data.size(), 64));
-  REQUIRE(entry != nullptr);
-  return run(entry->vtable, data, req, run_decode);
-}
-
-const classflow::DecoderEntry& decoder_named(const std::string& name) {
-  const auto& all = registry().decoders();
-  const auto it = std::find_if(all.begin(), all.end(), [&](const classflow::DecoderEntry& d) {
-    return name == d.vtable->name;
-  });
-  REQUIRE(it != all.end());
-  return *it;
-}
-
-/// `count` copies of `pixel`.
-template <class T>
-std::vector<T> repeat(const std::vector<T>& pixel, int count) {
-  std::vector<T> all;
-  for (int i = 0; i < count; ++i) all.insert(all.end(), pixel.begin(), pixel.end());
-  return all;
-}
-
-std::vector<int> repeat_int(const std::vector<int>& pixel, int count) {
-  return repeat(pixel, count);
+  return decode_request(0, 0, apply_orientation, keep_16bit);
 }
 
 }  // namespace
@@ -117,16 +40,15 @@ TEST_CASE("png: claims .png and sniffs the 8-byte signature", "[decoder]") {
 
 TEST_CASE("png: 8-bit layouts keep their values; gray+alpha becomes RGBA", "[decoder]") {
   using Row = std::tuple<int, std::vector<uint8_t>, std::vector<int>>;  // channels, pixel -> out
-  const auto [channels, pixel, expected] =
-      GENERATE(table<int, std::vector<uint8_t>, std::vector<int>>({
-          Row{1, {77}, {77}},
-          Row{2, {77, 128}, {77, 77, 77, 128}},
-          Row{3, {200, 100, 50}, {200, 100, 50}},
-          Row{4, {255, 0, 0, 128}, {255, 0, 0, 128}},
-      }));
+  const auto [channels, pixel, expected] = GENERATE(table<int, std::vector<uint8_t>, std::vector<int>>({
+      Row{1, {77}, {77}},
+      Row{2, {77, 128}, {77, 77, 77, 128}},
+      Row{3, {200, 100, 50}, {200, 100, 50}},
+      Row{4, {255, 0, 0, 128}, {255, 0, 0, 128}},
+  }));
   INFO("channels " << channels);
   const auto pixels = repeat(pixel, 3 * 2);
-  const Decoded d = decode(classflow::test::encode_png(3, 2, channels, 8, pixels.data()));
+  const DecodeResult d = decode(classflow::test::encode_png(3, 2, channels, 8, pixels.data()));
   REQUIRE(d.code == CF_OK);
   CHECK(d.decoder == "png");
   CHECK(d.info.width == 3);
@@ -140,38 +62,36 @@ TEST_CASE("png: 8-bit layouts keep their values; gray+alpha becomes RGBA", "[dec
 
 TEST_CASE("png: 16-bit is scaled to 8 bits, never clipped (BR-24)", "[decoder]") {
   const auto g16 = repeat<uint16_t>({1000}, 16);
-  const Decoded gray = decode(classflow::test::encode_png(4, 4, 1, 16, g16.data()));
+  const DecodeResult gray = decode(classflow::test::encode_png(4, 4, 1, 16, g16.data()));
   REQUIRE(gray.code == CF_OK);
   CHECK(gray.info.out_channels == 1);
   CHECK(gray.info.out_dtype == CF_DTYPE_UINT8);
   CHECK(gray.samples() == std::vector<int>(16, 4));  // round(1000 * 255 / 65535)
 
   const auto g16max = repeat<uint16_t>({65535}, 16);
-  CHECK(decode(classflow::test::encode_png(4, 4, 1, 16, g16max.data())).samples() ==
-        std::vector<int>(16, 255));
+  CHECK(decode(classflow::test::encode_png(4, 4, 1, 16, g16max.data())).samples() == std::vector<int>(16, 255));
 
   const auto rgb16 = repeat<uint16_t>({1000, 32768, 65535}, 4);
-  const Decoded rgb = decode(classflow::test::encode_png(2, 2, 3, 16, rgb16.data()));
+  const DecodeResult rgb = decode(classflow::test::encode_png(2, 2, 3, 16, rgb16.data()));
   CHECK(rgb.samples() == repeat_int({4, 128, 255}, 4));
 }
 
 TEST_CASE("png: keep_16bit returns the exact uint16 values", "[decoder]") {
   const auto g16 = repeat<uint16_t>({1000}, 16);
-  const Decoded gray = decode(classflow::test::encode_png(4, 4, 1, 16, g16.data()), request(true));
+  const DecodeResult gray = decode(classflow::test::encode_png(4, 4, 1, 16, g16.data()), request(true));
   REQUIRE(gray.code == CF_OK);
   CHECK(gray.info.out_dtype == CF_DTYPE_UINT16);
   CHECK(gray.bytes.size() == 4 * 4 * 2);
   CHECK(gray.samples() == std::vector<int>(16, 1000));
 
   const auto rgba16 = repeat<uint16_t>({1, 256, 65535, 32768}, 4);
-  const Decoded rgba =
-      decode(classflow::test::encode_png(2, 2, 4, 16, rgba16.data()), request(true));
+  const DecodeResult rgba = decode(classflow::test::encode_png(2, 2, 4, 16, rgba16.data()), request(true));
   CHECK(rgba.info.out_channels == 4);
   CHECK(rgba.samples() == repeat_int({1, 256, 65535, 32768}, 4));
 
   // An 8-bit file stays uint8 even when 16 bits may be kept.
   const auto g8 = repeat<uint8_t>({9}, 4);
-  const Decoded eight = decode(classflow::test::encode_png(2, 2, 1, 8, g8.data()), request(true));
+  const DecodeResult eight = decode(classflow::test::encode_png(2, 2, 1, 8, g8.data()), request(true));
   CHECK(eight.info.out_dtype == CF_DTYPE_UINT8);
   CHECK(eight.samples() == std::vector<int>(4, 9));
 }
@@ -180,31 +100,27 @@ TEST_CASE("png: a palette becomes RGB, or RGBA with its tRNS alphas (BR-25)", "[
   const std::vector<std::array<uint8_t, 3>> palette = {{255, 0, 0}, {0, 255, 0}, {0, 0, 255}};
   const std::vector<uint8_t> indices = {0, 1, 2, 1};
 
-  const Decoded opaque = decode(classflow::test::encode_png_palette(2, 2, palette, {}, indices));
+  const DecodeResult opaque = decode(classflow::test::encode_png_palette(2, 2, palette, {}, indices));
   REQUIRE(opaque.code == CF_OK);
   CHECK(opaque.info.out_channels == 3);
   CHECK(opaque.samples() == std::vector<int>{255, 0, 0, 0, 255, 0, 0, 0, 255, 0, 255, 0});
 
   // Two alphas for three entries: the third entry is opaque.
-  const Decoded alpha =
-      decode(classflow::test::encode_png_palette(2, 2, palette, {0, 128}, indices));
+  const DecodeResult alpha = decode(classflow::test::encode_png_palette(2, 2, palette, {0, 128}, indices));
   REQUIRE(alpha.code == CF_OK);
   CHECK(alpha.info.out_channels == 4);
-  CHECK(alpha.samples() ==
-        std::vector<int>{255, 0, 0, 0, 0, 255, 0, 128, 0, 0, 255, 255, 0, 255, 0, 128});
+  CHECK(alpha.samples() == std::vector<int>{255, 0, 0, 0, 0, 255, 0, 128, 0, 0, 255, 255, 0, 255, 0, 128});
 }
 
 TEST_CASE("png: a tRNS colour on gray or RGB adds an alpha channel", "[decoder]") {
   const std::vector<uint8_t> gray = {10, 20, 10, 30};
-  const Decoded g =
-      decode(classflow::test::encode_png_trns_color(2, 2, 1, gray.data(), {10, 0, 0}));
+  const DecodeResult g = decode(classflow::test::encode_png_trns_color(2, 2, 1, gray.data(), {10, 0, 0}));
   REQUIRE(g.code == CF_OK);
   CHECK(g.info.out_channels == 4);
-  CHECK(g.samples() ==
-        std::vector<int>{10, 10, 10, 0, 20, 20, 20, 255, 10, 10, 10, 0, 30, 30, 30, 255});
+  CHECK(g.samples() == std::vector<int>{10, 10, 10, 0, 20, 20, 20, 255, 10, 10, 10, 0, 30, 30, 30, 255});
 
   const std::vector<uint8_t> rgb = {1, 2, 3, 4, 5, 6};
-  const Decoded c = decode(classflow::test::encode_png_trns_color(2, 1, 3, rgb.data(), {4, 5, 6}));
+  const DecodeResult c = decode(classflow::test::encode_png_trns_color(2, 1, 3, rgb.data(), {4, 5, 6}));
   REQUIRE(c.code == CF_OK);
   CHECK(c.info.out_channels == 4);
   CHECK(c.samples() == std::vector<int>{1, 2, 3, 255, 4, 5, 6, 0});
@@ -213,7 +129,7 @@ TEST_CASE("png: a tRNS colour on gray or RGB adds an alpha channel", "[decoder]"
 TEST_CASE("png: the eXIf orientation is reported when asked", "[decoder]") {
   const auto pixels = repeat<uint8_t>({1, 2, 3}, 4 * 2);
   const Bytes png = classflow::test::encode_png(4, 2, 3, 8, pixels.data(), 6);
-  const Decoded d = decode(png);
+  const DecodeResult d = decode(png);
   REQUIRE(d.code == CF_OK);
   CHECK(d.info.orientation == 6);
   CHECK(d.info.out_width == 4);  // the core rotates, the decoder does not
@@ -226,7 +142,7 @@ TEST_CASE("png: magic bytes win over the extension: a .jpg holding PNG bytes", "
   const classflow::test::TempDir dir;
   const std::string path = dir.path("photo.jpg");
   classflow::test::solid_rgb_png(path, 4, 4, 12, 34, 56);
-  const Decoded d = decode(classflow::test::read_bytes(path));
+  const DecodeResult d = decode(classflow::test::read_bytes(path));
   CHECK(d.decoder == "png");
   REQUIRE(d.code == CF_OK);
   CHECK(d.samples() == repeat_int({12, 34, 56}, 16));
@@ -243,7 +159,7 @@ TEST_CASE("png: plan reads the header only, so a bomb is measured before decodin
   for (int i = 0; i < 4; ++i) header[29 + i] = static_cast<uint8_t>(crc >> (24 - 8 * i));
   // png_read_info stops at the first IDAT chunk header: a bomb's compressed data follows it.
   header.insert(header.end(), {0, 0, 0x10, 0, 'I', 'D', 'A', 'T'});
-  const Decoded d = decode(header, request(), false);
+  const DecodeResult d = decode(header, request(), false);
   INFO(d.message);
   REQUIRE(d.code == CF_OK);
   CHECK(d.info.width == 100000);
@@ -260,9 +176,8 @@ TEST_CASE("png: data cut at 60% is an error naming libpng's reason (BR-21)", "[d
   }
   const Bytes whole = classflow::test::encode_png(64, 64, 3, 8, noise.data());
   CHECK(decode(whole).code == CF_OK);
-  const Bytes cut(whole.begin(),
-                  whole.begin() + static_cast<std::ptrdiff_t>(whole.size() * 6 / 10));
-  const Decoded d = decode(cut);
+  const Bytes cut(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(whole.size() * 6 / 10));
+  const DecodeResult d = decode(cut);
   CHECK(d.code == CF_ERROR_DATA);
   CHECK(d.message == "truncated or corrupt PNG data: unexpected end of data");
 }
@@ -270,15 +185,15 @@ TEST_CASE("png: data cut at 60% is an error naming libpng's reason (BR-21)", "[d
 TEST_CASE("png: a corrupt IHDR fails in plan", "[decoder]") {
   Bytes png = classflow::test::solid_rgb_png_bytes(2, 2, 1, 2, 3);
   png[24] = 7;  // bit depth 7 (and a CRC that no longer matches)
-  const Decoded d = decode(png);
+  const DecodeResult d = decode(png);
   CHECK(d.code == CF_ERROR_DATA);
   CHECK_THAT(d.message, StartsWith("truncated or corrupt PNG data: "));
 }
 
 TEST_CASE("png: empty data is not sniffed and is refused by plan (BR-21)", "[decoder]") {
   const uint8_t dummy = 0;
-  CHECK(registry().decoder_for(&dummy, 0) == nullptr);
-  const Decoded d = run(decoder_named("png").vtable, Bytes{}, request());
+  CHECK(builtin_registry().decoder_for(&dummy, 0) == nullptr);
+  const DecodeResult d = run_decoder(decoder_named("png").vtable, Bytes{}, request());
   CHECK(d.code == CF_ERROR_DATA);
   CHECK(d.message == "data of '0' bytes is not a PNG; expected the 8-byte PNG signature");
 }
@@ -289,8 +204,8 @@ TEST_CASE("png: every prefix of a file decodes or fails with a data error", "[de
   const Bytes whole = classflow::test::encode_png(8, 4, 2, 16, pixels.data(), 8);
   const auto& vtable = decoder_named("png").vtable;
   for (std::size_t n = 0; n <= whole.size(); ++n) {
-    const Decoded d = run(
-        vtable, Bytes(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(n)), request());
+    const DecodeResult d =
+        run_decoder(vtable, Bytes(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(n)), request());
     INFO("prefix of " << n << " bytes: " << d.message);
     // Only IEND (the last 12 bytes) may be missing: the pixels are all there before it.
     REQUIRE((n + 12 >= whole.size() ? d.code == CF_OK : d.code == CF_ERROR_DATA));
