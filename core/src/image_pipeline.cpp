@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <opencv2/imgproc.hpp>
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -19,9 +21,13 @@ std::vector<uint8_t> read_file(const std::string& path) {
   if (f == nullptr)
     throw DataError(fmt::format("image file '{}' cannot be read ({}); expected a readable image file", path,
                                 std::strerror(errno)));
+  // One read of the whole file: its size is known, so no growing buffer.
   std::vector<uint8_t> bytes;
-  uint8_t buf[1 << 16];
-  std::size_t n;
+  struct stat st {};
+  if (::fstat(::fileno(f), &st) == 0 && st.st_size > 0) bytes.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t n = bytes.empty() ? 0 : std::fread(bytes.data(), 1, bytes.size(), f);
+  bytes.resize(n);
+  uint8_t buf[1 << 16];  // files that grew since fstat, or report no size (pipes)
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + n);
   bool failed = std::ferror(f) != 0;
   std::fclose(f);
@@ -151,9 +157,16 @@ cv::Mat load_image(const Registry& registry, const std::string& path, const Load
                                 "format of the loaded decoders ({})",
                                 path, head, fmt::join(names, ", ")));
   }
+  const int th = o.target_size[0], tw = o.target_size[1];
   cf_decode_request req{};
   req.struct_size = sizeof(req);
   req.apply_orientation = o.apply_orientation ? 1 : 0;
+  if (o.dct_scaling && o.interpolation != Interpolation::nearest) {
+    // A decoder may shrink (JPEG DCT scaling) as long as the upright image stays >= target; the
+    // decoder knows the orientation and swaps the minimum for rotated images itself.
+    req.min_width = tw;
+    req.min_height = th;
+  }
   cf_image_info info{};
   info.struct_size = sizeof(info);
   cf_status st{};
@@ -165,15 +178,6 @@ cv::Mat load_image(const Registry& registry, const std::string& path, const Load
     throw DataError(fmt::format("image file '{}' has {} pixels ({}x{}), more than max_image_pixels {}; expected a "
                                 "smaller image, or raise --max-image-pixels (0 disables the limit)",
                                 path, pixels, info.width, info.height, o.max_image_pixels));
-  const int th = o.target_size[0], tw = o.target_size[1];
-  if (o.dct_scaling && o.interpolation != Interpolation::nearest) {
-    // A decoder may shrink (JPEG DCT scaling) as long as the upright image stays >= target; the
-    // decoder knows the orientation and swaps the minimum for rotated images itself.
-    req.min_width = tw;
-    req.min_height = th;
-    if (dec->vtable->plan(bytes.data(), bytes.size(), &req, &info, &st) != CF_OK)
-      throw DataError(fmt::format("image file '{}' cannot be decoded: {}", path, st.message));
-  }
   if (info.out_dtype != CF_DTYPE_UINT8 || info.out_channels < 1 || info.out_channels > 4 || info.out_channels == 2)
     throw PluginError(fmt::format("decoder '{}' (plugin '{}') planned {} channels of dtype {} for '{}'; expected "
                                   "uint8 with 1, 3 or 4 channels",

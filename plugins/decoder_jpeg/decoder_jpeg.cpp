@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,8 +17,9 @@ namespace {
 
 using namespace classflow::sdk;
 
-/// A TurboJPEG decompressor owned by one call: decoders are shared by all worker threads, and a
-/// handle is cheap next to a decode.
+/// A TurboJPEG decompressor. Decoders are shared by all worker threads, so each thread keeps its
+/// own (thread_local_handle): creating one per call costs allocations and page faults on every
+/// image.
 class TjDecompressor {
  public:
   /// @throws Error (CF_ERROR_INTERNAL) when TurboJPEG cannot allocate a handle.
@@ -34,6 +36,32 @@ class TjDecompressor {
  private:
   tjhandle handle_;
 };
+
+/// This thread's decompressor, created on first use (glibc keeps the library loaded until the
+/// thread's destructors have run). @throws Error when TurboJPEG cannot allocate it.
+std::unique_ptr<TjDecompressor>& thread_local_slot() {
+  thread_local std::unique_ptr<TjDecompressor> tj;
+  return tj;
+}
+tjhandle thread_local_handle() {
+  auto& tj = thread_local_slot();
+  if (!tj) tj = std::make_unique<TjDecompressor>();
+  return tj->get();
+}
+/// Drops this thread's decompressor: after a failed or warned-about decode TurboJPEG 2.x leaves
+/// the handle in a state that breaks the next image, so the next call starts a fresh one.
+void reset_thread_local_handle() noexcept { thread_local_slot().reset(); }
+
+/// Runs f, resetting this thread's decompressor if it throws.
+template <class F>
+auto with_fresh_handle_on_error(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (...) {
+    reset_thread_local_handle();
+    throw;
+  }
+}
 
 /// What the JPEG header says, plus the orientation from its APP1 Exif segment.
 struct JpegHeader {
@@ -158,14 +186,18 @@ class JpegDecoder : public ImageDecoder {
   bool sniff(const uint8_t* data, std::size_t size) const override { return is_jpeg(data, size); }
 
   ImageInfo plan(const uint8_t* data, std::size_t size, const DecodeRequest& request) const override {
-    TjDecompressor tj;
-    return plan_for(read_header(tj.get(), data, size), request);
+    return with_fresh_handle_on_error([&] { return plan_for(read_header(thread_local_handle(), data, size), request); });
   }
 
   void decode(const uint8_t* data, std::size_t size, const DecodeRequest& request, const ImageInfo& info,
               void* out) const override {
-    TjDecompressor tj;
-    const JpegHeader header = read_header(tj.get(), data, size);
+    with_fresh_handle_on_error([&] { decode_with(thread_local_handle(), data, size, request, info, out); });
+  }
+
+ private:
+  static void decode_with(tjhandle tj, const uint8_t* data, std::size_t size, const DecodeRequest& request,
+                          const ImageInfo& info, void* out) {
+    const JpegHeader header = read_header(tj, data, size);
     const ImageInfo expected = plan_for(header, request);
     // TurboJPEG picks its scaling factor from the size asked for: a foreign info would make it
     // write a different size than the caller's buffer holds.
@@ -182,15 +214,16 @@ class JpegDecoder : public ImageDecoder {
     std::vector<uint8_t> cmyk;
     if (is_cmyk(header.colorspace)) {
       cmyk.resize(static_cast<std::size_t>(info.out_width) * info.out_height * 4);
-      rc = tjDecompress2(tj.get(), data, jpeg_size, cmyk.data(), info.out_width, 0, info.out_height, TJPF_CMYK, 0);
+      rc = tjDecompress2(tj, data, jpeg_size, cmyk.data(), info.out_width, 0, info.out_height, TJPF_CMYK, 0);
     } else {
       const int format = info.out_channels == 1 ? TJPF_GRAY : TJPF_RGB;
-      rc = tjDecompress2(tj.get(), data, jpeg_size, pixels, info.out_width, 0, info.out_height, format, 0);
+      rc = tjDecompress2(tj, data, jpeg_size, pixels, info.out_width, 0, info.out_height, format, 0);
     }
     // Other warnings (e.g. extraneous bytes before a marker) leave a complete image, as in
     // Pillow, so they are not errors.
-    if (rc != 0 && is_decode_failure(tj.get()))
-      throw DataError(std::string("truncated or corrupt JPEG data: ") + tjGetErrorStr2(tj.get()));
+    if (rc != 0 && is_decode_failure(tj))
+      throw DataError(std::string("truncated or corrupt JPEG data: ") + tjGetErrorStr2(tj));
+    if (rc != 0) reset_thread_local_handle();  // a warning also leaves the handle unusable
     if (!cmyk.empty()) cmyk_to_rgb(cmyk.data(), pixels, static_cast<std::size_t>(info.out_width) * info.out_height);
   }
 };
