@@ -24,7 +24,7 @@ test-asan: deps
 
 test-tsan: deps
 	@cmake --preset tsan >/dev/null
-	@cmake --build --preset tsan --target classflow_tests
+	@cmake --build --preset tsan --target classflow_tsan_tests
 	@ctest --preset tsan -L tsan
 
 # Throughput and memory against the libjpeg-turbo bound and torchvision (bench/README.md).
