@@ -27,6 +27,23 @@ struct DataLoader::Impl {
   std::vector<std::string> absolute_paths;
   int64_t num_batches = 0;
   mutable std::atomic<int64_t> skipped{0};
+  // Image buffers of batches the consumer handed back, reused by later batches and epochs: in
+  // steady state no batch allocates, so RSS stays flat.
+  mutable std::mutex pool_mutex;
+  mutable std::vector<TensorBytes> pool;
+
+  TensorBytes take_buffer() const {
+    std::lock_guard<std::mutex> lock(pool_mutex);
+    if (pool.empty()) return {};
+    TensorBytes b = std::move(pool.back());
+    pool.pop_back();
+    return b;
+  }
+  void give_buffer(TensorBytes&& b) const {
+    if (b.capacity() == 0) return;
+    std::lock_guard<std::mutex> lock(pool_mutex);
+    if (pool.size() < 4) pool.push_back(std::move(b));
+  }
   mutable std::mutex order_mutex;
   mutable int64_t cached_epoch = -1;
   mutable std::shared_ptr<const std::vector<int64_t>> cached_order;
@@ -236,7 +253,6 @@ struct DataLoader::BatchStream::State {
   bool stop = false;
   std::map<int64_t, Batch> ready;
   std::map<int64_t, std::exception_ptr> failed;
-  std::vector<TensorBytes> pool;  // image buffers of batches the consumer has handed back
   std::vector<std::thread> workers;
 
   void work() {
@@ -251,11 +267,8 @@ struct DataLoader::BatchStream::State {
         });
         if (stop || next_to_make >= num_batches) return;
         index = next_to_make++;
-        if (!pool.empty()) {
-          recycled = std::move(pool.back());
-          pool.pop_back();
-        }
       }
+      recycled = loader->take_buffer();
       Batch b;
       std::exception_ptr error;
       try {
@@ -302,7 +315,7 @@ bool DataLoader::BatchStream::next(Batch& out) {
     std::rethrow_exception(e);
   }
   auto it = s.ready.find(want);
-  if (out.images.data.capacity() > 0) s.pool.push_back(std::move(out.images.data));
+  s.loader->give_buffer(std::move(out.images.data));
   out = std::move(it->second);
   s.ready.erase(it);
   ++s.next_to_deliver;

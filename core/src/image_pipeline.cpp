@@ -16,13 +16,14 @@ namespace classflow::detail {
 
 namespace {
 
-std::vector<uint8_t> read_file(const std::string& path) {
+// Reads the whole file into `bytes` (a per-thread buffer whose capacity is kept between images,
+// so large files do not cost an allocation and page faults each time).
+void read_file(const std::string& path, std::vector<uint8_t>& bytes) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr)
     throw DataError(fmt::format("image file '{}' cannot be read ({}); expected a readable image file", path,
                                 std::strerror(errno)));
-  // One read of the whole file: its size is known, so no growing buffer.
-  std::vector<uint8_t> bytes;
+  bytes.clear();
   struct stat st {};
   if (::fstat(::fileno(f), &st) == 0 && st.st_size > 0) bytes.resize(static_cast<std::size_t>(st.st_size));
   std::size_t n = bytes.empty() ? 0 : std::fread(bytes.data(), 1, bytes.size(), f);
@@ -32,7 +33,6 @@ std::vector<uint8_t> read_file(const std::string& path) {
   bool failed = std::ferror(f) != 0;
   std::fclose(f);
   if (failed) throw DataError(fmt::format("image file '{}' cannot be read (I/O error); expected a readable image file", path));
-  return bytes;
 }
 
 int cv_interpolation(Interpolation i) {
@@ -145,7 +145,10 @@ cv::Mat to_color_mode(const cv::Mat& m, const LoaderOptions& o) {
 }  // namespace
 
 cv::Mat load_image(const Registry& registry, const std::string& path, const LoaderOptions& o) {
-  std::vector<uint8_t> bytes = read_file(path);
+  // Per-thread buffers reused across images: RSS stays flat over epochs of large photos.
+  thread_local std::vector<uint8_t> bytes;
+  thread_local std::vector<uint8_t> decoded;
+  read_file(path, bytes);
   if (bytes.empty()) throw DataError(fmt::format("image file '{}' is empty (0 bytes); expected an image", path));
   const DecoderEntry* dec = registry.decoder_for(bytes.data(), bytes.size());
   if (dec == nullptr) {
@@ -182,12 +185,14 @@ cv::Mat load_image(const Registry& registry, const std::string& path, const Load
     throw PluginError(fmt::format("decoder '{}' (plugin '{}') planned {} channels of dtype {} for '{}'; expected "
                                   "uint8 with 1, 3 or 4 channels",
                                   dec->vtable->name, dec->file, info.out_channels, info.out_dtype, path));
-  cv::Mat m(info.out_height, info.out_width, CV_8UC(info.out_channels));
-  if (dec->vtable->decode(bytes.data(), bytes.size(), &req, &info, m.data, m.total() * m.elemSize(), &st) != CF_OK)
+  const std::size_t need = static_cast<std::size_t>(info.out_height) * info.out_width * info.out_channels;
+  if (decoded.size() < need) decoded.resize(need);
+  cv::Mat m(info.out_height, info.out_width, CV_8UC(info.out_channels), decoded.data());
+  if (dec->vtable->decode(bytes.data(), bytes.size(), &req, &info, m.data, need, &st) != CF_OK)
     throw DataError(fmt::format("image file '{}' cannot be decoded: {}", path, st.message));
   if (o.apply_orientation && info.orientation > 1) m = orient(m, info.orientation);
   m = to_color_mode(m, o);
-  if (m.rows == th && m.cols == tw) return m;
+  if (m.rows == th && m.cols == tw) return m.data == decoded.data() ? m.clone() : m;  // never hand out the buffer
   cv::Mat src = m;
   if (o.keep_aspect_ratio) {
     // Keras load_img: the largest centred box of the target aspect ratio (integer arithmetic).
