@@ -204,6 +204,9 @@ DataLoader::DataLoader(std::shared_ptr<const Registry> registry, Dataset dataset
     throw UsageError(fmt::format("shard_id '{}' of num_shards '{}' is out of range; expected 0 <= shard_id < "
                                  "num_shards",
                                  options.shard_id, options.num_shards));
+  if (options.max_image_pixels < 0)
+    throw UsageError(fmt::format("max_image_pixels '{}' is out of range; expected >= 0 (0 disables the limit)",
+                                 options.max_image_pixels));
   if (options.rescale != 0.0f && options.dtype == ImageDType::uint8)
     throw UsageError("rescale needs dtype float32; expected --dtype float32 with --rescale");
   auto& d = *impl_;

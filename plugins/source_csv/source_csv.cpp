@@ -3,6 +3,8 @@
 // canonical order); class indices are left to the core, which sorts names like folder names.
 #include <classflow/sdk/plugin.hpp>
 
+#include "common/source_paths.hpp"
+
 #include <csv.h>
 
 #include <cerrno>
@@ -27,48 +29,12 @@ namespace {
 namespace fs = std::filesystem;
 using namespace classflow::sdk;
 
-#if defined(_WIN32)
-// Windows paths are UTF-16: convert from and to the UTF-8 the ABI carries.
-fs::path to_path(const std::string& utf8) {
-#if defined(__cpp_char8_t)
-  return fs::path(std::u8string(utf8.begin(), utf8.end()));
-#else
-  return fs::u8path(utf8);
-#endif
-}
-std::string to_utf8(const fs::path& p) {
-  const auto s = p.u8string();
-  return std::string(s.begin(), s.end());
-}
-#else
-// POSIX paths are bytes: names in the file pass through unchanged (BR-28).
-fs::path to_path(const std::string& bytes) { return fs::path(bytes); }
-std::string to_utf8(const fs::path& p) { return p.string(); }
-#endif
+using classflow::plugins::to_path;
+using classflow::plugins::to_utf8;
+using classflow::plugins::ascii_lower;
+using classflow::plugins::lower_extension;
 
-/// Parses a boolean option given as "1"/"0"/"true"/"false".
-/// @throws InvalidArgument naming the option and its value.
-bool get_bool(const Options& options, const std::string& key, bool fallback) {
-  if (!options.has(key)) return fallback;
-  const std::string value = options.get(key);
-  if (value == "1" || value == "true") return true;
-  if (value == "0" || value == "false") return false;
-  throw InvalidArgument("option '" + key + "' value '" + value +
-                        "' is not a boolean; expected one of: 1, 0, true, false");
-}
 
-/// ASCII lower case; other bytes (UTF-8) unchanged.
-std::string ascii_lower(std::string text) {
-  for (char& c : text)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return text;
-}
-
-/// The extension after the last '.', lower case with the dot; "" when the name has no dot.
-std::string lower_extension(const std::string& name) {
-  const std::size_t dot = name.rfind('.');
-  return dot == std::string::npos ? std::string() : ascii_lower(name.substr(dot));
-}
 
 /// `text` without leading and trailing ASCII spaces and tabs.
 std::string trim(const std::string& text) {
@@ -233,11 +199,11 @@ Settings parse_settings(const ScanRequest& request) {
   // links included, so it changes nothing here.
   o.require_known("source 'csv'", {"directory", "x_col", "y_col", "y_cols", "label_delimiter", "validate_filenames",
                                    "labels", "raw", "follow_links"});
-  get_bool(o, "follow_links", false);
+  o.get_bool("follow_links", false);
   Settings s;
-  s.validate = get_bool(o, "validate_filenames", true);
-  const bool labels = get_bool(o, "labels", true);
-  const bool raw = get_bool(o, "raw", false);
+  s.validate = o.get_bool("validate_filenames", true);
+  const bool labels = o.get_bool("labels", true);
+  const bool raw = o.get_bool("raw", false);
   if (o.has("x_col")) s.x_col = o.get("x_col");
   if (s.x_col.empty()) throw InvalidArgument("option 'x_col' value '' is empty; expected a column name");
   if (o.has("y_col") && o.has("y_cols"))

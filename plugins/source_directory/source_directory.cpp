@@ -3,6 +3,8 @@
 // class sorted by full path string, files sorted by name within a folder (byte order).
 #include <classflow/sdk/plugin.hpp>
 
+#include "common/source_paths.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <filesystem>
@@ -21,24 +23,10 @@ namespace {
 namespace fs = std::filesystem;
 using namespace classflow::sdk;
 
-#if defined(_WIN32)
-// Windows paths are UTF-16: convert from and to the UTF-8 the ABI carries.
-fs::path to_path(const std::string& utf8) {
-#if defined(__cpp_char8_t)
-  return fs::path(std::u8string(utf8.begin(), utf8.end()));
-#else
-  return fs::u8path(utf8);
-#endif
-}
-std::string to_utf8(const fs::path& p) {
-  const auto s = p.u8string();
-  return std::string(s.begin(), s.end());
-}
-#else
-// POSIX paths are bytes: on-disk names pass through unchanged (BR-28).
-fs::path to_path(const std::string& bytes) { return fs::path(bytes); }
-std::string to_utf8(const fs::path& p) { return p.string(); }
-#endif
+using classflow::plugins::to_path;
+using classflow::plugins::to_utf8;
+using classflow::plugins::ascii_lower;
+using classflow::plugins::lower_extension;
 
 /// What the walk needs from the request, parsed once.
 struct WalkOptions {
@@ -47,29 +35,7 @@ struct WalkOptions {
   bool labels = true;           ///< false: a root with no class folder yields flat samples
 };
 
-/// Parses a boolean option given as "1"/"0"/"true"/"false".
-/// @throws InvalidArgument naming the option and its value.
-bool get_bool(const Options& options, const std::string& key, bool fallback) {
-  if (!options.has(key)) return fallback;
-  const std::string value = options.get(key);
-  if (value == "1" || value == "true") return true;
-  if (value == "0" || value == "false") return false;
-  throw InvalidArgument("option '" + key + "' value '" + value +
-                        "' is not a boolean; expected one of: 1, 0, true, false");
-}
 
-/// ASCII lower case; other bytes (UTF-8) unchanged.
-std::string ascii_lower(std::string text) {
-  for (char& c : text)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return text;
-}
-
-/// The extension after the last '.', lower case with the dot; "" when the name has no dot.
-std::string lower_extension(const std::string& name) {
-  const std::size_t dot = name.rfind('.');
-  return dot == std::string::npos ? std::string() : ascii_lower(name.substr(dot));
-}
 
 bool is_hidden(const std::string& name) { return !name.empty() && name.front() == '.'; }
 
@@ -319,9 +285,9 @@ class DirectorySource final : public DatasetSource {
   void scan(const ScanRequest& request, const ScanSink& sink) const override {
     request.options.require_known("source 'directory'", {"follow_links", "include_hidden", "labels"});
     WalkOptions options;
-    options.follow_links = get_bool(request.options, "follow_links", false);
-    options.include_hidden = get_bool(request.options, "include_hidden", false);
-    options.labels = get_bool(request.options, "labels", true);
+    options.follow_links = request.options.get_bool("follow_links", false);
+    options.include_hidden = request.options.get_bool("include_hidden", false);
+    options.labels = request.options.get_bool("labels", true);
 
     const fs::path root = to_path(request.root);
     check_root(root, request.root);

@@ -365,3 +365,21 @@ TEST_CASE("two shuffled epochs on worker threads: every sample once, with its fi
   Batch first;
   CHECK(partial.next(first));
 }
+
+TEST_CASE("nearest matches Pillow's NEAREST when upscaling (8 -> 12 picks 0 1 1 2 2 3 4 5 5 6 7 7)", "[loader][e2e]") {
+  TempDir d;
+  d.mkdir("root/a");
+  std::vector<uint8_t> px(8 * 3);
+  for (int x = 0; x < 8; ++x) px[static_cast<std::size_t>(x * 3)] = static_cast<uint8_t>(x * 10);
+  t::write_png(d.path("root/a/row.png"), 8, 1, 3, 8, px.data());
+  LoaderOptions o = small();
+  o.target_size = {1, 12};
+  auto b = make_loader(d.path("root"), o).batch(0);
+  std::vector<int> picked;
+  for (int x = 0; x < 12; ++x) picked.push_back(pixel(b, 0, 0, x)[0] / 10);
+  // Pillow 9.4: Image.resize((12, 1), NEAREST) of an 8-pixel row.
+  CHECK(picked == std::vector<int>{0, 1, 1, 2, 2, 3, 4, 5, 5, 6, 7, 7});
+  o.max_image_pixels = -1;
+  CHECK_THROWS_WITH(make_loader(d.path("root"), o),
+                    "max_image_pixels '-1' is out of range; expected >= 0 (0 disables the limit)");
+}

@@ -106,6 +106,15 @@ class Options {
                             "' is not an integer; expected e.g. " + key + "=1");
     return i;
   }
+  /// `key` as a boolean given as "1"/"0"/"true"/"false", or `fallback` when absent.
+  /// @throws InvalidArgument naming the option and its value otherwise.
+  bool get_bool(const std::string& key, bool fallback) const {
+    const std::string* v = find(key);
+    if (!v) return fallback;
+    if (*v == "1" || *v == "true") return true;
+    if (*v == "0" || *v == "false") return false;
+    throw InvalidArgument("option '" + key + "' value '" + *v + "' is not a boolean; expected one of: 1, 0, true, false");
+  }
   /// @throws InvalidArgument if any given key is not in `known`, listing the valid keys.
   void require_known(const std::string& owner, std::initializer_list<const char*> known) const {
     for (const auto& kv : items_) {
