@@ -11,6 +11,14 @@
 namespace classflow::cli {
 
 namespace {
+// RFC 4180: a field holding ',', '"' or a line break is quoted, with '"' doubled.
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 bool parse_float(const std::string& s, float& out) {
   if (s.empty()) return false;
   char* end = nullptr;
@@ -57,25 +65,36 @@ int run_decode_command(const PluginOptions& plugins, const DecodeFlags& f) {
       else bad = c;
     }
     if (!numeric) {
-      if (line == 0) continue;  // a header row
+      bool all_text = true;  // a header has no numeric cell at all
+      for (const auto& c : cells) {
+        float v;
+        all_text = all_text && !parse_float(c, v);
+      }
+      if (line == 0 && all_text) continue;
       throw DataError(fmt::format("predictions file '{}' line {} column {} holds '{}'; expected a number",
                                   f.predictions, line + 1, bad + 1, cells[bad]));
     }
     if (values.empty()) continue;
-    auto decoded = encoder->decode(values.data(), static_cast<int64_t>(values.size()), opts);
+    std::vector<sdk::Decoded> decoded;
+    try {
+      decoded = encoder->decode(values.data(), static_cast<int64_t>(values.size()), opts);
+    } catch (const PluginError& e) {
+      // A row the encoder cannot read is bad data in this file (exit 3), said with its line.
+      throw DataError(fmt::format("predictions file '{}' line {}: {}", f.predictions, line + 1, e.what()));
+    }
     std::string out = std::to_string(out_row++);
     if (multi) {
       std::string names, scores;
       for (std::size_t k = 0; k < decoded.size(); ++k) {
-        names += (k ? "|" : "") + m.class_index.name_of(decoded[k].class_id);
+        names += (k ? "|" : "") + m.class_index.name_of(decoded[k].class_id);  // quoted below
         scores += (k ? "|" : "") + fmt::format("{:.6g}", decoded[k].score);
       }
-      fmt::print("{},{},{}\n", out, names, scores);
+      fmt::print("{},{},{}\n", out, csv_field(names), scores);
       continue;
     }
     for (int k = 0; k < f.top_k; ++k) {
       if (static_cast<std::size_t>(k) < decoded.size())
-        out += fmt::format(",{},{:.6g}", m.class_index.name_of(decoded[static_cast<std::size_t>(k)].class_id),
+        out += fmt::format(",{},{:.6g}", csv_field(m.class_index.name_of(decoded[static_cast<std::size_t>(k)].class_id)),
                            decoded[static_cast<std::size_t>(k)].score);
       else out += ",,";
     }

@@ -77,7 +77,7 @@ int run_flow_command(const PluginOptions& plugins, const ScanFlags& scan, const 
     run_flow_subset(plugins, s, loader_flags, f, &j);
     both[subset] = j;
   }
-  if (parse_format(flow.format) == Format::json) std::cout << both.dump(2) << "\n";
+  if (parse_format(flow.format) == Format::json) std::cout << both.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
   return 0;
 }
 
@@ -165,7 +165,7 @@ int run_flow_subset(const PluginOptions& plugins, const ScanFlags& scan, const L
     j["sample_indices"] = epoch_indices;  // per epoch, in visiting order
     if (flow.dump_labels) j["batches"] = batches;
     if (json_out) *json_out = std::move(j);
-    else std::cout << j.dump(2) << "\n";
+    else std::cout << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
     return 0;
   }
   fmt::print("{} epochs x {} batches: {} images in {:.2f} s = {:.0f} images/s\n", flow.epochs, loader.num_batches(),

@@ -33,7 +33,7 @@ int run_plugins_command(const PluginOptions& plugins, const std::string& format)
     nlohmann::ordered_json refused = nlohmann::ordered_json::array();
     for (const auto& r : registry->refused()) refused.push_back({{"file", r.file}, {"reason", r.reason}});
     j["refused"] = refused;
-    std::cout << j.dump(2) << "\n";
+    std::cout << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
     return 0;
   }
   fmt::print("classflow plugin ABI {}.{}; search path:\n", CF_ABI_VERSION_MAJOR, CF_ABI_VERSION_MINOR);

@@ -110,12 +110,12 @@ int run_scan_command(const PluginOptions& plugins, const ScanFlags& flags, const
         print_scan_text(r);
       }
     }
-    if (fmt_kind == Format::json) std::cout << both.dump(2) << "\n";
+    if (fmt_kind == Format::json) std::cout << both.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
     return 0;
   }
   ScanResult r = run_scan(*registry, flags);
   for (const auto& w : r.dataset.warnings) std::cerr << "warning: " << w << "\n";
-  if (fmt_kind == Format::json) std::cout << to_json(r).dump(2) << "\n";
+  if (fmt_kind == Format::json) std::cout << to_json(r).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
   else print_scan_text(r);
   return 0;
 }

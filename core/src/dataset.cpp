@@ -288,6 +288,14 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
                                         : fmt::format("'{}' (skipped: {})", name, skipped));
       }
     }
+    int64_t missing = 0;
+    std::string first_missing;
+    for (const auto& sk : ds.skipped)
+      if (sk.reason == CF_SKIP_MISSING_FILE && missing++ == 0) first_missing = sk.path;
+    if (!empty.empty() && !o.allow_empty && !o.class_indices && missing > 0)
+      throw DataError(fmt::format("class {} has no images: {} listed files are missing (e.g. '{}' under '{}'); "
+                                  "expected paths relative to --directory (default: the list file's folder)",
+                                  fmt::join(empty, ", class "), missing, first_missing, ds.base_directory));
     if (!empty.empty() && !o.allow_empty && !o.class_indices)
       throw DataError(fmt::format("class {} has no images; expected at least one image with a supported extension "
                                   "({}) per class, or --allow-empty to keep empty classes",

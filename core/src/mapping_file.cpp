@@ -20,6 +20,14 @@ MappingFormat parse_mapping_format(const std::string& text) {
 }
 
 std::string mapping_to_json(const MappingFile& m, MappingFormat format) {
+  for (const auto& name : m.class_index.class_names())
+    try {
+      (void)ordered_json(name).dump();
+    } catch (const nlohmann::json::type_error&) {
+      throw DataError(fmt::format("class name '{}' is not valid UTF-8 and cannot be saved in a mapping file; expected "
+                                  "UTF-8 folder names (rename the folder)",
+                                  name));
+    }
   ordered_json indices = ordered_json::object();
   const auto& names = m.class_index.class_names();
   auto& object = indices.get_ref<ordered_json::object_t&>();  // append: names are unique

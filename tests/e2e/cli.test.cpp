@@ -164,8 +164,13 @@ TEST_CASE("decode: argmax, top-k and binary threshold through a saved mapping (B
   CHECK(bad.exit_code == 3);
   CHECK(bad.err == "error: predictions file '" + d.path("bad.csv") + "' line 2 column 2 holds 'x'; expected a number\n");
   auto wide = run_cli({"decode", "--class-indices", m2, d.path("p3.csv")});
-  CHECK(wide.exit_code == 4);
-  CHECK_THAT(wide.err, Catch::Contains("encoder 'binary'") && Catch::Contains("expected 1"));
+  CHECK(wide.exit_code == 3);  // a row that does not fit is bad data, named with its file and line
+  CHECK_THAT(wide.err, Catch::StartsWith("error: predictions file '" + d.path("p3.csv") + "' line 1: ") &&
+                           Catch::Contains("encoder 'binary'") && Catch::Contains("expected 1"));
+  d.write_file("mixed.csv", "0.1,abc,0.2\n0.8,0.1,0.1\n");  // a partly numeric first line is no header
+  auto mixed = run_cli({"decode", "--class-indices", m3, d.path("mixed.csv")});
+  CHECK(mixed.exit_code == 3);
+  CHECK(mixed.err == "error: predictions file '" + d.path("mixed.csv") + "' line 1 column 2 holds 'abc'; expected a number\n");
 }
 
 TEST_CASE("plugins lists sources, decoders and encoders; refuses a wrong-ABI plugin", "[cli][e2e]") {
