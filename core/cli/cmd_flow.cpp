@@ -96,6 +96,11 @@ int run_flow_subset(const PluginOptions& plugins, const ScanFlags& scan, const L
   DataLoader loader(registry, std::move(r.dataset), lo);
 
   if (!flow.export_dir.empty()) {
+    // Never mix runs or overwrite a user's files: an export goes to a new or empty folder.
+    std::error_code ec;
+    if (std::filesystem::exists(flow.export_dir, ec) && !std::filesystem::is_empty(flow.export_dir, ec))
+      throw UsageError(fmt::format("export folder '{}' is not empty; expected a new or empty folder for --export",
+                                   flow.export_dir));
     std::filesystem::create_directories(flow.export_dir);
     MappingFile m{loader.class_index(), r.class_mode, positive_class(r)};
     save_mapping(flow.export_dir + "/class_indices.json", m);
@@ -172,7 +177,9 @@ int run_flow_subset(const PluginOptions& plugins, const ScanFlags& scan, const L
              images, seconds, ips);
   if (lo.num_shards > 1)
     fmt::print("shard {} of {}: {} samples per epoch ({})\n", lo.shard_id, lo.num_shards, loader.shard_size(),
-               lo.shard_remainder == ShardRemainder::pad ? "padded" : "tail dropped");
+               loader.num_samples() % lo.num_shards == 0                 ? "even split"
+               : lo.shard_remainder == ShardRemainder::pad ? "padded"
+                                                           : "tail dropped");
   fmt::print("skipped files: {}\n", skipped.size());
   fmt::print("peak memory: {:.1f} MiB\n", peak_rss_mib());
   if (!flow.export_dir.empty())

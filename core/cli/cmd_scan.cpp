@@ -33,7 +33,7 @@ void print_scan_text(const ScanResult& r) {
   if (ds.filtered > 0) fmt::print("filtered: {} images of classes not in --classes\n", ds.filtered);
   auto summary = ds.skipped_summary();
   if (!summary.empty()) {
-    fmt::print("skipped: {} entries\n", ds.skipped.size());
+    fmt::print("skipped entries: {}\n", ds.skipped.size());
     for (const auto& [reason, details] : summary) {
       int64_t n = 0;
       std::vector<std::string> parts;

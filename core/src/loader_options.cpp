@@ -81,7 +81,9 @@ std::array<int32_t, 2> parse_target_size(const std::string& t) {
   long h = std::strtol(t.c_str(), &end, 10);
   if (end != t.c_str() + x) throw bad();
   long w = std::strtol(t.c_str() + x + 1, &end, 10);
-  if (*end != '\0' || h < 1 || w < 1 || h > 65535 || w > 65535) throw bad();
+  if (*end != '\0') throw bad();
+  if (h < 1 || w < 1 || h > 65535 || w > 65535)
+    throw UsageError(fmt::format("target_size '{}' is out of range; expected height and width in 1..65535", t));
   return {static_cast<int32_t>(h), static_cast<int32_t>(w)};
 }
 

@@ -188,3 +188,24 @@ TEST_CASE("plugins lists sources, decoders and encoders; refuses a wrong-ABI plu
   REQUIRE(bad.exit_code == 0);
   CHECK_THAT(bad.out, Catch::Contains("refused (1):") && Catch::Contains("wrong ABI major version: got 2, expected 1"));
 }
+
+TEST_CASE("flow --export writes .npy batches with the mapping, and never into a used folder", "[cli][e2e]") {
+  TempDir d;
+  make_tree(d, "root", {{"cat", 3}, {"dog", 2}});
+  std::string out = d.path("export");
+  auto r = run_cli({"flow", d.path("root"), "--target-size", "4x4", "--batch-size", "4", "--no-shuffle",
+                    "--dtype", "uint8", "--export", out});
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("exported 2 batches to " + out));
+  std::string images = slurp(out + "/images_00000.npy");
+  REQUIRE(images.size() > 128);
+  CHECK(images.substr(0, 6) == "\x93NUMPY");
+  CHECK_THAT(images.substr(10, 118), Catch::StartsWith("{'descr': '|u1', 'fortran_order': False, 'shape': (4, 4, 4, 3), }"));
+  CHECK(images.size() == 128 + 4 * 4 * 4 * 3);  // header padded to 64-byte alignment, then the data
+  CHECK_THAT(slurp(out + "/labels_00001.npy"), Catch::Contains("'shape': (1, 2), }"));
+  CHECK(slurp(out + "/filenames.txt") == "cat/0.png\ncat/1.png\ncat/2.png\ndog/0.png\ndog/1.png\n");
+  CHECK_THAT(slurp(out + "/class_indices.json"), Catch::Contains("\"cat\": 0"));
+  auto again = run_cli({"flow", d.path("root"), "--target-size", "4x4", "--export", out});
+  CHECK(again.exit_code == 2);
+  CHECK(again.err == "error: export folder '" + out + "' is not empty; expected a new or empty folder for --export\n");
+}
