@@ -10,12 +10,6 @@ namespace {
 
 using namespace classflow::sdk;
 
-/// `v` as short text for messages ("0.7", not "0.700000").
-std::string format_number(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", v);
-  return text;
-}
 
 /// Binary labels, float32 [N]: 1.0 for class index 1 (the positive class), 0.0 for index 0.
 /// Options: `threshold` (0 <= t <= 1, default 0.5), used by decode unless the caller gives one.
@@ -77,12 +71,6 @@ class BinaryEncoder : public LabelEncoder {
   }
 
  private:
-  static double checked_threshold(double t, const std::string& text) {
-    if (!(t >= 0.0 && t <= 1.0))
-      throw InvalidArgument("option 'threshold' value '" + text +
-                            "' is out of range; expected 0 <= threshold <= 1");
-    return t;
-  }
   double threshold_ = 0.5;
 };
 

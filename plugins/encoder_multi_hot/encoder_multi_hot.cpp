@@ -11,12 +11,6 @@ namespace {
 
 using namespace classflow::sdk;
 
-/// `v` as short text for messages ("0.7", not "0.700000").
-std::string format_number(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", v);
-  return text;
-}
 
 /// Multi-label labels, float32 [N, K]: row i holds 1.0 at each class id of sample i and 0.0
 /// elsewhere; a sample with no class is an all-zero row (a CSV row with every y_cols cell 0, or
@@ -75,11 +69,6 @@ class MultiHotEncoder : public LabelEncoder {
   }
 
  private:
-  static double checked_threshold(double t, const std::string& text) {
-    if (!(t >= 0.0 && t <= 1.0))
-      throw InvalidArgument("option 'threshold' value '" + text + "' is out of range; expected 0 <= threshold <= 1");
-    return t;
-  }
   int32_t num_classes_;
   double threshold_ = 0.5;
 };

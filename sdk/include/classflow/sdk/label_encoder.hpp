@@ -5,6 +5,7 @@
 #include <classflow/sdk/types.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -62,6 +63,21 @@ class LabelEncoder {
   /// @throws InvalidArgument when `width` does not match what this encoder produces.
   virtual std::vector<Decoded> decode(const float* row, int64_t width, const DecodeOptions& options) const = 0;
 };
+
+/// `v` as short text for messages ("0.7", not "0.700000").
+inline std::string format_number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", v);
+  return text;
+}
+
+/// A decision threshold in [0, 1] (binary, multi-label); `text` is how the user wrote it.
+/// @throws InvalidArgument naming option 'threshold' and the value otherwise (NaN included).
+inline double checked_threshold(double t, const std::string& text) {
+  if (!(t >= 0.0 && t <= 1.0))
+    throw InvalidArgument("option 'threshold' value '" + text + "' is out of range; expected 0 <= threshold <= 1");
+  return t;
+}
 
 /// The k best (index, score) pairs of a row, by score descending, ties to the lower index.
 inline std::vector<Decoded> top_k_scores(const float* row, int64_t width, int32_t k) {
