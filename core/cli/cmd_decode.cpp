@@ -30,22 +30,28 @@ bool parse_float(const std::string& s, float& out) {
 
 int run_decode_command(const PluginOptions& plugins, const DecodeFlags& f) {
   MappingFile m = load_mapping(f.class_indices_file);
-  std::string class_mode = f.class_mode.empty() ? m.class_mode : f.class_mode;
-  if (class_mode.empty())
+  if (f.class_mode.empty() && m.class_mode.empty())
     throw UsageError(fmt::format("class_mode '' is unknown for '{}'; expected --class-mode (e.g. categorical, "
                                  "binary, sparse)",
                                  f.class_indices_file));
   if (f.top_k < 1) throw UsageError(fmt::format("top_k '{}' is out of range; expected >= 1", f.top_k));
   auto registry = plugins.make_registry();
-  auto encoder = registry->make_encoder(class_mode, m.class_index.class_names(),
-                                        parse_key_values(f.encoder_opts, "--encoder-opt"));
+  Dataset classes;  // decode needs only the mapping's classes
+  classes.class_index = m.class_index;
+  LabelSpec labels = LabelSpec::resolve(*registry, {f.class_mode, parse_key_values(f.encoder_opts, "--encoder-opt"), m})
+                         .bind(*registry, classes);
+  if (!labels.encoder())
+    throw UsageError(fmt::format("class_mode '{}' has no encoder to decode predictions with; expected a class_mode "
+                                 "such as categorical, binary, sparse",
+                                 labels.class_mode()));
+  const LabelEncoder& encoder = *labels.encoder();
   auto rows = read_csv(f.predictions);
   sdk::DecodeOptions opts;
   opts.top_k = f.top_k;
   opts.threshold = f.threshold;
 
   // Multi-label encoders return every class over the threshold: one cell each, '|'-joined.
-  const bool multi = class_mode == "multi_hot";
+  const bool multi = labels.multi_label();
   std::string header = "row";
   if (multi) header += ",class_names,scores";
   else if (f.top_k == 1) header += ",class_name,score";
@@ -75,13 +81,10 @@ int run_decode_command(const PluginOptions& plugins, const DecodeFlags& f) {
                                   f.predictions, line + 1, bad + 1, cells[bad]));
     }
     if (values.empty()) continue;
-    std::vector<sdk::Decoded> decoded;
-    try {
-      decoded = encoder->decode(values.data(), static_cast<int64_t>(values.size()), opts);
-    } catch (const PluginError& e) {
-      // A row the encoder cannot read is bad data in this file (exit 3), said with its line.
-      throw DataError(fmt::format("predictions file '{}' line {}: {}", f.predictions, line + 1, e.what()));
-    }
+    std::vector<sdk::Decoded> decoded =
+        decode_predictions(encoder, values.data(), 1, static_cast<int64_t>(values.size()), opts, [&](int64_t) {
+          return fmt::format("predictions file '{}' line {}", f.predictions, line + 1);
+        }).front();
     std::string out = std::to_string(out_row++);
     if (multi) {
       std::string names, scores;

@@ -58,42 +58,46 @@ void progress(int64_t done, int64_t total, int64_t epoch, int64_t epochs) {
 }  // namespace
 
 namespace {
-int run_flow_subset(const PluginOptions& plugins, const ScanFlags& scan, const LoaderFlags& loader_flags,
-                    const FlowFlags& flow, nlohmann::ordered_json* json_out);
+int run_flow_subset(const std::shared_ptr<const Registry>& registry, Dataset dataset, const LabelSpec& labels,
+                    const LoaderOptions& lo, const FlowFlags& flow, nlohmann::ordered_json* json_out);
 }  // namespace
 
 int run_flow_command(const PluginOptions& plugins, const ScanFlags& scan, const LoaderFlags& loader_flags,
                      const FlowFlags& flow) {
-  if (scan.subset != "both") return run_flow_subset(plugins, scan, loader_flags, flow, nullptr);
-  // Training then validation, each with its own summary (and export folder); one mapping.
-  nlohmann::ordered_json both;
-  for (const char* subset : {"training", "validation"}) {
-    ScanFlags s = scan;
-    s.subset = subset;
-    FlowFlags f = flow;
-    if (!f.export_dir.empty()) f.export_dir += std::string("/") + subset;
-    if (parse_format(flow.format) == Format::text) fmt::print("== subset {}\n", subset);
-    nlohmann::ordered_json j;
-    run_flow_subset(plugins, s, loader_flags, f, &j);
-    both[subset] = j;
-  }
-  if (parse_format(flow.format) == Format::json) std::cout << both.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
-  return 0;
-}
-
-namespace {
-int run_flow_subset(const PluginOptions& plugins, const ScanFlags& scan, const LoaderFlags& loader_flags,
-                    const FlowFlags& flow, nlohmann::ordered_json* json_out) {
   Format format = parse_format(flow.format);
   if (flow.epochs < 1) throw UsageError(fmt::format("epochs '{}' is out of range; expected >= 1", flow.epochs));
   LoaderOptions lo = loader_flags.to_options(scan);
   std::shared_ptr<const Registry> registry = plugins.make_registry();
-  ScanResult r = run_scan(*registry, scan);
-  for (const auto& w : r.dataset.warnings) std::cerr << "warning: " << w << "\n";
-  lo.class_mode = r.class_mode;
-  lo.encoder_options = r.encoder_options;
-  if (format == Format::text) print_scan_text(r);
-  DataLoader loader(registry, std::move(r.dataset), lo);
+  if (parse_subset(scan.subset) != Subset::both) {
+    LabelledDataset r = run_scan(*registry, scan);
+    print_warnings(r.dataset);
+    if (format == Format::text) print_scan_text(r.dataset, r.labels);
+    return run_flow_subset(registry, std::move(r.dataset), r.labels, lo, flow, nullptr);
+  }
+  // Training then validation of one walk, each with its own summary (and export folder).
+  LabelledSplit r = run_scan_split(*registry, scan);
+  nlohmann::ordered_json both;
+  for (auto [subset, ds] : {std::pair{"training", &r.training}, std::pair{"validation", &r.validation}}) {
+    FlowFlags f = flow;
+    if (!f.export_dir.empty()) f.export_dir += std::string("/") + subset;
+    print_warnings(*ds);
+    if (format == Format::text) {
+      fmt::print("== subset {}\n", subset);
+      print_scan_text(*ds, r.labels);
+    }
+    nlohmann::ordered_json j;
+    run_flow_subset(registry, std::move(*ds), r.labels, lo, f, &j);
+    both[subset] = j;
+  }
+  if (format == Format::json) print_json(both);
+  return 0;
+}
+
+namespace {
+int run_flow_subset(const std::shared_ptr<const Registry>& registry, Dataset dataset, const LabelSpec& labels,
+                    const LoaderOptions& lo, const FlowFlags& flow, nlohmann::ordered_json* json_out) {
+  Format format = parse_format(flow.format);
+  DataLoader loader(registry, std::move(dataset), labels, lo);
 
   if (!flow.export_dir.empty()) {
     // Never mix runs or overwrite a user's files: an export goes to a new or empty folder.
@@ -102,8 +106,7 @@ int run_flow_subset(const PluginOptions& plugins, const ScanFlags& scan, const L
       throw UsageError(fmt::format("export folder '{}' is not empty; expected a new or empty folder for --export",
                                    flow.export_dir));
     std::filesystem::create_directories(flow.export_dir);
-    MappingFile m{loader.class_index(), r.class_mode, positive_class(r)};
-    save_mapping(flow.export_dir + "/class_indices.json", m);
+    save_mapping(flow.export_dir + "/class_indices.json", labels.mapping());
     std::ofstream names(flow.export_dir + "/filenames.txt");
     for (const auto& f : loader.filenames()) names << f << "\n";
   }
@@ -152,8 +155,8 @@ int run_flow_subset(const PluginOptions& plugins, const ScanFlags& scan, const L
     nlohmann::ordered_json j;
     j["message"] = loader.dataset().found_message();
     j["class_indices"] =
-        r.class_mode == "raw" ? nlohmann::ordered_json(nullptr) : class_indices_json(loader.class_index());
-    j["class_mode"] = r.class_mode;
+        labels.has_class_index() ? class_indices_json(loader.class_index()) : nlohmann::ordered_json(nullptr);
+    j["class_mode"] = labels.class_mode();
     j["num_samples"] = loader.num_samples();
     j["num_batches"] = loader.num_batches();
     j["shard_id"] = lo.shard_id;
@@ -170,7 +173,7 @@ int run_flow_subset(const PluginOptions& plugins, const ScanFlags& scan, const L
     j["sample_indices"] = epoch_indices;  // per epoch, in visiting order
     if (flow.dump_labels) j["batches"] = batches;
     if (json_out) *json_out = std::move(j);
-    else std::cout << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+    else print_json(j);
     return 0;
   }
   fmt::print("{} epochs x {} batches: {} images in {:.2f} s = {:.0f} images/s\n", flow.epochs, loader.num_batches(),

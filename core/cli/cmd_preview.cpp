@@ -62,10 +62,8 @@ int run_preview_command(const PluginOptions& plugins, const ScanFlags& scan, con
   lo.rescale = 0.0f;
   lo.data_format = DataFormat::channels_last;
   std::shared_ptr<const Registry> registry = plugins.make_registry();
-  ScanResult r = run_scan(*registry, scan);
-  lo.class_mode = r.class_mode;
-  lo.encoder_options = r.encoder_options;
-  DataLoader loader(registry, std::move(r.dataset), lo);
+  LabelledDataset r = run_scan(*registry, scan);
+  DataLoader loader(registry, std::move(r.dataset), r.labels, lo);
   Batch b = loader.batch(batch_index, 0);
 
   const int n = static_cast<int>(b.size());
@@ -77,7 +75,7 @@ int run_preview_command(const PluginOptions& plugins, const ScanFlags& scan, con
   const int width = std::max(cols * cell_w, 760);
   const int height = 36 + rows * cell_h + legend_lines * 20 + kPad;
   cv::Mat canvas(height, width, CV_8UC3, kPaper);
-  text(canvas, fmt::format("{} | class_mode {} | batch {} of {}", loader.dataset().found_message(), r.class_mode,
+  text(canvas, fmt::format("{} | class_mode {} | batch {} of {}", loader.dataset().found_message(), r.labels.class_mode(),
                            batch_index, loader.num_batches()),
        kPad, 24, 0.5, kInk);
 

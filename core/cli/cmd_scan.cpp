@@ -8,25 +8,24 @@
 
 namespace classflow::cli {
 
-void print_scan_text(const ScanResult& r) {
-  const Dataset& ds = r.dataset;
+void print_scan_text(const Dataset& ds, const LabelSpec& labels) {
   fmt::print("{}\n", ds.found_message());
   if (ds.labelled) {
-    fmt::print("class_mode: {} (labels {})\n", r.class_mode, label_summary(r));
+    fmt::print("class_mode: {} (labels {})\n", labels.class_mode(), labels.label_summary());
     auto counts = ds.class_counts();
     std::size_t width = 5;
     for (const auto& n : ds.class_index.class_names()) width = std::max(width, n.size());
     fmt::print("class_indices:\n  {:>5}  {:<{}}  {:>7}\n", "index", "class", width, "images");
     for (int32_t i = 0; i < ds.class_index.size(); ++i)
       fmt::print("  {:>5}  {:<{}}  {:>7}\n", i, ds.class_index.name_of(i), width, counts[static_cast<std::size_t>(i)]);
-    if (auto pos = positive_class(r))
+    if (auto pos = labels.positive_class())
       fmt::print("binary: label 1.0 = class '{}' (index 1); label 0.0 = class '{}' (index 0)\n", *pos,
                  ds.class_index.name_of(0));
-  } else if (r.class_mode == "raw") {
-    fmt::print("class_mode: raw (labels {}); class_indices: none (numeric targets, no class mapping)\n",
-               label_summary(r));
+  } else if (labels.has_labels() && !labels.has_class_index()) {
+    fmt::print("class_mode: {} (labels {}); class_indices: none (numeric targets, no class mapping)\n",
+               labels.class_mode(), labels.label_summary());
   } else {
-    fmt::print("class_mode: {} (no class folders; label-less)\n", r.class_mode);
+    fmt::print("class_mode: {} (no class folders; label-less)\n", labels.class_mode());
   }
   if (ds.total_before_split != ds.num_samples())
     fmt::print("subset: {} of {} images\n", ds.num_samples(), ds.total_before_split);
@@ -56,21 +55,21 @@ void print_scan_text(const ScanResult& r) {
 
 namespace {
 
-nlohmann::ordered_json to_json(const ScanResult& r) {
-  const Dataset& ds = r.dataset;
+nlohmann::ordered_json to_json(const Dataset& ds, const LabelSpec& labels) {
   nlohmann::ordered_json j;
   j["message"] = ds.found_message();
-  const bool raw = r.class_mode == "raw";  // no mapping: say so explicitly, never an empty one
+  // raw: no mapping; say so explicitly, never an empty one.
+  const bool raw = labels.has_labels() && !labels.has_class_index();
   j["class_indices"] = raw ? nlohmann::ordered_json(nullptr) : class_indices_json(ds.class_index);
   j["class_names"] = raw ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(ds.class_index.class_names());
   j["num_classes"] = ds.class_index.size();
   j["num_samples"] = ds.num_samples();
-  j["class_mode"] = r.class_mode;
-  auto pos = positive_class(r);
+  j["class_mode"] = labels.class_mode();
+  auto pos = labels.positive_class();
   j["positive_class"] = pos ? nlohmann::ordered_json(*pos) : nlohmann::ordered_json(nullptr);
-  if (r.encoder) {
-    j["label_dtype"] = sdk::dtype_name(r.encoder->label_desc().dtype);
-    j["label_shape"] = r.encoder->label_desc().shape;
+  if (const auto& enc = labels.encoder()) {
+    j["label_dtype"] = sdk::dtype_name(enc->label_desc().dtype);
+    j["label_shape"] = enc->label_desc().shape;
   }
   j["filenames"] = ds.filenames();
   j["classes"] = ds.classes();
@@ -94,29 +93,26 @@ nlohmann::ordered_json to_json(const ScanResult& r) {
 int run_scan_command(const PluginOptions& plugins, const ScanFlags& flags, const std::string& format) {
   Format fmt_kind = parse_format(format);
   auto registry = plugins.make_registry();
-  if (flags.subset == "both") {
-    // Both subsets, one after the other, each with its own summary; one mapping for both.
+  if (parse_subset(flags.subset) == Subset::both) {
+    // Both subsets of one walk, each with its own summary; one mapping for both.
+    LabelledSplit r = run_scan_split(*registry, flags);
     nlohmann::ordered_json both;
-    for (const char* subset : {"training", "validation"}) {
-      ScanFlags f = flags;
-      f.subset = subset;
-      if (std::string(subset) == "validation") f.save_class_indices_file.clear();
-      ScanResult r = run_scan(*registry, f);
-      for (const auto& w : r.dataset.warnings) std::cerr << "warning: " << w << "\n";
+    for (auto [subset, ds] : {std::pair{"training", &r.training}, std::pair{"validation", &r.validation}}) {
+      print_warnings(*ds);
       if (fmt_kind == Format::json) {
-        both[subset] = to_json(r);
+        both[subset] = to_json(*ds, r.labels);
       } else {
         fmt::print("== subset {}\n", subset);
-        print_scan_text(r);
+        print_scan_text(*ds, r.labels);
       }
     }
-    if (fmt_kind == Format::json) std::cout << both.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+    if (fmt_kind == Format::json) print_json(both);
     return 0;
   }
-  ScanResult r = run_scan(*registry, flags);
-  for (const auto& w : r.dataset.warnings) std::cerr << "warning: " << w << "\n";
-  if (fmt_kind == Format::json) std::cout << to_json(r).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
-  else print_scan_text(r);
+  LabelledDataset r = run_scan(*registry, flags);
+  print_warnings(r.dataset);
+  if (fmt_kind == Format::json) print_json(to_json(r.dataset, r.labels));
+  else print_scan_text(r.dataset, r.labels);
   return 0;
 }
 

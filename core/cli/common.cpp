@@ -114,23 +114,7 @@ LoaderOptions LoaderFlags::to_options(const ScanFlags& scan) const {
   o.dtype = parse_image_dtype(dtype);
   o.rescale = rescale;
   o.data_format = parse_data_format(data_format);
-  if (!alpha_background.empty()) {
-    std::array<uint8_t, 3> rgb{};
-    std::size_t start = 0;
-    for (int i = 0; i < 3; ++i) {
-      std::size_t end = alpha_background.find(',', start);
-      if ((i < 2) == (end == std::string::npos))
-        throw UsageError(fmt::format("--alpha-background '{}' is not R,G,B; expected e.g. 255,255,255", alpha_background));
-      std::string part = alpha_background.substr(start, end == std::string::npos ? std::string::npos : end - start);
-      char* stop = nullptr;
-      long v = std::strtol(part.c_str(), &stop, 10);
-      if (part.empty() || *stop != '\0' || v < 0 || v > 255)
-        throw UsageError(fmt::format("--alpha-background '{}' is not R,G,B; expected three values 0..255", alpha_background));
-      rgb[static_cast<std::size_t>(i)] = static_cast<uint8_t>(v);
-      start = end + 1;
-    }
-    o.alpha_background = rgb;
-  }
+  if (!alpha_background.empty()) o.alpha_background = parse_alpha_background(alpha_background);
   o.apply_orientation = !no_orientation;
   o.batch_size = batch_size;
   o.shuffle = shuffle;
@@ -141,13 +125,7 @@ LoaderOptions LoaderFlags::to_options(const ScanFlags& scan) const {
   o.on_error = parse_on_error(on_error);
   o.max_image_pixels = max_image_pixels;
   o.shard_remainder = parse_shard_remainder(shard_remainder);
-  if (num_shards || shard_id) {
-    o.num_shards = num_shards.value_or(1);
-    o.shard_id = shard_id.value_or(0);
-  } else if (auto env = shard_from_environment()) {  // torchrun / mpirun launched us
-    o.shard_id = (*env)[0];
-    o.num_shards = (*env)[1];
-  }
+  apply_shard(o, num_shards, shard_id);
   return o;
 }
 
@@ -192,75 +170,55 @@ nlohmann::ordered_json class_indices_json(const ClassIndex& index) {
   return j;
 }
 
-ScanResult run_scan(const Registry& registry, const ScanFlags& f) {
+ScanOptions ScanFlags::to_scan_options() const {
   ScanOptions o;
-  o.root = f.root;
-  o.source = f.source;
-  o.classes = f.classes;
-  o.class_order = parse_class_order(f.class_order);
-  o.follow_links = f.follow_links;
-  o.allow_empty = f.allow_empty;
-  o.source_options = f.source_options();
-  o.validation_split = f.validation_split;
-  o.subset = parse_subset(f.subset);
-  o.split_method = parse_split_method(f.split_method);
-  o.seed = f.seed;
-  std::string class_mode = f.class_mode;
-  if (!f.class_indices_file.empty()) {
-    MappingFile m = load_mapping(f.class_indices_file);
-    o.class_indices = m.class_index;
-    if (class_mode.empty()) class_mode = m.class_mode;
-  }
-  if (class_mode.empty()) class_mode = "categorical";  // Keras' default
-  if (class_mode == "None") class_mode = "none";
-  auto encoder_opts = parse_key_values(f.encoder_opts, "--encoder-opt");
-  bool plugin_mode = class_mode != "input" && class_mode != "none";
-  if (plugin_mode) {
-    // Fail on an unknown class_mode before walking a large tree.
-    auto names = registry.encoder_names();
-    if (std::find(names.begin(), names.end(), class_mode) == names.end()) {
-      names.push_back("input");
-      names.push_back("none");
-      std::sort(names.begin(), names.end());
-      throw UsageError(fmt::format("unknown class_mode '{}'; expected one of: {}", class_mode, fmt::join(names, ", ")));
-    }
-  }
-  const bool raw = class_mode == "raw";
-  o.labels = class_mode != "none" && !raw;
-  if (raw && !f.raw) o.source_options.emplace_back("raw", "1");  // numeric columns, no classes
-  ScanResult r{scan_dataset(registry, o), class_mode, nullptr, encoder_opts};
-  if (raw) {
-    // The label width is the number of numeric values per row; every row must have the same.
-    std::size_t width = r.dataset.samples.empty() ? 0 : r.dataset.samples.front().values.size();
-    for (const auto& s : r.dataset.samples)
-      if (s.values.size() != width)
-        throw DataError(fmt::format("class_mode 'raw' sample '{}' has {} values, the first has {}; expected the same "
-                                    "number of values in every row",
-                                    s.path, s.values.size(), width));
-    bool given = false;
-    for (const auto& kv : r.encoder_options) given = given || kv.first == "width";
-    if (!given) r.encoder_options.emplace_back("width", std::to_string(width));
-  }
-  if (plugin_mode) r.encoder = registry.make_encoder(class_mode, r.dataset.class_index.class_names(), r.encoder_options);
-  if (!f.save_class_indices_file.empty()) {
-    MappingFile m{r.dataset.class_index, class_mode, positive_class(r)};
-    save_mapping(f.save_class_indices_file, m, parse_mapping_format(f.mapping_format));
-  }
+  o.root = root;
+  o.source = source;
+  o.classes = classes;
+  o.class_order = parse_class_order(class_order);
+  o.follow_links = follow_links;
+  o.allow_empty = allow_empty;
+  o.source_options = source_options();
+  o.validation_split = validation_split;
+  o.subset = parse_subset(subset);
+  o.split_method = parse_split_method(split_method);
+  o.seed = seed;
+  return o;
+}
+
+LabelOptions ScanFlags::to_label_options() const {
+  LabelOptions l;
+  l.class_mode = class_mode;
+  l.encoder_options = parse_key_values(encoder_opts, "--encoder-opt");
+  if (!class_indices_file.empty()) l.mapping = load_mapping(class_indices_file);
+  return l;
+}
+
+namespace {
+void save_if_asked(const ScanFlags& f, const LabelSpec& labels) {
+  if (!f.save_class_indices_file.empty())
+    save_mapping(f.save_class_indices_file, labels.mapping(), parse_mapping_format(f.mapping_format));
+}
+}  // namespace
+
+LabelledDataset run_scan(const Registry& registry, const ScanFlags& f) {
+  LabelledDataset r = scan_labelled(registry, f.to_scan_options(), f.to_label_options());
+  save_if_asked(f, r.labels);
   return r;
 }
 
-std::string label_summary(const ScanResult& r) {
-  if (r.class_mode == "none") return "no labels";
-  if (r.class_mode == "input") return "labels are the images";
-  const auto& d = r.encoder->label_desc();
-  std::vector<std::string> dims{"N"};
-  for (auto s : d.shape) dims.push_back(std::to_string(s));
-  return fmt::format("{} [{}]", sdk::dtype_name(d.dtype), fmt::join(dims, ", "));
+LabelledSplit run_scan_split(const Registry& registry, const ScanFlags& f) {
+  LabelledSplit r = scan_labelled_split(registry, f.to_scan_options(), f.to_label_options());
+  save_if_asked(f, r.labels);
+  return r;
 }
 
-std::optional<std::string> positive_class(const ScanResult& r) {
-  if (r.class_mode == "binary" && r.dataset.class_index.size() == 2) return r.dataset.class_index.name_of(1);
-  return std::nullopt;
+void print_warnings(const Dataset& dataset) {
+  for (const auto& w : dataset.warnings) std::cerr << "warning: " << w << "\n";
+}
+
+void print_json(const nlohmann::ordered_json& j) {
+  std::cout << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
 }
 
 }  // namespace classflow::cli

@@ -54,6 +54,10 @@ struct ScanFlags {
   void add_to(CLI::App& app);
   /// --source-opt items plus the CSV flags, as source options.
   std::vector<std::pair<std::string, std::string>> source_options() const;
+  /// The scan the flags ask for (spellings parsed by the core). @throws UsageError.
+  ScanOptions to_scan_options() const;
+  /// The label policy the flags ask for (loads --class-indices). @throws as load_mapping.
+  LabelOptions to_label_options() const;
 };
 
 /// Loader flags shared by `flow` and `preview` (spelled as in the README's loader table).
@@ -82,16 +86,10 @@ struct LoaderFlags {
   LoaderOptions to_options(const ScanFlags& scan) const;
 };
 
-/// What a scan produced, ready to print: the dataset and the encoder for its class_mode.
-struct ScanResult {
-  Dataset dataset;
-  std::string class_mode;                      ///< resolved class_mode
-  std::shared_ptr<const LabelEncoder> encoder; ///< null for input / none
-  std::vector<std::pair<std::string, std::string>> encoder_options;  ///< as given, plus width for raw
-};
-
-/// Runs the scan and checks the class_mode against the classes (e.g. binary needs 2).
-ScanResult run_scan(const Registry& registry, const ScanFlags& flags);
+/// Scans as the flags ask (scan_labelled) and writes --save-class-indices.
+LabelledDataset run_scan(const Registry& registry, const ScanFlags& flags);
+/// The same for --subset both (scan_labelled_split): one walk, one mapping.
+LabelledSplit run_scan_split(const Registry& registry, const ScanFlags& flags);
 
 /// Splits `key=value` items. @throws UsageError naming `flag` and the item without '='.
 std::vector<std::pair<std::string, std::string>> parse_key_values(const std::vector<std::string>& items,
@@ -103,14 +101,12 @@ Format parse_format(const std::string& text);
 /// The mapping as a JSON object {"name": index, ...} in index order.
 nlohmann::ordered_json class_indices_json(const ClassIndex& index);
 
-/// "float32 [N, 10]" for an encoder's label, or a note for input / none.
-std::string label_summary(const ScanResult& r);
-
-/// The positive class of a binary mapping (index 1), if class_mode is binary.
-std::optional<std::string> positive_class(const ScanResult& r);
-
 /// Prints the Found line, class_mode, mapping table, binary line and skipped summary.
-void print_scan_text(const ScanResult& r);
+void print_scan_text(const Dataset& dataset, const LabelSpec& labels);
+/// Prints the dataset's warnings to stderr.
+void print_warnings(const Dataset& dataset);
+/// A JSON document on stdout (invalid UTF-8 in names replaced, never an exception).
+void print_json(const nlohmann::ordered_json& j);
 
 /// Peak resident memory of this process so far, MiB (getrusage ru_maxrss).
 double peak_rss_mib();

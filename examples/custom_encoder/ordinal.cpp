@@ -13,7 +13,7 @@ class OrdinalEncoder : public LabelEncoder {
   explicit OrdinalEncoder(const EncoderContext& ctx) : k_(ctx.num_classes) {
     ctx.options.require_known("class_mode 'ordinal'", {});
     if (k_ < 2)
-      throw InvalidArgument("class_mode 'ordinal' needs at least 2 classes; found " + std::to_string(k_));
+      throw DataError("class_mode 'ordinal' needs at least 2 classes; found " + std::to_string(k_));
   }
   TensorDesc label_desc() const override { return {DType::float32, {k_ - 1}}; }
   void encode(const LabelBatch& batch, void* out) const override {

@@ -18,8 +18,8 @@ using namespace classflow::sdk;
 /// the other class follows with its score (the thresholded decision always comes first).
 class BinaryEncoder : public LabelEncoder {
  public:
-  /// @throws InvalidArgument for an unknown option, a threshold outside [0, 1], or unless
-  /// there are exactly 2 classes (naming how many were found and which).
+  /// @throws InvalidArgument for an unknown option or a threshold outside [0, 1]; DataError
+  /// unless there are exactly 2 classes (naming how many were found and which).
   explicit BinaryEncoder(const EncoderContext& ctx) {
     ctx.options.require_known("class_mode 'binary'", {"threshold"});
     if (ctx.num_classes != 2) {
@@ -30,8 +30,8 @@ class BinaryEncoder : public LabelEncoder {
         found += (i == 0 ? ": " : ", ") + ctx.class_names[i];
       if (ctx.class_names.size() > kShown)
         found += ", ... (" + std::to_string(ctx.class_names.size() - kShown) + " more)";
-      throw InvalidArgument("class_mode 'binary' needs exactly 2 classes; found " +
-                            std::to_string(ctx.num_classes) + found);
+      throw DataError("class_mode 'binary' needs exactly 2 classes; found " + std::to_string(ctx.num_classes) +
+                      found);
     }
     threshold_ = checked_threshold(ctx.options.get_double("threshold", 0.5),
                                    ctx.options.get("threshold"));
@@ -57,9 +57,9 @@ class BinaryEncoder : public LabelEncoder {
     const float s = row[0];
     // A value outside [0, 1] is almost always a logit passed by mistake; 1 - s would mislead.
     if (!(s >= 0.0f && s <= 1.0f))
-      throw InvalidArgument("binary prediction '" + format_number(s) +
-                            "' is out of range; expected the probability of class index 1 in "
-                            "[0, 1] (apply a sigmoid to logits)");
+      throw DataError("binary prediction '" + format_number(s) +
+                      "' is out of range; expected the probability of class index 1 in "
+                      "[0, 1] (apply a sigmoid to logits)");
     std::vector<Decoded> result;
     // Compare in float: "0.7" parsed as a float score must meet threshold 0.7 (0.7f < 0.7).
     if (s >= static_cast<float>(threshold))

@@ -22,17 +22,18 @@ using namespace classflow::sdk;
 /// over the threshold decodes to no class at all, the same answer as an all-zero label row.
 class MultiHotEncoder : public LabelEncoder {
  public:
-  /// @throws InvalidArgument for an unknown option, a threshold outside [0, 1], or when K < 1.
+  /// @throws InvalidArgument for an unknown option or a threshold outside [0, 1]; DataError
+  /// when K < 1.
   explicit MultiHotEncoder(const EncoderContext& ctx) : num_classes_(ctx.num_classes) {
     ctx.options.require_known("class_mode 'multi_hot'", {"threshold"});
     if (num_classes_ < 1)
-      throw InvalidArgument("class_mode 'multi_hot' needs at least 1 class; found " + std::to_string(num_classes_));
+      throw DataError("class_mode 'multi_hot' needs at least 1 class; found " + std::to_string(num_classes_));
     threshold_ = checked_threshold(ctx.options.get_double("threshold", 0.5), ctx.options.get("threshold"));
   }
 
   TensorDesc label_desc() const override { return {DType::float32, {num_classes_}}; }
 
-  /// @throws InvalidArgument when a class id is outside [0, K).
+  /// @throws DataError when a class id is outside [0, K).
   void encode(const LabelBatch& batch, void* out) const override {
     auto* rows = static_cast<float*>(out);
     for (int64_t i = 0; i < batch.num_samples; ++i) {
@@ -41,15 +42,15 @@ class MultiHotEncoder : public LabelEncoder {
       for (int64_t j = 0; j < batch.count(i); ++j) {
         const int32_t id = batch.ids(i)[j];
         if (id < 0 || id >= num_classes_)
-          throw InvalidArgument("class id '" + std::to_string(id) + "' of sample " + std::to_string(i) +
-                                " is out of range; expected 0.." + std::to_string(num_classes_ - 1));
+          throw DataError("class id '" + std::to_string(id) + "' of sample " + std::to_string(i) +
+                          " is out of range; expected 0.." + std::to_string(num_classes_ - 1));
         row[id] = 1.0f;
       }
     }
   }
 
-  /// @throws InvalidArgument when width != K, a score is not a probability in [0, 1] (NaN, a
-  /// logit), or the threshold is outside [0, 1].
+  /// @throws DataError when width != K or a score is not a probability in [0, 1] (NaN, a
+  /// logit); InvalidArgument when the threshold is outside [0, 1].
   std::vector<Decoded> decode(const float* row, int64_t width, const DecodeOptions& options) const override {
     require_width(width, num_classes_, "multi_hot");
     const double threshold =
@@ -58,8 +59,8 @@ class MultiHotEncoder : public LabelEncoder {
     for (int64_t i = 0; i < width; ++i) {
       // A value outside [0, 1] is almost always a logit passed by mistake.
       if (!(row[i] >= 0.0f && row[i] <= 1.0f))
-        throw InvalidArgument("multi_hot prediction '" + format_number(row[i]) + "' in column " + std::to_string(i) +
-                              " is out of range; expected probabilities in [0, 1] (apply a sigmoid to logits)");
+        throw DataError("multi_hot prediction '" + format_number(row[i]) + "' in column " + std::to_string(i) +
+                        " is out of range; expected probabilities in [0, 1] (apply a sigmoid to logits)");
       // Compare in float: "0.7" parsed as a float score must meet threshold 0.7 (0.7f < 0.7).
       if (row[i] >= static_cast<float>(threshold)) selected.push_back({static_cast<int32_t>(i), row[i]});
     }

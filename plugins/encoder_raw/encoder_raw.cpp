@@ -35,15 +35,15 @@ class RawEncoder : public LabelEncoder {
 
   TensorDesc label_desc() const override { return {DType::float32, {width_}}; }
 
-  /// @throws InvalidArgument when the batch carries no values, or not `width` per sample.
+  /// @throws DataError when the batch carries no values, or not `width` per sample.
   void encode(const LabelBatch& batch, void* out) const override {
     if (batch.num_samples == 0) return;
     if (batch.values == nullptr)
-      throw InvalidArgument("class_mode 'raw' got samples without numeric values; expected " + std::to_string(width_) +
-                            " values per sample from the source (csv with raw=1 and y_cols, or 0/1 y_cols)");
+      throw DataError("class_mode 'raw' got samples without numeric values; expected " + std::to_string(width_) +
+                      " values per sample from the source (csv with raw=1 and y_cols, or 0/1 y_cols)");
     if (batch.values_per_sample != width_)
-      throw InvalidArgument("class_mode 'raw' got '" + std::to_string(batch.values_per_sample) +
-                            "' values per sample; expected " + std::to_string(width_) + " (option width)");
+      throw DataError("class_mode 'raw' got '" + std::to_string(batch.values_per_sample) +
+                      "' values per sample; expected " + std::to_string(width_) + " (option width)");
     std::memcpy(out, batch.values, static_cast<std::size_t>(batch.num_samples * width_) * sizeof(float));
   }
 

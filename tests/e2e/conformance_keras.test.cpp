@@ -141,7 +141,7 @@ std::shared_ptr<const classflow::Registry> shared_registry() {
   return r;
 }
 
-classflow::LoaderOptions loader_options_of(const json& o, const std::string& class_mode) {
+classflow::LoaderOptions loader_options_of(const json& o) {
   classflow::LoaderOptions l;
   l.target_size = {o["target_size"][0].get<int32_t>(), o["target_size"][1].get<int32_t>()};
   l.batch_size = o["batch_size"].get<int32_t>();
@@ -150,7 +150,6 @@ classflow::LoaderOptions loader_options_of(const json& o, const std::string& cla
   l.color_mode = classflow::parse_color_mode(o.value("color_mode", std::string("rgb")));
   if (o["interpolation"].is_string()) l.interpolation = classflow::parse_interpolation(o["interpolation"].get<std::string>());
   l.keep_aspect_ratio = o.value("keep_aspect_ratio", false);
-  l.class_mode = class_mode;
   return l;
 }
 
@@ -180,7 +179,8 @@ TEST_CASE("Keras conformance: batch order, per-batch labels and nearest pixels",
       run.scan.root = dir.path("root");
       auto ds = classflow::scan_dataset(*shared_registry(), run.scan);
       std::string mode = run.class_mode == "none" ? "none" : run.class_mode;
-      classflow::DataLoader loader(shared_registry(), ds, loader_options_of(expected["options"], mode));
+      classflow::DataLoader loader(shared_registry(), ds, classflow::LabelSpec::resolve(*shared_registry(), {mode, {}, {}}),
+                                   loader_options_of(expected["options"]));
       REQUIRE(loader.num_batches() == k["len_batches"].get<int64_t>());
       if (k.contains("epoch1_order_filenames")) {
         std::vector<std::string> order;

@@ -24,9 +24,11 @@ std::shared_ptr<const classflow::Registry> registry() {
   return r;
 }
 
-DataLoader make_loader(const std::string& root, LoaderOptions o, classflow::ScanOptions s = {}) {
+DataLoader make_loader(const std::string& root, LoaderOptions o, classflow::ScanOptions s = {},
+                       const std::string& class_mode = "sparse") {
   s.root = root;
-  return DataLoader(registry(), classflow::scan_dataset(*registry(), s), std::move(o));
+  return DataLoader(registry(), classflow::scan_dataset(*registry(), s),
+                    classflow::LabelSpec::resolve(*registry(), {class_mode, {}, {}}), std::move(o));
 }
 
 // Writes an 8x8 solid PNG, creating its folder.
@@ -50,7 +52,6 @@ LoaderOptions small(int size = 8) {
   LoaderOptions o;
   o.target_size = {size, size};
   o.dtype = classflow::ImageDType::uint8;
-  o.class_mode = "sparse";
   o.shuffle = false;
   return o;
 }
@@ -339,8 +340,7 @@ TEST_CASE("two shuffled epochs on worker threads: every sample once, with its fi
   o.batch_size = 4;
   o.num_workers = 3;
   o.prefetch = 2;
-  o.class_mode = "categorical";
-  auto loader = make_loader(d.path("root"), o);
+  auto loader = make_loader(d.path("root"), o, {}, "categorical");
   const auto classes_of = loader.classes();
   for (int64_t e = 0; e < 2; ++e) {
     std::vector<int> count(45, 0);

@@ -46,7 +46,8 @@ DataLoader shard(const TempDir& d, int32_t id, int32_t w, classflow::ShardRemain
   o.num_shards = w;
   o.shard_id = id;
   o.shard_remainder = rem;
-  return DataLoader(registry(), classflow::scan_dataset(*registry(), s), o);
+  return DataLoader(registry(), classflow::scan_dataset(*registry(), s), classflow::LabelSpec::resolve(*registry(), {}),
+                    o);
 }
 
 }  // namespace

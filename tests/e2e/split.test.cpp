@@ -91,8 +91,8 @@ TEST_CASE("a folder and its CSV listing give the same mapping, filenames, labels
   lo.target_size = {4, 4};
   lo.batch_size = 6;
   lo.seed = 9;
-  lo.class_mode = "categorical";
-  classflow::DataLoader a(registry(), dir_ds, lo), b(registry(), csv_ds, lo);
+  const auto labels = classflow::LabelSpec::resolve(*registry(), {"categorical", {}, {}});
+  classflow::DataLoader a(registry(), dir_ds, labels, lo), b(registry(), csv_ds, labels, lo);
   REQUIRE(a.num_batches() == b.num_batches());
   for (int64_t i = 0; i < a.num_batches(); ++i) {
     auto x = a.batch(i, 1), y = b.batch(i, 1);

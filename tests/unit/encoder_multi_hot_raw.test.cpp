@@ -15,7 +15,7 @@
 
 using Catch::Matchers::Contains;
 using classflow::DataError;
-using classflow::PluginError;
+using classflow::UsageError;
 using classflow::Registry;
 using classflow::RegistryOptions;
 using classflow::sdk::Decoded;
@@ -88,14 +88,14 @@ TEST_CASE("multi_hot: float32 [K] rows with 1.0 at each class of a sample (BR-19
 TEST_CASE("multi_hot: bad classes, ids and options are refused with the value", "[encoder]") {
   CHECK_THROWS_MATCHES(builtin().make_encoder("multi_hot", {}), DataError,
                        Catch::Message("class_mode 'multi_hot' needs at least 1 class; found 0"));
-  CHECK_THROWS_MATCHES(builtin().make_encoder("multi_hot", kNDG, {{"threshold", "1.5"}}), DataError,
+  CHECK_THROWS_MATCHES(builtin().make_encoder("multi_hot", kNDG, {{"threshold", "1.5"}}), UsageError,
                        Catch::Message("option 'threshold' value '1.5' is out of range; expected 0 <= threshold <= 1"));
-  CHECK_THROWS_MATCHES(builtin().make_encoder("multi_hot", kNDG, {{"top", "2"}}), DataError,
+  CHECK_THROWS_MATCHES(builtin().make_encoder("multi_hot", kNDG, {{"top", "2"}}), UsageError,
                        Catch::Message("unknown option 'top' for class_mode 'multi_hot'; expected one of: threshold"));
   auto enc = builtin().make_encoder("multi_hot", kNDG);
-  CHECK_THROWS_AS(encode(*enc, {{0}, {1, 3}}), PluginError);
+  CHECK_THROWS_AS(encode(*enc, {{0}, {1, 3}}), DataError);
   CHECK_THROWS_WITH(encode(*enc, {{0}, {1, 3}}), Contains("class id '3' of sample 1 is out of range; expected 0..2"));
-  CHECK_THROWS_AS(encode(*enc, {{-1}}), PluginError);
+  CHECK_THROWS_AS(encode(*enc, {{-1}}), DataError);
   CHECK_THROWS_WITH(encode(*enc, {{-1}}), Contains("class id '-1' of sample 0 is out of range; expected 0..2"));
 }
 
@@ -165,13 +165,13 @@ TEST_CASE("raw: width is required and checked against the values given", "[encod
       {{{"width", "2"}, {"threshold", "0.5"}},
        "unknown option 'threshold' for class_mode 'raw'; expected one of: width"},
   }));
-  CHECK_THROWS_MATCHES(builtin().make_encoder("raw", {}, options), DataError, Catch::Message(message));
+  CHECK_THROWS_MATCHES(builtin().make_encoder("raw", {}, options), UsageError, Catch::Message(message));
 
   auto enc = builtin().make_encoder("raw", {}, {{"width", "3"}});
-  CHECK_THROWS_AS(encode(*enc, {{}}, {1, 2}, 2), PluginError);
+  CHECK_THROWS_AS(encode(*enc, {{}}, {1, 2}, 2), DataError);
   CHECK_THROWS_WITH(encode(*enc, {{}}, {1, 2}, 2),
                     Contains("class_mode 'raw' got '2' values per sample; expected 3 (option width)"));
-  CHECK_THROWS_AS(encode(*enc, {{}}), PluginError);
+  CHECK_THROWS_AS(encode(*enc, {{}}), DataError);
   CHECK_THROWS_WITH(encode(*enc, {{}}), Contains("class_mode 'raw' got samples without numeric values; expected 3 "
                                                  "values per sample from the source (csv with raw=1 and y_cols, or "
                                                  "0/1 y_cols)"));
@@ -180,7 +180,7 @@ TEST_CASE("raw: width is required and checked against the values given", "[encod
 TEST_CASE("raw: decode is refused: raw predictions are values, not classes", "[encoder]") {
   auto enc = builtin().make_encoder("raw", {}, {{"width", "1"}});
   const float p = 0.5f;
-  CHECK_THROWS_AS(enc->decode(&p, 1, top(1)), PluginError);
+  CHECK_THROWS_AS(enc->decode(&p, 1, top(1)), UsageError);
   CHECK_THROWS_WITH(enc->decode(&p, 1, top(1)),
                     Contains("class_mode 'raw' has no classes to decode; expected a class_mode "
                              "with a class index (categorical, binary, sparse, multi_hot): raw "

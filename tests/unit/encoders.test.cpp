@@ -113,7 +113,7 @@ TEST_CASE("categorical: bad label_smoothing and too few classes are refused", "[
       {"abc", "option 'label_smoothing' value 'abc' is not a number; expected e.g. label_smoothing=0.1"},
   }));
   CHECK_THROWS_MATCHES(builtin().make_encoder("categorical", {"a", "b"}, {{"label_smoothing", value}}),
-                       DataError, Catch::Message(message));
+                       UsageError, Catch::Message(message));
   CHECK_THROWS_MATCHES(builtin().make_encoder("categorical", {}), DataError,
                        Catch::Message("class_mode 'categorical' needs at least 1 class; found 0"));
 }
@@ -183,7 +183,7 @@ TEST_CASE("binary: threshold option, per-call threshold, top_k 2", "[encoder]") 
 
 TEST_CASE("binary: bad thresholds and predictions are refused with the value", "[encoder]") {
   const Names classes{"NORUST", "RUST"};
-  CHECK_THROWS_MATCHES(builtin().make_encoder("binary", classes, {{"threshold", "2"}}), DataError,
+  CHECK_THROWS_MATCHES(builtin().make_encoder("binary", classes, {{"threshold", "2"}}), UsageError,
                        Catch::Message("option 'threshold' value '2' is out of range; expected 0 <= threshold <= 1"));
   auto enc = builtin().make_encoder("binary", classes);
   const float logit = 2.5f;
@@ -191,7 +191,7 @@ TEST_CASE("binary: bad thresholds and predictions are refused with the value", "
                     Contains("binary prediction '2.5' is out of range; expected the probability of class "
                              "index 1 in [0, 1] (apply a sigmoid to logits)"));
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  CHECK_THROWS_AS(enc->decode(&nan, 1, top(1)), PluginError);
+  CHECK_THROWS_AS(enc->decode(&nan, 1, top(1)), DataError);
   DecodeOptions bad = top(1);
   bad.threshold = 1.5;
   const float p = 0.5f;
@@ -216,7 +216,7 @@ TEST_CASE("sparse: int32 [] by default, int64 with dtype=int64", "[encoder]") {
   CHECK(enc64->label_desc().shape.empty());
   CHECK(enc64->encode(ids) == bytes_of<int64_t>({2, 0, 1, 2}));
 
-  CHECK_THROWS_MATCHES(builtin().make_encoder("sparse", classes, {{"dtype", "float32"}}), DataError,
+  CHECK_THROWS_MATCHES(builtin().make_encoder("sparse", classes, {{"dtype", "float32"}}), UsageError,
                        Catch::Message("option 'dtype' value 'float32' is unknown; expected one of: int32, int64"));
   CHECK_THROWS_MATCHES(builtin().make_encoder("sparse", {}), DataError,
                        Catch::Message("class_mode 'sparse' needs at least 1 class; found 0"));
@@ -234,7 +234,7 @@ TEST_CASE("every encoder refuses unknown options, listing the valid ones", "[enc
       {"sparse", {"a", "b"}, "label_smoothing",
        "unknown option 'label_smoothing' for class_mode 'sparse'; expected one of: dtype"},
   }));
-  CHECK_THROWS_MATCHES(builtin().make_encoder(mode, classes, {{key, "0.1"}}), DataError, Catch::Message(message));
+  CHECK_THROWS_MATCHES(builtin().make_encoder(mode, classes, {{key, "0.1"}}), UsageError, Catch::Message(message));
 }
 
 TEST_CASE("an unknown class_mode lists the available ones", "[encoder]") {
@@ -264,7 +264,7 @@ TEST_CASE("every encoder refuses multi-label, unlabelled and out-of-range sample
   const std::vector<int64_t> none_in_second{0, 1, 1, 2};  // sample 1 has no class
   CHECK_THROWS_WITH(enc->encode(ids.data(), none_in_second.data(), 3, out.data(), out.size()),
                     Contains("class_mode '" + mode + "' sample 1 has 0 classes; expected exactly 1"));
-  CHECK_THROWS_AS(enc->encode({0, 2}), PluginError);
+  CHECK_THROWS_AS(enc->encode({0, 2}), DataError);
   CHECK_THROWS_WITH(enc->encode({0, 2}), Contains("class id '2' is out of range; expected 0..1"));
 }
 
@@ -296,7 +296,7 @@ TEST_CASE("decode: a row of the wrong width names the expected width", "[encoder
   }));
   auto enc = builtin().make_encoder(mode, classes);
   const std::vector<float> row(static_cast<std::size_t>(width), 0.25f);
-  CHECK_THROWS_AS(enc->decode(row.data(), width, top(1)), PluginError);
+  CHECK_THROWS_AS(enc->decode(row.data(), width, top(1)), DataError);
   CHECK_THROWS_WITH(enc->decode(row.data(), width, top(1)), Contains("encoder '" + mode + "'") && Contains(message));
 }
 

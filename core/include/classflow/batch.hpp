@@ -1,8 +1,10 @@
 // classflow core: one batch of images and labels, with where every item came from.
 #pragma once
 
+#include <classflow/export.hpp>
 #include <classflow/sdk/types.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <utility>
@@ -11,10 +13,21 @@
 
 namespace classflow {
 
-/// Allocator that leaves new bytes uninitialised: a batch buffer is fully overwritten, and
-/// zero-filling 19 MB per float32 batch costs as much as resizing the images into it.
+namespace detail {
+/// 64-byte aligned bytes (mapped pages from 1 MiB on). @throws std::bad_alloc.
+CLASSFLOW_CORE_API void* allocate_tensor_bytes(std::size_t bytes);
+/// Frees what allocate_tensor_bytes returned for the same size.
+CLASSFLOW_CORE_API void free_tensor_bytes(void* p, std::size_t bytes) noexcept;
+}  // namespace detail
+
+/// Allocator of tensor bytes: new bytes are left uninitialised (a batch buffer is fully
+/// overwritten, and zero-filling 19 MB per float32 batch costs as much as resizing the images into
+/// it); every buffer is 64-byte aligned (SIMD loads, and what NumPy/DLPack consumers expect);
+/// buffers of 1 MiB or more are mapped pages of their own, so a freed batch goes back to the
+/// system instead of fragmenting the heap whatever the malloc tuning of the host process.
 template <class T>
 struct UninitializedAllocator : std::allocator<T> {
+  using value_type = T;
   template <class U>
   struct rebind {
     using other = UninitializedAllocator<U>;
@@ -22,6 +35,8 @@ struct UninitializedAllocator : std::allocator<T> {
   UninitializedAllocator() = default;
   template <class U>
   UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(detail::allocate_tensor_bytes(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t n) noexcept { detail::free_tensor_bytes(p, n * sizeof(T)); }
   template <class U>
   void construct(U* p) noexcept {
     ::new (static_cast<void*>(p)) U;
@@ -29,6 +44,10 @@ struct UninitializedAllocator : std::allocator<T> {
   template <class U, class... Args>
   void construct(U* p, Args&&... args) {
     ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+  template <class U>
+  bool operator==(const UninitializedAllocator<U>&) const noexcept {
+    return true;
   }
 };
 

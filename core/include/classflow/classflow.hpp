@@ -5,6 +5,8 @@
 #include <classflow/dataset.hpp>
 #include <classflow/error.hpp>
 #include <classflow/label_encoder.hpp>
+#include <classflow/label_spec.hpp>
 #include <classflow/mapping_file.hpp>
+#include <classflow/predictions.hpp>
 #include <classflow/data_loader.hpp>
 #include <classflow/registry.hpp>

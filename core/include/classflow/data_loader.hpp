@@ -5,6 +5,7 @@
 #include <classflow/dataset.hpp>
 #include <classflow/export.hpp>
 #include <classflow/label_encoder.hpp>
+#include <classflow/label_spec.hpp>
 #include <classflow/loader_options.hpp>
 
 #include <cstdint>
@@ -24,10 +25,12 @@ class Registry;
 /// the dataset size.
 class CLASSFLOW_CORE_API DataLoader {
  public:
-  /// @throws UsageError for invalid options (batch_size < 1, target_size < 1, ...);
-  /// @throws DataError when the class_mode does not fit the classes (binary with 3 classes).
-  /// The registry must outlive the loader (its decoders are used by the workers).
-  DataLoader(std::shared_ptr<const Registry> registry, Dataset dataset, LoaderOptions options);
+  /// `labels` is bound to `dataset` here unless it already is (LabelSpec::bind): the encoder is
+  /// built once, for the whole life of the loader. The loader keeps `registry` alive.
+  /// @throws UsageError for invalid options (batch_size < 1, target_size < 1, ...), naming the
+  /// option, its value and the valid range; as LabelSpec::bind when binding (binary with 3
+  /// classes is a DataError naming them).
+  DataLoader(std::shared_ptr<const Registry> registry, Dataset dataset, LabelSpec labels, LoaderOptions options);
   ~DataLoader();
   DataLoader(const DataLoader&) = delete;
   DataLoader& operator=(const DataLoader&) = delete;
@@ -40,6 +43,8 @@ class CLASSFLOW_CORE_API DataLoader {
   std::vector<std::string> filenames() const;
   /// Class id per file in canonical order.
   std::vector<int32_t> classes() const;
+  /// The label policy (class_mode, encoder, positive_class), bound to the dataset.
+  const LabelSpec& labels() const noexcept;
   /// The encoder for class_mode, or null for input / none.
   std::shared_ptr<const LabelEncoder> encoder() const noexcept;
 
@@ -65,6 +70,11 @@ class CLASSFLOW_CORE_API DataLoader {
   /// Images skipped so far (on_error=skip), over all batches produced by this loader.
   int64_t skipped_count() const noexcept;
 
+  /// Hands a consumed batch's image buffer back to the loader's pool, so later batches reuse it
+  /// instead of allocating (memory stays flat over epochs). Optional: a batch simply destroyed
+  /// frees its memory. Thread-safe.
+  void recycle(Batch&& batch) const;
+
   /// In-order iteration over one epoch with background decoding.
   class CLASSFLOW_CORE_API BatchStream {
    public:
@@ -74,6 +84,8 @@ class CLASSFLOW_CORE_API DataLoader {
     /// The image buffer `out` held is reused for a later batch (pass the same Batch each time
     /// to keep memory flat over epochs).
     bool next(Batch& out);
+    /// Index of the batch the next call to next() delivers.
+    int64_t position() const noexcept;
 
    private:
     friend class DataLoader;
@@ -81,8 +93,10 @@ class CLASSFLOW_CORE_API DataLoader {
     explicit BatchStream(std::unique_ptr<State> state);
     std::unique_ptr<State> state_;
   };
-  /// Starts decoding epoch `epoch` in the background.
-  BatchStream stream(int64_t epoch) const;
+  /// Starts decoding epoch `epoch` in the background, from batch `first_batch` (0 = the start;
+  /// a later batch skips the earlier ones without decoding them).
+  /// @throws UsageError when first_batch is outside [0, num_batches()].
+  BatchStream stream(int64_t epoch, int64_t first_batch = 0) const;
 
   /// Re-orders per-item results collected over batches back to filenames() order: item j of
   /// `sample_indices` goes to position sample_indices[j]. Items never seen stay `fill`.

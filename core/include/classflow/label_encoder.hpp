@@ -13,6 +13,10 @@
 
 namespace classflow {
 
+namespace detail {
+struct PluginRef;
+}
+
 /// One encoder instance made for a class index. Keeps its plugin library loaded while it lives.
 /// Thread-safe for concurrent encode/decode calls (encoders are immutable after creation).
 class CLASSFLOW_CORE_API LabelEncoder {
@@ -26,6 +30,8 @@ class CLASSFLOW_CORE_API LabelEncoder {
 
   /// The class_mode name, e.g. "binary".
   std::string name() const { return vtable_->name; }
+  /// The library that provides it.
+  const std::string& plugin_file() const noexcept { return plugin_file_; }
   /// Number of classes K it was made for.
   int32_t num_classes() const noexcept { return num_classes_; }
   /// Per-sample label shape and dtype (e.g. float32 [K]); cached at creation.
@@ -33,7 +39,8 @@ class CLASSFLOW_CORE_API LabelEncoder {
 
   /// Encodes N samples; sample i has class ids class_ids[offsets[i]..offsets[i+1]).
   /// `out` must hold N * label_desc().num_bytes() bytes; `values` ([N, M] float32) is optional.
-  /// @throws PluginError naming the plugin and its message when the plugin fails.
+  /// @throws DataError when the plugin reports bad data (e.g. raw values missing), PluginError
+  /// when it fails otherwise; every message starts "encoder '<name>' (plugin '<file>')".
   void encode(const int32_t* class_ids, const int64_t* offsets, int64_t num_samples, void* out,
               std::size_t out_bytes, const float* values = nullptr,
               int64_t values_per_sample = 0) const;
@@ -42,12 +49,14 @@ class CLASSFLOW_CORE_API LabelEncoder {
 
   /// Decodes one prediction row of `width` scores into classes, best first (see the encoder's
   /// documentation: argmax/top-k, or score >= threshold for binary and multi-label).
-  /// @throws PluginError naming the plugin when the row does not fit or the plugin fails.
+  /// @throws DataError when the row does not fit (wrong width, value out of range); UsageError for
+  /// bad options (e.g. top_k); PluginError when the plugin fails otherwise or returns a class id
+  /// outside [0, K); every message starts "encoder '<name>' (plugin '<file>')".
   std::vector<sdk::Decoded> decode(const float* row, int64_t width,
                                    const sdk::DecodeOptions& options) const;
 
  private:
-  [[noreturn]] void fail(const char* what, const cf_status& st) const;
+  detail::PluginRef ref() const;  // names this encoder in errors
   const cf_encoder_vtable* vtable_;
   void* instance_;
   std::shared_ptr<void> library_;

@@ -56,6 +56,9 @@ CLASSFLOW_CORE_API ShardRemainder parse_shard_remainder(const std::string& text)
 CLASSFLOW_CORE_API std::optional<std::array<int32_t, 2>> shard_from_environment();
 /// Parses "HxW" (e.g. "224x224", height first). @throws UsageError on another form.
 CLASSFLOW_CORE_API std::array<int32_t, 2> parse_target_size(const std::string& text);
+/// Parses "R,G,B" (each 0..255), the colour transparent pixels are composited on.
+/// @throws UsageError on another form or a value out of range.
+CLASSFLOW_CORE_API std::array<uint8_t, 3> parse_alpha_background(const std::string& text);
 
 /// Pillow's decompression-bomb limit (2 x Image.MAX_IMAGE_PIXELS): the default max_image_pixels.
 inline constexpr int64_t kDefaultMaxImagePixels = 178956970;
@@ -84,8 +87,12 @@ struct LoaderOptions {
   int32_t shard_id = 0;            ///< this shard, 0..num_shards-1; default 0
   int32_t num_shards = 1;          ///< shards sharing each epoch (PyTorch DistributedSampler); default 1
   ShardRemainder shard_remainder = ShardRemainder::pad;  ///< default pad (DistributedSampler)
-  std::string class_mode = "categorical";  ///< encoder name, or "input" / "none"; default categorical
-  std::vector<std::pair<std::string, std::string>> encoder_options;  ///< key=value for the encoder
 };
+
+/// Sets options.num_shards / shard_id: the given values when either is given (the other
+/// defaults to 1 shard / shard 0), else the launcher's environment (shard_from_environment),
+/// else one shard. @throws UsageError as shard_from_environment.
+CLASSFLOW_CORE_API void apply_shard(LoaderOptions& options, std::optional<int32_t> num_shards,
+                                    std::optional<int32_t> shard_id);
 
 }  // namespace classflow

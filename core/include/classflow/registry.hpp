@@ -74,13 +74,17 @@ class CLASSFLOW_CORE_API Registry {
   const std::vector<PluginInfo>& plugins() const noexcept;
   /// Every refused file with its reason.
   const std::vector<RefusedPlugin>& refused() const noexcept;
+  /// The refused file that would have provided kind `kind` named `name` (by the file name
+  /// convention classflow_<kind>_<name>.so), or nullptr.
+  const RefusedPlugin* refused_for(const std::string& kind, const std::string& name) const;
 
   /// Names of registered encoders (class modes), sorted.
   std::vector<std::string> encoder_names() const;
   /// Creates encoder `class_mode` for `class_names` (index order) with key=value options.
-  /// @throws UsageError for an unknown class_mode (listing the available ones);
-  /// @throws DataError when the encoder refuses the classes or options (e.g. binary with 3
-  /// classes: its message names the classes found).
+  /// @throws UsageError for an unknown class_mode (listing the available ones) or an option the
+  /// encoder refuses (e.g. label_smoothing=2); DataError when it refuses the classes (binary with
+  /// 3 classes: its message names the classes found); PluginError when its plugin was refused or
+  /// fails.
   std::shared_ptr<const LabelEncoder> make_encoder(
       const std::string& class_mode, const std::vector<std::string>& class_names,
       const std::vector<std::pair<std::string, std::string>>& options = {}) const;
@@ -93,7 +97,8 @@ class CLASSFLOW_CORE_API Registry {
   /// or nullptr.
   const DecoderEntry* decoder_for(const uint8_t* data, std::size_t size) const;
 
-  /// The source named `name`. @throws UsageError listing the available sources.
+  /// The source named `name`. @throws UsageError listing the available sources; PluginError
+  /// when its plugin was refused or no source plugin is loaded.
   const SourceEntry& source(const std::string& name) const;
   /// The source with the highest probe score for `root`. @throws UsageError when none claims it.
   const SourceEntry& source_for(const std::string& root) const;

@@ -39,9 +39,9 @@ extern "C" {
 /** Return codes of every ABI function. 0 is success. */
 typedef enum cf_status_code {
   CF_OK = 0,
-  CF_ERROR_INVALID_ARGUMENT = 1, /**< bad option value or precondition (e.g. binary with 3 classes) */
-  CF_ERROR_DATA = 2,             /**< bad input data (corrupt image, malformed row) */
-  CF_ERROR_UNSUPPORTED = 3,      /**< valid request this plugin cannot serve */
+  CF_ERROR_INVALID_ARGUMENT = 1, /**< bad option or argument value (the host reports a usage error) */
+  CF_ERROR_DATA = 2,             /**< bad input data: corrupt image, malformed row, binary with 3 classes */
+  CF_ERROR_UNSUPPORTED = 3,      /**< valid request this plugin cannot serve for this input (a data error) */
   CF_ERROR_INTERNAL = 4          /**< any other failure, including a caught C++ exception */
 } cf_status_code;
 

@@ -49,7 +49,8 @@ struct Decoded {
 };
 
 /// Base class of a label encoder. A subclass has a constructor `T(const EncoderContext&)` that
-/// validates its preconditions and throws InvalidArgument naming what it found.
+/// validates its options (InvalidArgument: a usage error) and the classes it is given (DataError,
+/// e.g. binary with 3 classes), naming what it found.
 class LabelEncoder {
  public:
   virtual ~LabelEncoder() = default;
@@ -89,34 +90,33 @@ inline std::vector<Decoded> top_k_scores(const float* row, int64_t width, int32_
   return all;
 }
 
-/// @throws InvalidArgument unless every sample of `batch` has exactly one id in [0, K);
+/// @throws DataError unless every sample of `batch` has exactly one id in [0, K);
 /// `mode` names the encoder in the message.
 inline void require_single_label(const LabelBatch& batch, int32_t num_classes, const std::string& mode) {
   for (int64_t i = 0; i < batch.num_samples; ++i) {
     if (batch.count(i) != 1)
-      throw InvalidArgument("class_mode '" + mode + "' sample " + std::to_string(i) + " has " +
-                            std::to_string(batch.count(i)) +
-                            " classes; expected exactly 1 (use multi_hot for several)");
+      throw DataError("class_mode '" + mode + "' sample " + std::to_string(i) + " has " +
+                      std::to_string(batch.count(i)) + " classes; expected exactly 1 (use multi_hot for several)");
     int32_t id = batch.ids(i)[0];
     if (id < 0 || id >= num_classes)
-      throw InvalidArgument("class id '" + std::to_string(id) + "' is out of range; expected 0.." +
-                            std::to_string(num_classes - 1));
+      throw DataError("class id '" + std::to_string(id) + "' is out of range; expected 0.." +
+                      std::to_string(num_classes - 1));
   }
 }
 
-/// @throws InvalidArgument unless width == expected, naming the encoder.
+/// @throws DataError unless width == expected, naming the encoder (the predictions are bad data).
 inline void require_width(int64_t width, int64_t expected, const std::string& mode) {
   if (width != expected)
-    throw InvalidArgument("prediction row of class_mode '" + mode + "' has " + std::to_string(width) +
-                          " values; expected " + std::to_string(expected));
+    throw DataError("prediction row of class_mode '" + mode + "' has " + std::to_string(width) +
+                    " values; expected " + std::to_string(expected));
 }
 
-/// For an encoder constructor: @throws InvalidArgument when num_classes (K) < `minimum`, e.g.
+/// For an encoder constructor: @throws DataError when num_classes (K) < `minimum`, e.g.
 /// "class_mode 'sparse' needs at least 1 class; found 0"; `mode` names the encoder.
 inline void require_min_classes(int32_t num_classes, int32_t minimum, const std::string& mode) {
   if (num_classes < minimum)
-    throw InvalidArgument("class_mode '" + mode + "' needs at least " + std::to_string(minimum) +
-                          (minimum == 1 ? " class" : " classes") + "; found " + std::to_string(num_classes));
+    throw DataError("class_mode '" + mode + "' needs at least " + std::to_string(minimum) +
+                    (minimum == 1 ? " class" : " classes") + "; found " + std::to_string(num_classes));
 }
 
 /// @throws InvalidArgument when options.top_k < 1.
@@ -128,14 +128,14 @@ inline void require_top_k(const DecodeOptions& options) {
 /// Decodes a row of `width` competing scores (e.g. one softmax) as top_k_scores does: the
 /// options.top_k best classes, best first, ties to the lower index; options.threshold is ignored.
 /// Check the width first (require_width).
-/// @throws InvalidArgument when options.top_k < 1, or when a score is NaN (it would break the
-/// ordering), naming its column.
+/// @throws InvalidArgument when options.top_k < 1; DataError when a score is NaN (it would break
+/// the ordering), naming its column.
 inline std::vector<Decoded> decode_top_k(const float* row, int64_t width, const DecodeOptions& options) {
   require_top_k(options);
   for (int64_t i = 0; i < width; ++i)
     if (std::isnan(row[i]))
-      throw InvalidArgument("prediction value 'nan' in column " + std::to_string(i) +
-                            " is not a number; expected finite scores");
+      throw DataError("prediction value 'nan' in column " + std::to_string(i) +
+                      " is not a number; expected finite scores");
   return top_k_scores(row, width, options.top_k);
 }
 

@@ -87,4 +87,35 @@ std::array<int32_t, 2> parse_target_size(const std::string& t) {
   return {static_cast<int32_t>(h), static_cast<int32_t>(w)};
 }
 
+void apply_shard(LoaderOptions& o, std::optional<int32_t> num_shards, std::optional<int32_t> shard_id) {
+  if (num_shards || shard_id) {
+    o.num_shards = num_shards.value_or(1);
+    o.shard_id = shard_id.value_or(0);
+  } else if (auto env = shard_from_environment()) {  // torchrun / mpirun launched us
+    o.shard_id = (*env)[0];
+    o.num_shards = (*env)[1];
+  } else {
+    o.shard_id = 0;
+    o.num_shards = 1;
+  }
+}
+
+std::array<uint8_t, 3> parse_alpha_background(const std::string& text) {
+  std::array<uint8_t, 3> rgb{};
+  std::size_t start = 0;
+  for (int i = 0; i < 3; ++i) {
+    std::size_t end = text.find(',', start);
+    if ((i < 2) == (end == std::string::npos))
+      throw UsageError(fmt::format("alpha_background '{}' is not R,G,B; expected e.g. 255,255,255", text));
+    std::string part = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    char* stop = nullptr;
+    long v = std::strtol(part.c_str(), &stop, 10);
+    if (part.empty() || *stop != '\0' || v < 0 || v > 255)
+      throw UsageError(fmt::format("alpha_background '{}' is not R,G,B; expected three values 0..255", text));
+    rgb[static_cast<std::size_t>(i)] = static_cast<uint8_t>(v);
+    start = end + 1;
+  }
+  return rgb;
+}
+
 }  // namespace classflow

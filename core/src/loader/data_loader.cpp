@@ -3,8 +3,8 @@
 #include <classflow/error.hpp>
 #include <classflow/registry.hpp>
 
-#include "image_pipeline.hpp"
-#include "numpy_random.hpp"
+#include "image/image_pipeline.hpp"
+#include "random/numpy_random.hpp"
 
 #include <fmt/format.h>
 
@@ -23,6 +23,7 @@ struct DataLoader::Impl {
   std::shared_ptr<const Registry> registry;
   Dataset dataset;
   LoaderOptions options;
+  LabelSpec labels;
   std::shared_ptr<const LabelEncoder> encoder;
   std::vector<std::string> absolute_paths;
   int64_t num_batches = 0;
@@ -161,7 +162,7 @@ struct DataLoader::Impl {
   }
 
   void encode_labels(Batch& b) const {
-    if (options.class_mode == "input") {
+    if (labels.labels_are_images()) {
       b.labels = b.images;
       return;
     }
@@ -188,7 +189,8 @@ struct DataLoader::Impl {
   }
 };
 
-DataLoader::DataLoader(std::shared_ptr<const Registry> registry, Dataset dataset, LoaderOptions options)
+DataLoader::DataLoader(std::shared_ptr<const Registry> registry, Dataset dataset, LabelSpec labels,
+                       LoaderOptions options)
     : impl_(std::make_unique<Impl>()) {
   if (!registry) throw UsageError("registry is null; expected a loaded classflow::Registry");
   if (options.batch_size < 1)
@@ -213,9 +215,8 @@ DataLoader::DataLoader(std::shared_ptr<const Registry> registry, Dataset dataset
   d.registry = std::move(registry);
   d.dataset = std::move(dataset);
   d.options = std::move(options);
-  const auto& cm = d.options.class_mode;
-  if (cm != "input" && cm != "none")
-    d.encoder = d.registry->make_encoder(cm, d.dataset.class_index.class_names(), d.options.encoder_options);
+  d.labels = labels.bound() ? std::move(labels) : labels.bind(*d.registry, d.dataset);
+  d.encoder = d.labels.encoder();
   for (const auto& s : d.dataset.samples) {
     bool absolute = !s.path.empty() && s.path.front() == '/';
     const std::string& base = d.dataset.base_directory.empty() ? d.dataset.root : d.dataset.base_directory;
@@ -235,6 +236,8 @@ const ClassIndex& DataLoader::class_index() const noexcept { return impl_->datas
 std::vector<std::string> DataLoader::filenames() const { return impl_->dataset.filenames(); }
 std::vector<int32_t> DataLoader::classes() const { return impl_->dataset.classes(); }
 std::shared_ptr<const LabelEncoder> DataLoader::encoder() const noexcept { return impl_->encoder; }
+const LabelSpec& DataLoader::labels() const noexcept { return impl_->labels; }
+void DataLoader::recycle(Batch&& batch) const { impl_->give_buffer(std::move(batch.images.data)); }
 int64_t DataLoader::num_samples() const noexcept { return impl_->dataset.num_samples(); }
 int64_t DataLoader::num_batches() const noexcept { return impl_->num_batches; }
 int64_t DataLoader::shard_size() const noexcept { return impl_->shard_size; }
@@ -327,14 +330,24 @@ bool DataLoader::BatchStream::next(Batch& out) {
   return true;
 }
 
-DataLoader::BatchStream DataLoader::stream(int64_t epoch) const {
+int64_t DataLoader::BatchStream::position() const noexcept {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->next_to_deliver;
+}
+
+DataLoader::BatchStream DataLoader::stream(int64_t epoch, int64_t first_batch) const {
+  if (first_batch < 0 || first_batch > impl_->num_batches)
+    throw UsageError(fmt::format("first batch '{}' is out of range; expected 0..{}", first_batch, impl_->num_batches));
   auto s = std::make_unique<BatchStream::State>();
   s->loader = impl_.get();
   s->epoch = epoch;
   s->num_batches = impl_->num_batches;
+  s->next_to_make = first_batch;
+  s->next_to_deliver = first_batch;
   s->in_flight_limit = std::max(impl_->options.prefetch, impl_->options.num_workers);
   impl_->order(epoch);  // compute the permutation once, before the workers start
-  const int workers = static_cast<int>(std::min<int64_t>(impl_->options.num_workers, std::max<int64_t>(impl_->num_batches, 1)));
+  const int workers = static_cast<int>(
+      std::min<int64_t>(impl_->options.num_workers, std::max<int64_t>(impl_->num_batches - first_batch, 1)));
   for (int i = 0; i < workers; ++i) s->workers.emplace_back([st = s.get()] { st->work(); });
   return BatchStream(std::move(s));
 }

@@ -3,7 +3,8 @@
 #include <classflow/error.hpp>
 #include <classflow/registry.hpp>
 
-#include "split.hpp"
+#include "dataset/split.hpp"
+#include "plugins/plugin_call.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -155,8 +156,7 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
   std::vector<cf_option> opt_ptrs;
   for (const auto& [k, v] : opts) opt_ptrs.push_back({k.c_str(), v.c_str()});
 
-  cf_scan_request req{};
-  req.struct_size = sizeof(req);
+  auto req = detail::sized<cf_scan_request>();
   req.root = o.root.c_str();
   req.extensions = ext_ptrs.data();
   req.num_extensions = ext_ptrs.size();
@@ -166,8 +166,7 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
   req.num_options = opt_ptrs.size();
 
   Collector col;
-  cf_scan_sink sink{};
-  sink.struct_size = sizeof(sink);
+  auto sink = detail::sized<cf_scan_sink>();
   sink.context = &col;
   sink.add_class = &Collector::add_class;
   sink.add_sample = &Collector::add_sample;
@@ -175,15 +174,9 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
   sink.add_skipped = &Collector::add_skipped;
   sink.keep_class_order = &Collector::keep_class_order;
   sink.set_base_directory = &Collector::set_base_directory;
-  cf_status st{};
-  st.struct_size = sizeof(st);
-  int32_t rc = src.vtable->scan(&req, &sink, &st);
   // A bad source option is a usage error (exit 2); a bad root or list is a data error (exit 3).
-  if (rc == CF_ERROR_INVALID_ARGUMENT) throw UsageError(st.message);
-  if (rc == CF_ERROR_DATA) throw DataError(st.message);
-  if (rc != CF_OK)
-    throw PluginError(fmt::format("source '{}' (plugin '{}') failed to scan '{}': {}", src.vtable->name, src.file,
-                                  o.root, st.message));
+  detail::PluginCall call({"source", src.vtable->name, src.file}, "scan");
+  call.check(src.vtable->scan(&req, &sink, call.status()));
 
   Dataset ds;
   ds.root = o.root;

@@ -2,61 +2,59 @@
 #include <classflow/error.hpp>
 #include <classflow/label_encoder.hpp>
 
+#include "plugins/plugin_call.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 
 namespace classflow {
 
-namespace {
-cf_status make_status() {
-  cf_status st{};
-  st.struct_size = sizeof(cf_status);
-  return st;
-}
-}  // namespace
+using detail::PluginCall;
+using detail::sized;
 
 LabelEncoder::LabelEncoder(const cf_encoder_vtable* vtable, void* instance, std::shared_ptr<void> library,
                            std::string plugin_file, int32_t num_classes)
     : vtable_(vtable), instance_(instance), library_(std::move(library)),
       plugin_file_(std::move(plugin_file)), num_classes_(num_classes) {
-  cf_tensor_desc d{};
-  d.struct_size = sizeof(d);
-  cf_status st = make_status();
-  if (vtable_->label_desc(instance_, &d, &st) != CF_OK) {
+  auto d = sized<cf_tensor_desc>();
+  PluginCall call(ref(), "label_desc");
+  try {
+    call.check(vtable_->label_desc(instance_, &d, call.status()));
+    if (d.ndim < 0 || d.ndim > CF_MAX_NDIM)
+      call.violation(fmt::format("reported label rank {}; expected 0..{}", d.ndim, CF_MAX_NDIM));
+    for (int32_t i = 0; i < d.ndim; ++i)
+      if (d.shape[i] < 1 || d.shape[i] > (int64_t{1} << 31))
+        call.violation(fmt::format("reported label dimension {} of size {}; expected 1..2^31", i, d.shape[i]));
+    switch (d.dtype) {
+      case CF_DTYPE_UINT8: case CF_DTYPE_UINT16: case CF_DTYPE_INT32: case CF_DTYPE_INT64: case CF_DTYPE_FLOAT32: break;
+      default: call.violation(fmt::format("reported label dtype {}; expected a cf_dtype (1..5)", d.dtype));
+    }
+  } catch (...) {
     vtable_->destroy(instance_);
-    fail("label_desc", st);
-  }
-  if (d.ndim < 0 || d.ndim > CF_MAX_NDIM) {
-    vtable_->destroy(instance_);
-    throw PluginError(fmt::format("encoder '{}' (plugin '{}') reported label rank {}; expected 0..{}",
-                                  vtable_->name, plugin_file_, d.ndim, CF_MAX_NDIM));
+    throw;
   }
   desc_.dtype = static_cast<sdk::DType>(d.dtype);
   desc_.shape.assign(d.shape, d.shape + d.ndim);
 }
+
+detail::PluginRef LabelEncoder::ref() const { return {"encoder", vtable_->name, plugin_file_}; }
 
 LabelEncoder::~LabelEncoder() {
   // Destroy with the library still loaded: library_ is released after this body.
   vtable_->destroy(instance_);
 }
 
-void LabelEncoder::fail(const char* what, const cf_status& st) const {
-  throw PluginError(fmt::format("encoder '{}' (plugin '{}') failed in {}: {}", vtable_->name, plugin_file_,
-                                what, st.message));
-}
-
 void LabelEncoder::encode(const int32_t* class_ids, const int64_t* offsets, int64_t num_samples, void* out,
                           std::size_t out_bytes, const float* values, int64_t values_per_sample) const {
-  cf_label_batch b{};
-  b.struct_size = sizeof(b);
+  auto b = sized<cf_label_batch>();
   b.num_samples = num_samples;
   b.class_ids = class_ids;
   b.offsets = offsets;
   b.values = values;
   b.values_per_sample = values ? values_per_sample : 0;
-  cf_status st = make_status();
-  if (vtable_->encode(instance_, &b, out, out_bytes, &st) != CF_OK) fail("encode", st);
+  PluginCall call(ref(), "encode");
+  call.check(vtable_->encode(instance_, &b, out, out_bytes, call.status()), detail::describe(ref()));
 }
 
 std::vector<unsigned char> LabelEncoder::encode(const std::vector<int32_t>& class_ids) const {
@@ -69,8 +67,7 @@ std::vector<unsigned char> LabelEncoder::encode(const std::vector<int32_t>& clas
 
 std::vector<sdk::Decoded> LabelEncoder::decode(const float* row, int64_t width,
                                                const sdk::DecodeOptions& options) const {
-  cf_decode_options o{};
-  o.struct_size = sizeof(o);
+  auto o = sized<cf_decode_options>();
   o.top_k = options.top_k < 1 ? 1 : options.top_k;
   o.has_threshold = options.threshold.has_value() ? 1 : 0;
   o.threshold = options.threshold.value_or(0.0);
@@ -78,15 +75,16 @@ std::vector<sdk::Decoded> LabelEncoder::decode(const float* row, int64_t width,
   int32_t capacity = std::max<int32_t>({o.top_k, num_classes_, 1});
   std::vector<cf_decoded_class> buf(static_cast<std::size_t>(capacity));
   int32_t count = 0;
-  cf_status st = make_status();
-  if (vtable_->decode(instance_, row, width, &o, buf.data(), capacity, &count, &st) != CF_OK)
-    fail("decode", st);
+  PluginCall call(ref(), "decode");
+  call.check(vtable_->decode(instance_, row, width, &o, buf.data(), capacity, &count, call.status()),
+             detail::describe(ref()));
+  if (count < 0 || count > capacity)
+    call.violation(fmt::format("decoded {} classes into room for {}; expected 0..{}", count, capacity, capacity));
   std::vector<sdk::Decoded> result;
   for (int32_t i = 0; i < count && i < capacity; ++i) {
     if (buf[static_cast<std::size_t>(i)].class_id < 0 || buf[static_cast<std::size_t>(i)].class_id >= num_classes_)
-      throw PluginError(fmt::format("encoder '{}' (plugin '{}') decoded class id {}; expected 0..{}",
-                                    vtable_->name, plugin_file_, buf[static_cast<std::size_t>(i)].class_id,
-                                    num_classes_ - 1));
+      call.violation(fmt::format("decoded class id {}; expected 0..{}", buf[static_cast<std::size_t>(i)].class_id,
+                                 num_classes_ - 1));
     result.push_back({buf[static_cast<std::size_t>(i)].class_id, buf[static_cast<std::size_t>(i)].score});
   }
   return result;

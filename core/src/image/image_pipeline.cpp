@@ -1,4 +1,6 @@
-#include "image_pipeline.hpp"
+#include "image/image_pipeline.hpp"
+
+#include "plugins/plugin_call.hpp"
 
 #include <classflow/error.hpp>
 
@@ -165,8 +167,7 @@ cv::Mat load_image(const Registry& registry, const std::string& path, const Load
                                 path, head, fmt::join(names, ", ")));
   }
   const int th = o.target_size[0], tw = o.target_size[1];
-  cf_decode_request req{};
-  req.struct_size = sizeof(req);
+  auto req = detail::sized<cf_decode_request>();
   req.apply_orientation = o.apply_orientation ? 1 : 0;
   if (o.dct_scaling && o.interpolation != Interpolation::nearest) {
     // A decoder may shrink (JPEG DCT scaling) as long as the upright image stays >= target; the
@@ -174,26 +175,28 @@ cv::Mat load_image(const Registry& registry, const std::string& path, const Load
     req.min_width = tw;
     req.min_height = th;
   }
-  cf_image_info info{};
-  info.struct_size = sizeof(info);
-  cf_status st{};
-  st.struct_size = sizeof(st);
-  if (dec->vtable->plan(bytes.data(), bytes.size(), &req, &info, &st) != CF_OK)
-    throw DataError(fmt::format("image file '{}' cannot be decoded: {}", path, st.message));
+  auto info = detail::sized<cf_image_info>();
+  const PluginRef decoder{"decoder", dec->vtable->name, dec->file};
+  const std::string cannot = fmt::format("image file '{}' cannot be decoded", path);
+  PluginCall plan(decoder, "plan");
+  plan.check(dec->vtable->plan(bytes.data(), bytes.size(), &req, &info, plan.status()), cannot);
+  // A header without a frame (e.g. a JPEG cut before its SOF) must not become an empty image.
+  if (info.width < 1 || info.height < 1 || info.out_width < 1 || info.out_height < 1)
+    throw DataError(fmt::format("{}: the decoder found no image size ({}x{}); expected a complete image header",
+                                cannot, info.width, info.height));
   int64_t pixels = static_cast<int64_t>(info.width) * info.height;
   if (o.max_image_pixels > 0 && pixels > o.max_image_pixels)
     throw DataError(fmt::format("image file '{}' has {} pixels ({}x{}), more than max_image_pixels {}; expected a "
                                 "smaller image, or raise --max-image-pixels (0 disables the limit)",
                                 path, pixels, info.width, info.height, o.max_image_pixels));
   if (info.out_dtype != CF_DTYPE_UINT8 || info.out_channels < 1 || info.out_channels > 4 || info.out_channels == 2)
-    throw PluginError(fmt::format("decoder '{}' (plugin '{}') planned {} channels of dtype {} for '{}'; expected "
-                                  "uint8 with 1, 3 or 4 channels",
-                                  dec->vtable->name, dec->file, info.out_channels, info.out_dtype, path));
+    plan.violation(fmt::format("planned {} channels of dtype {} for '{}'; expected uint8 with 1, 3 or 4 channels",
+                               info.out_channels, info.out_dtype, path));
   const std::size_t need = static_cast<std::size_t>(info.out_height) * info.out_width * info.out_channels;
   if (decoded.size() < need) decoded.resize(need);
   cv::Mat m(info.out_height, info.out_width, CV_8UC(info.out_channels), decoded.data());
-  if (dec->vtable->decode(bytes.data(), bytes.size(), &req, &info, m.data, need, &st) != CF_OK)
-    throw DataError(fmt::format("image file '{}' cannot be decoded: {}", path, st.message));
+  PluginCall decode(decoder, "decode");
+  decode.check(dec->vtable->decode(bytes.data(), bytes.size(), &req, &info, m.data, need, decode.status()), cannot);
   if (o.apply_orientation && info.orientation > 1) m = orient(m, info.orientation);
   m = to_color_mode(m, o);
   if (m.rows == th && m.cols == tw) return m.data == decoded.data() ? m.clone() : m;  // never hand out the buffer

@@ -1,6 +1,6 @@
-#include "split.hpp"
+#include "dataset/split.hpp"
 
-#include "numpy_random.hpp"
+#include "random/numpy_random.hpp"
 
 namespace classflow::detail {
 

@@ -2,6 +2,8 @@
 #include <classflow/error.hpp>
 #include <classflow/registry.hpp>
 
+#include "plugins/plugin_call.hpp"
+
 #include <boost/dll/library_info.hpp>
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
@@ -21,12 +23,6 @@ namespace classflow {
 namespace fs = boost::filesystem;
 
 namespace {
-
-cf_status make_status() {
-  cf_status st{};
-  st.struct_size = sizeof(cf_status);
-  return st;
-}
 
 // Smallest struct sizes this host can use: up to and including the last field it calls.
 constexpr std::size_t kMinEncoderSize = offsetof(cf_encoder_vtable, decode) + sizeof(void*);
@@ -233,7 +229,7 @@ struct Registry::Impl {
     host.add_encoder = &Impl::add_encoder;
     host.add_decoder = &Impl::add_decoder;
     host.add_source = &Impl::add_source;
-    cf_status st = make_status();
+    auto st = detail::sized<cf_status>();
     if (d->register_plugin(&host, &st) != CF_OK) {
       refused.push_back({file, fmt::format("registration failed: {}", st.message)});
       return;
@@ -300,9 +296,7 @@ std::shared_ptr<const LabelEncoder> Registry::make_encoder(
     const std::string& class_mode, const std::vector<std::string>& class_names,
     const std::vector<std::pair<std::string, std::string>>& options) const {
   auto it = impl_->encoders.find(class_mode);
-  if (it == impl_->encoders.end())
-    throw UsageError(fmt::format("unknown class_mode '{}'; expected one of: {}", class_mode,
-                                 fmt::join(encoder_names(), ", ")));
+  if (it == impl_->encoders.end()) detail::throw_unknown_plugin(*this, "encoder", "class_mode", class_mode, encoder_names());
   std::vector<const char*> names;
   for (const auto& n : class_names) names.push_back(n.c_str());
   std::vector<cf_option> opts;
@@ -314,12 +308,9 @@ std::shared_ptr<const LabelEncoder> Registry::make_encoder(
   cfg.options = opts.data();
   cfg.num_options = opts.size();
   void* instance = nullptr;
-  cf_status st = make_status();
-  int32_t rc = it->second.vtable->create(&cfg, &instance, &st);
-  if (rc == CF_ERROR_INVALID_ARGUMENT || rc == CF_ERROR_DATA) throw DataError(st.message);
-  if (rc != CF_OK || instance == nullptr)
-    throw PluginError(fmt::format("encoder '{}' (plugin '{}') failed in create: {}", class_mode,
-                                  it->second.file, st.message));
+  detail::PluginCall call({"encoder", class_mode, it->second.file}, "create");
+  call.check(it->second.vtable->create(&cfg, &instance, call.status()));
+  if (instance == nullptr) call.violation("returned no instance from create; expected an encoder object");
   return std::make_shared<const LabelEncoder>(it->second.vtable, instance, it->second.library, it->second.file,
                                               static_cast<int32_t>(class_names.size()));
 }
@@ -342,8 +333,29 @@ const SourceEntry& Registry::source(const std::string& name) const {
     if (name == s.vtable->name) return s;
   std::vector<std::string> names;
   for (const auto& s : impl_->sources) names.emplace_back(s.vtable->name);
-  throw UsageError(fmt::format("unknown source '{}'; expected one of: {}", name,
-                               names.empty() ? std::string("(no source plugin loaded)") : fmt::format("{}", fmt::join(names, ", "))));
+  detail::throw_unknown_plugin(*this, "source", "source", name, names);
+}
+
+const RefusedPlugin* Registry::refused_for(const std::string& kind, const std::string& name) const {
+  const std::string file = fmt::format("classflow_{}_{}.so", kind, name);
+  for (const auto& r : impl_->refused)
+    if (fs::path(r.file).filename().string() == file) return &r;
+  return nullptr;
+}
+
+void detail::throw_unknown_plugin(const Registry& registry, const std::string& kind, const std::string& option,
+                          const std::string& name, std::vector<std::string> choices) {
+  std::sort(choices.begin(), choices.end());
+  if (const RefusedPlugin* r = registry.refused_for(kind, name))
+    throw PluginError(fmt::format("{} '{}' is not available: its plugin '{}' was refused: {}", option, name, r->file,
+                                  r->reason));
+  bool any = false;
+  for (const auto& p : registry.plugins()) any = any || p.kind == kind;
+  if (!any)
+    throw PluginError(fmt::format("{} '{}' is not available: no {} plugin is loaded; expected classflow_{}_*.so in "
+                                  "one of: {}",
+                                  option, name, kind, kind, fmt::join(registry.search_path(), ", ")));
+  throw UsageError(fmt::format("unknown {} '{}'; expected one of: {}", option, name, fmt::join(choices, ", ")));
 }
 
 const SourceEntry& Registry::source_for(const std::string& root) const {

@@ -1,4 +1,4 @@
-#include "numpy_random.hpp"
+#include "random/numpy_random.hpp"
 
 #include <utility>
 

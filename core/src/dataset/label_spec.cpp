@@ -1,0 +1,100 @@
+// LabelSpec: the one place class_mode defaults, aliases and encoder construction are decided.
+#include <classflow/error.hpp>
+#include <classflow/label_spec.hpp>
+#include <classflow/registry.hpp>
+
+#include "plugins/plugin_call.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
+namespace classflow {
+
+LabelSpec LabelSpec::resolve(const Registry& registry, const LabelOptions& options) {
+  LabelSpec spec;
+  spec.class_mode_ = options.class_mode;
+  if (spec.class_mode_.empty() && options.mapping) spec.class_mode_ = options.mapping->class_mode;
+  if (spec.class_mode_.empty()) spec.class_mode_ = "categorical";  // Keras' default
+  if (spec.class_mode_ == "None") spec.class_mode_ = "none";       // Keras spells it None
+  spec.encoder_options_ = options.encoder_options;
+  spec.saved_ = options.mapping;
+  if (spec.class_mode_ != "input" && spec.class_mode_ != "none") {
+    // Fail on an unknown class_mode before walking a large tree.
+    auto names = registry.encoder_names();
+    if (std::find(names.begin(), names.end(), spec.class_mode_) == names.end()) {
+      names.push_back("input");
+      names.push_back("none");
+      detail::throw_unknown_plugin(registry, "encoder", "class_mode", spec.class_mode_, names);
+    }
+  }
+  return spec;
+}
+
+void LabelSpec::prepare(ScanOptions& scan) const {
+  const bool raw = class_mode_ == "raw";
+  scan.labels = class_mode_ != "none" && !raw;
+  if (raw) {
+    bool given = false;
+    for (const auto& kv : scan.source_options) given = given || kv.first == "raw";
+    if (!given) scan.source_options.emplace_back("raw", "1");  // numeric columns, no classes
+  }
+  if (saved_ && !scan.class_indices) scan.class_indices = saved_->class_index;
+}
+
+LabelSpec LabelSpec::bind(const Registry& registry, const Dataset& dataset) const {
+  LabelSpec spec = *this;
+  spec.class_index_ = dataset.class_index;
+  if (class_mode_ == "raw") {
+    // The label width is the number of numeric values per row; every row must have the same.
+    std::size_t width = dataset.samples.empty() ? 0 : dataset.samples.front().values.size();
+    for (const auto& s : dataset.samples)
+      if (s.values.size() != width)
+        throw DataError(fmt::format("class_mode 'raw' sample '{}' has {} values, the first has {}; expected the same "
+                                    "number of values in every row",
+                                    s.path, s.values.size(), width));
+    bool given = false;
+    for (const auto& kv : spec.encoder_options_) given = given || kv.first == "width";
+    if (!given) spec.encoder_options_.emplace_back("width", std::to_string(width));
+  }
+  if (class_mode_ != "input" && class_mode_ != "none")
+    spec.encoder_ = registry.make_encoder(class_mode_, spec.class_index_.class_names(), spec.encoder_options_);
+  spec.bound_ = true;
+  return spec;
+}
+
+std::optional<std::string> LabelSpec::positive_class() const {
+  if (class_mode_ == "binary" && class_index_.size() == 2) return class_index_.name_of(1);
+  return std::nullopt;
+}
+
+std::string LabelSpec::label_summary() const {
+  if (class_mode_ == "none") return "no labels";
+  if (class_mode_ == "input") return "labels are the images";
+  if (!encoder_) return "not bound to a dataset";
+  const auto& d = encoder_->label_desc();
+  std::vector<std::string> dims{"N"};
+  for (auto s : d.shape) dims.push_back(std::to_string(s));
+  return fmt::format("{} [{}]", sdk::dtype_name(d.dtype), fmt::join(dims, ", "));
+}
+
+MappingFile LabelSpec::mapping() const { return MappingFile{class_index_, class_mode_, positive_class()}; }
+
+LabelledDataset scan_labelled(const Registry& registry, ScanOptions scan, const LabelOptions& labels) {
+  LabelSpec spec = LabelSpec::resolve(registry, labels);
+  spec.prepare(scan);
+  Dataset dataset = scan_dataset(registry, scan);
+  LabelSpec bound = spec.bind(registry, dataset);
+  return {std::move(dataset), std::move(bound)};
+}
+
+LabelledSplit scan_labelled_split(const Registry& registry, ScanOptions scan, const LabelOptions& labels) {
+  LabelSpec spec = LabelSpec::resolve(registry, labels);
+  spec.prepare(scan);
+  auto [training, validation] = scan_split(registry, scan);
+  LabelSpec bound = spec.bind(registry, training);
+  return {std::move(training), std::move(validation), std::move(bound)};
+}
+
+}  // namespace classflow
