@@ -36,10 +36,8 @@ int run_decode_command(const PluginOptions& plugins, const DecodeFlags& f) {
                                  f.class_indices_file));
   if (f.top_k < 1) throw UsageError(fmt::format("top_k '{}' is out of range; expected >= 1", f.top_k));
   auto registry = plugins.make_registry();
-  Dataset classes;  // decode needs only the mapping's classes
-  classes.class_index = m.class_index;
   LabelSpec labels = LabelSpec::resolve(*registry, {f.class_mode, parse_key_values(f.encoder_opts, "--encoder-opt"), m})
-                         .bind(*registry, classes);
+                         .bind(*registry, m.class_index);
   if (!labels.encoder())
     throw UsageError(fmt::format("class_mode '{}' has no encoder to decode predictions with; expected a class_mode "
                                  "such as categorical, binary, sparse",

@@ -53,6 +53,9 @@ class CLASSFLOW_CORE_API LabelSpec {
   /// or `raw` rows differ in width (naming the sample); UsageError for an option the encoder
   /// refuses; PluginError when the encoder's plugin fails.
   LabelSpec bind(const Registry& registry, const Dataset& dataset) const;
+  /// This spec bound to a bare class index, e.g. a saved mapping's, to decode predictions.
+  /// @throws as bind(registry, dataset); `raw` needs the `width` option here.
+  LabelSpec bind(const Registry& registry, const ClassIndex& class_index) const;
 
   /// True once bound to a dataset.
   bool bound() const noexcept { return bound_; }

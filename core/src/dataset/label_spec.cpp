@@ -64,6 +64,12 @@ LabelSpec LabelSpec::bind(const Registry& registry, const Dataset& dataset) cons
   return spec;
 }
 
+LabelSpec LabelSpec::bind(const Registry& registry, const ClassIndex& class_index) const {
+  Dataset classes;  // no samples: only the classes matter
+  classes.class_index = class_index;
+  return bind(registry, classes);
+}
+
 std::optional<std::string> LabelSpec::positive_class() const {
   if (class_mode_ == "binary" && class_index_.size() == 2) return class_index_.name_of(1);
   return std::nullopt;

@@ -1,0 +1,53 @@
+// The core's typed errors as Python exceptions, same message text as the CLI prints.
+#include "bindings.hpp"
+
+#include <classflow/error.hpp>
+
+namespace classflow::python {
+
+namespace {
+// Created once per interpreter; module attributes keep them alive.
+PyObject* g_error = nullptr;
+PyObject* g_usage = nullptr;
+PyObject* g_data = nullptr;
+PyObject* g_plugin = nullptr;
+
+PyObject* new_exception(const char* name, PyObject* bases, const char* doc) {
+  PyObject* e = PyErr_NewExceptionWithDoc(name, doc, bases, nullptr);
+  if (e == nullptr) throw py::error_already_set();
+  return e;
+}
+}  // namespace
+
+void bind_errors(py::module_& m) {
+  g_error = new_exception("classflow.Error", PyExc_Exception,
+                          "Base of every classflow error; the message names the value, the problem and the fix.");
+  // UsageError is also a ValueError: what Keras raises for a bad class_mode or subset.
+  py::tuple usage_bases = py::make_tuple(py::handle(g_error), py::handle(PyExc_ValueError));
+  g_usage = new_exception("classflow.UsageError", usage_bases.ptr(),
+                          "A bad argument value (the CLI's exit code 2), e.g. an unknown class_mode.");
+  g_data = new_exception("classflow.DataError", g_error,
+                         "Data that cannot be used as asked (exit code 3): no classes, binary with 3 classes, a "
+                         "corrupt image under on_error='raise', a mapping that does not match.");
+  g_plugin = new_exception("classflow.PluginError", g_error,
+                           "A plugin missing, refused or failing (exit code 4); the message names it.");
+  m.add_object("Error", py::handle(g_error));
+  m.add_object("UsageError", py::handle(g_usage));
+  m.add_object("DataError", py::handle(g_data));
+  m.add_object("PluginError", py::handle(g_plugin));
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const UsageError& e) {
+      PyErr_SetString(g_usage, e.what());
+    } catch (const DataError& e) {
+      PyErr_SetString(g_data, e.what());
+    } catch (const PluginError& e) {
+      PyErr_SetString(g_plugin, e.what());
+    } catch (const Error& e) {
+      PyErr_SetString(g_error, e.what());
+    }
+  });
+}
+
+}  // namespace classflow::python

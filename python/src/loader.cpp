@@ -1,0 +1,128 @@
+// Loader and batches. A batch's images and labels are NumPy arrays viewing the loader's own
+// buffers: their `base` is a capsule owning the batch, and when the last view is gone the image
+// buffer goes back to the loader's pool (after pybind11's tests/test_numpy_array.cpp and SPDL's
+// buffers with an owner). The GIL is released while batches are decoded and while Python waits.
+#include "bindings.hpp"
+
+#include <classflow/data_loader.hpp>
+#include <classflow/registry.hpp>
+
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <optional>
+
+namespace classflow::python {
+
+namespace {
+
+using LoaderPtr = std::shared_ptr<const DataLoader>;
+
+// Owns a delivered batch for as long as any array views it.
+struct BatchOwner {
+  LoaderPtr loader;
+  Batch batch;
+  ~BatchOwner() { loader->recycle(std::move(batch)); }
+};
+
+py::dtype dtype_of(sdk::DType t) {
+  switch (t) {
+    case sdk::DType::uint8: return py::dtype::of<uint8_t>();
+    case sdk::DType::uint16: return py::dtype::of<uint16_t>();
+    case sdk::DType::int32: return py::dtype::of<int32_t>();
+    case sdk::DType::int64: return py::dtype::of<int64_t>();
+    case sdk::DType::float32: break;
+  }
+  return py::dtype::of<float>();
+}
+
+py::object view(const Tensor& t, const py::capsule& owner) {
+  // No data (0 items, or a label-less batch): a fresh empty array, nothing to share.
+  if (t.data.empty()) return py::array(dtype_of(t.dtype), t.shape);
+  return py::array(dtype_of(t.dtype), t.shape, t.data.data(), owner);
+}
+
+// (images, labels or None, class_ids, sample_indices, paths, epoch, index, skipped)
+py::tuple to_python(const LoaderPtr& loader, Batch&& b) {
+  auto* owner = new BatchOwner{loader, std::move(b)};
+  py::capsule capsule(owner, [](void* p) { delete static_cast<BatchOwner*>(p); });
+  const Batch& batch = owner->batch;
+  py::object images = view(batch.images, capsule);
+  py::object labels = py::none();
+  if (!batch.labels.shape.empty()) labels = view(batch.labels, capsule);
+  py::array_t<int32_t> class_ids(static_cast<py::ssize_t>(batch.class_ids.size()), batch.class_ids.data());
+  py::array_t<int64_t> indices(static_cast<py::ssize_t>(batch.sample_indices.size()), batch.sample_indices.data());
+  py::list skipped;
+  for (const auto& s : batch.skipped) skipped.append(py::make_tuple(s.sample_index, s.path, s.reason));
+  return py::make_tuple(images, labels, class_ids, indices, py::cast(batch.paths), batch.epoch, batch.index, skipped);
+}
+
+// One epoch's background iteration; the loader outlives its workers (declared first).
+struct Stream {
+  LoaderPtr loader;
+  std::optional<DataLoader::BatchStream> stream;
+
+  py::object next() {
+    Batch b;
+    bool ok;
+    {
+      py::gil_scoped_release release;
+      ok = stream->next(b);
+    }
+    if (!ok) return py::none();
+    return to_python(loader, std::move(b));
+  }
+  int64_t position() const { return stream->position(); }
+  void close() {
+    py::gil_scoped_release release;  // joins the workers
+    stream.reset();
+  }
+};
+
+}  // namespace
+
+void bind_loader(py::module_& m) {
+  py::class_<Stream>(m, "Stream", "Background iteration over one epoch, in order.")
+      .def("next", &Stream::next, "The next batch tuple, or None after the last.")
+      .def_property_readonly("position", &Stream::position)
+      .def("close", &Stream::close);
+
+  py::class_<DataLoader, std::shared_ptr<DataLoader>>(m, "Loader", "classflow::DataLoader")
+      .def(py::init([](std::shared_ptr<Registry> registry, const std::shared_ptr<Dataset>& dataset,
+                       const LabelSpec& labels, const LoaderOptions& options) {
+             return std::make_shared<DataLoader>(std::move(registry), *dataset, labels, options);
+           }),
+           py::arg("registry"), py::arg("dataset"), py::arg("labels"), py::arg("options"))
+      .def_property_readonly("num_batches", &DataLoader::num_batches)
+      .def_property_readonly("num_samples", &DataLoader::num_samples)
+      .def_property_readonly("shard_size", &DataLoader::shard_size)
+      .def_property_readonly("skipped_count", &DataLoader::skipped_count)
+      .def_property_readonly("labels", &DataLoader::labels)
+      .def_property_readonly("options", &DataLoader::options)
+      .def("epoch_order",
+           [](const DataLoader& l, int64_t epoch) {
+             auto o = l.epoch_order(epoch);
+             return py::array_t<int64_t>(static_cast<py::ssize_t>(o.size()), o.data());
+           })
+      .def(
+          "batch",
+          [](const std::shared_ptr<DataLoader>& l, int64_t index, int64_t epoch) {
+            Batch b = [&] {
+              py::gil_scoped_release release;
+              return l->batch(index, epoch);
+            }();
+            return to_python(l, std::move(b));
+          },
+          py::arg("index"), py::arg("epoch") = 0)
+      .def(
+          "stream",
+          [](const std::shared_ptr<DataLoader>& l, int64_t epoch, int64_t first_batch) {
+            auto s = std::make_unique<Stream>();
+            s->loader = l;
+            s->stream.emplace(l->stream(epoch, first_batch));
+            return s;
+          },
+          py::arg("epoch"), py::arg("first_batch") = 0);
+}
+
+}  // namespace classflow::python

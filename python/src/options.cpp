@@ -1,0 +1,119 @@
+// Option structs. Choices are strings parsed by the core's own parsers, so a bad value raises
+// the same UsageError text the CLI prints.
+#include "bindings.hpp"
+
+#include <classflow/dataset.hpp>
+#include <classflow/label_spec.hpp>
+#include <classflow/loader_options.hpp>
+
+#include <pybind11/stl.h>
+
+namespace classflow::python {
+
+namespace {
+
+const char* name_of(ClassOrder v) { return v == ClassOrder::bytes ? "bytes" : "natural"; }
+const char* name_of(Subset v) {
+  switch (v) {
+    case Subset::training: return "training";
+    case Subset::validation: return "validation";
+    case Subset::both: return "both";
+    case Subset::all: break;
+  }
+  return "all";
+}
+const char* name_of(SplitMethod v) { return v == SplitMethod::random ? "random" : "head"; }
+const char* name_of(ColorMode v) {
+  return v == ColorMode::rgb ? "rgb" : v == ColorMode::rgba ? "rgba" : "grayscale";
+}
+const char* name_of(Interpolation v) {
+  switch (v) {
+    case Interpolation::nearest: return "nearest";
+    case Interpolation::bilinear: return "bilinear";
+    case Interpolation::bicubic: return "bicubic";
+    case Interpolation::area: return "area";
+    case Interpolation::lanczos: return "lanczos";
+  }
+  return "nearest";
+}
+const char* name_of(ImageDType v) { return v == ImageDType::uint8 ? "uint8" : "float32"; }
+const char* name_of(DataFormat v) { return v == DataFormat::channels_last ? "channels_last" : "channels_first"; }
+const char* name_of(OnError v) { return v == OnError::raise ? "raise" : v == OnError::skip ? "skip" : "warn"; }
+const char* name_of(ShardRemainder v) { return v == ShardRemainder::pad ? "pad" : "drop"; }
+
+// A string-valued property over an enum field: get -> name, set -> the core's parser.
+template <class Class, class Enum, class Parse>
+void choice(py::class_<Class>& c, const char* name, Enum Class::*field, Parse parse, const char* doc) {
+  c.def_property(
+      name, [field](const Class& o) { return std::string(name_of(o.*field)); },
+      [field, parse](Class& o, const std::string& v) { o.*field = parse(v); }, doc);
+}
+
+}  // namespace
+
+void bind_options(py::module_& m) {
+  py::class_<ScanOptions> scan(m, "ScanOptions", "What a scan reads (classflow::ScanOptions).");
+  scan.def(py::init<>())
+      .def_readwrite("root", &ScanOptions::root)
+      .def_readwrite("source", &ScanOptions::source)
+      .def_readwrite("classes", &ScanOptions::classes)
+      .def_readwrite("follow_links", &ScanOptions::follow_links)
+      .def_readwrite("allow_empty", &ScanOptions::allow_empty)
+      .def_readwrite("source_options", &ScanOptions::source_options)
+      .def_readwrite("validation_split", &ScanOptions::validation_split)
+      .def_readwrite("seed", &ScanOptions::seed);
+  choice(scan, "class_order", &ScanOptions::class_order, parse_class_order, "bytes | natural");
+  choice(scan, "subset", &ScanOptions::subset, parse_subset, "all | training | validation | both");
+  choice(scan, "split_method", &ScanOptions::split_method, parse_split_method, "random | head");
+
+  py::class_<LabelOptions>(m, "LabelOptions", "The label policy asked for (classflow::LabelOptions).")
+      .def(py::init<>())
+      .def_readwrite("class_mode", &LabelOptions::class_mode)
+      .def_readwrite("encoder_options", &LabelOptions::encoder_options)
+      .def_readwrite("mapping", &LabelOptions::mapping);
+
+  py::class_<LoaderOptions> loader(m, "LoaderOptions", "DataLoader configuration (classflow::LoaderOptions).");
+  loader.def(py::init<>())
+      .def_readwrite("target_size", &LoaderOptions::target_size)
+      .def_readwrite("keep_aspect_ratio", &LoaderOptions::keep_aspect_ratio)
+      .def_readwrite("rescale", &LoaderOptions::rescale)
+      .def_readwrite("apply_orientation", &LoaderOptions::apply_orientation)
+      .def_readwrite("dct_scaling", &LoaderOptions::dct_scaling)
+      .def_readwrite("batch_size", &LoaderOptions::batch_size)
+      .def_readwrite("shuffle", &LoaderOptions::shuffle)
+      .def_readwrite("seed", &LoaderOptions::seed)
+      .def_readwrite("drop_last", &LoaderOptions::drop_last)
+      .def_readwrite("num_workers", &LoaderOptions::num_workers)
+      .def_readwrite("prefetch", &LoaderOptions::prefetch)
+      .def_readwrite("max_image_pixels", &LoaderOptions::max_image_pixels)
+      .def_readwrite("shard_id", &LoaderOptions::shard_id)
+      .def_readwrite("num_shards", &LoaderOptions::num_shards)
+      .def_property(
+          "alpha_background",
+          [](const LoaderOptions& o) -> std::optional<std::string> {
+            if (!o.alpha_background) return std::nullopt;
+            const auto& c = *o.alpha_background;
+            return std::to_string(c[0]) + "," + std::to_string(c[1]) + "," + std::to_string(c[2]);
+          },
+          [](LoaderOptions& o, const std::optional<std::string>& v) {
+            o.alpha_background = v ? std::optional(parse_alpha_background(*v)) : std::nullopt;
+          },
+          "'R,G,B' or None (drop alpha, as Pillow)")
+      .def(
+          "apply_shard",
+          [](LoaderOptions& o, std::optional<int32_t> num_shards, std::optional<int32_t> shard_id) {
+            apply_shard(o, num_shards, shard_id);
+          },
+          py::arg("num_shards"), py::arg("shard_id"),
+          "Given values, else RANK/WORLD_SIZE or Open MPI's variables, else one shard.");
+  choice(loader, "color_mode", &LoaderOptions::color_mode, parse_color_mode, "rgb | rgba | grayscale");
+  choice(loader, "interpolation", &LoaderOptions::interpolation, parse_interpolation,
+         "nearest | bilinear | bicubic | area | lanczos");
+  choice(loader, "dtype", &LoaderOptions::dtype, parse_image_dtype, "uint8 | float32");
+  choice(loader, "data_format", &LoaderOptions::data_format, parse_data_format, "channels_last | channels_first");
+  choice(loader, "on_error", &LoaderOptions::on_error, parse_on_error, "raise | skip | warn");
+  choice(loader, "shard_remainder", &LoaderOptions::shard_remainder, parse_shard_remainder, "pad | drop");
+  m.def("parse_target_size", &parse_target_size, py::arg("text"));
+}
+
+}  // namespace classflow::python
