@@ -1,7 +1,7 @@
 # Two commands do all the set-up on Debian bookworm:
 #   make demo   installs what is missing, builds, and runs classflow on examples/data/digits
 #   make test   installs what is missing, builds, and runs every test (ctest)
-.PHONY: deps build demo test test-asan test-tsan bench clean
+.PHONY: deps test-deps build demo test test-asan test-tsan bench clean
 
 deps:
 	@scripts/install-deps
@@ -13,7 +13,10 @@ build: deps
 demo: build
 	@scripts/demo
 
-test: build
+test-deps:
+	@scripts/install-deps scripts/debian-packages-test.txt
+
+test: test-deps build
 	@ctest --preset default
 
 # The same suite built with -fsanitize=address,undefined (one CI configuration).

@@ -113,8 +113,11 @@ class DirectoryIterator:
     def __getitem__(self, index: int):
         """Batch ``index`` of the current epoch as Keras returns it. Raises UsageError (a
         ValueError) when index is outside ``[0, len(self))``."""
+        index = int(index)
         with self._lock:
             epoch = self._epoch
+            if not 0 <= index < len(self):
+                self._loader.batch(index, epoch)  # raises the core's out-of-range UsageError
             self.total_batches_seen += 1
             sequential = self._last_item is not None and self._last_item == (epoch, index - 1)
             self._last_item = (epoch, index)

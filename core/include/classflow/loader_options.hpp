@@ -56,6 +56,8 @@ CLASSFLOW_CORE_API ShardRemainder parse_shard_remainder(const std::string& text)
 CLASSFLOW_CORE_API std::optional<std::array<int32_t, 2>> shard_from_environment();
 /// Parses "HxW" (e.g. "224x224", height first). @throws UsageError on another form.
 CLASSFLOW_CORE_API std::array<int32_t, 2> parse_target_size(const std::string& text);
+/// @throws UsageError unless both sides of (height, width) are in 1..65535.
+CLASSFLOW_CORE_API void check_target_size(const std::array<int32_t, 2>& size);
 /// Parses "R,G,B" (each 0..255), the colour transparent pixels are composited on.
 /// @throws UsageError on another form or a value out of range.
 CLASSFLOW_CORE_API std::array<uint8_t, 3> parse_alpha_background(const std::string& text);

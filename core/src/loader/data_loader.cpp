@@ -195,9 +195,7 @@ DataLoader::DataLoader(std::shared_ptr<const Registry> registry, Dataset dataset
   if (!registry) throw UsageError("registry is null; expected a loaded classflow::Registry");
   if (options.batch_size < 1)
     throw UsageError(fmt::format("batch_size '{}' is out of range; expected >= 1", options.batch_size));
-  if (options.target_size[0] < 1 || options.target_size[1] < 1)
-    throw UsageError(fmt::format("target_size '{}x{}' is out of range; expected both >= 1", options.target_size[0],
-                                 options.target_size[1]));
+  check_target_size(options.target_size);
   if (options.num_workers < 1)
     throw UsageError(fmt::format("num_workers '{}' is out of range; expected >= 1", options.num_workers));
   if (options.prefetch < 1)

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <utility>
 
@@ -82,9 +83,18 @@ std::array<int32_t, 2> parse_target_size(const std::string& t) {
   if (end != t.c_str() + x) throw bad();
   long w = std::strtol(t.c_str() + x + 1, &end, 10);
   if (*end != '\0') throw bad();
-  if (h < 1 || w < 1 || h > 65535 || w > 65535)
+  std::array<int32_t, 2> size{static_cast<int32_t>(std::clamp<long>(h, -1, 1 << 30)),
+                              static_cast<int32_t>(std::clamp<long>(w, -1, 1 << 30))};
+  if (size[0] != h || size[1] != w)
     throw UsageError(fmt::format("target_size '{}' is out of range; expected height and width in 1..65535", t));
-  return {static_cast<int32_t>(h), static_cast<int32_t>(w)};
+  check_target_size(size);
+  return size;
+}
+
+void check_target_size(const std::array<int32_t, 2>& size) {
+  if (size[0] < 1 || size[1] < 1 || size[0] > 65535 || size[1] > 65535)
+    throw UsageError(fmt::format("target_size '{}x{}' is out of range; expected height and width in 1..65535",
+                                 size[0], size[1]));
 }
 
 void apply_shard(LoaderOptions& o, std::optional<int32_t> num_shards, std::optional<int32_t> shard_id) {

@@ -1,0 +1,90 @@
+"""Lists (CSV, dataframes) with the csv source's rules; decode for every encoder, third-party too."""
+
+import os
+
+import numpy as np
+import pytest
+
+import classflow
+from conftest import write_jpeg
+
+
+@pytest.fixture()
+def listed(tmp_path):
+    """Images in one folder and the rows that label them (first appearance: 'zebra' before 'ant')."""
+    rows = [("z1.jpg", "zebra"), ("a1.jpg", "ant"), ("z2.jpg", "zebra"), ("b1.jpg", "Bee"), ("a2.jpg", "ant")]
+    for name, _ in rows:
+        write_jpeg(tmp_path / "img" / name, (50, 50, 50))
+    return tmp_path, rows
+
+
+def test_csv_classes_in_byte_order(listed):
+    root, rows = listed
+    csv = root / "labels.csv"
+    csv.write_text("file,label\n" + "".join(f"img/{f},{c}\n" for f, c in rows))
+    it = classflow.flow_from_csv(csv, x_col="file", y_col="label", target_size=(8, 8), shuffle=False,
+                                 class_mode="sparse", batch_size=5)
+    assert it.class_indices == {"Bee": 0, "ant": 1, "zebra": 2}  # Python sorted, not first appearance
+    _, y = next(it)
+    assert list(y) == [2, 1, 2, 0, 1]
+    assert it.filenames == [f"img/{f}" for f, _ in rows]
+
+
+def test_dataframe_dict_of_columns_and_multi_label(listed, tmp_path):
+    root, rows = listed
+    df = {"filename": [f for f, _ in rows], "class": [c for _, c in rows]}
+    it = classflow.flow_from_dataframe(df, directory=root / "img", target_size=(8, 8), shuffle=False,
+                                       class_mode="sparse", batch_size=5)
+    assert it.class_indices == {"Bee": 0, "ant": 1, "zebra": 2}
+    assert list(next(it)[1]) == [2, 1, 2, 0, 1]
+    multi = {"filename": ["z1.jpg", "a1.jpg"], "class": [["zebra", "ant"], ("ant",)]}
+    m = classflow.flow_from_dataframe(multi, directory=root / "img", target_size=(8, 8), shuffle=False,
+                                      class_mode="multi_hot")
+    assert m.class_indices == {"ant": 0, "zebra": 1}
+    np.testing.assert_array_equal(next(m)[1], [[1, 1], [1, 0]])
+    assert m.decode([[0.9, 0.7], [0.1, 0.2]]) == [["ant", "zebra"], []]
+    with pytest.raises(classflow.DataError, match=r"^labels file '<dataframe>'"):
+        classflow.flow_from_dataframe({"filename": ["z1.jpg"], "class": [""]}, directory=root / "img")
+
+
+def test_pandas_dataframe(listed):
+    pd = pytest.importorskip("pandas")
+    root, rows = listed
+    df = pd.DataFrame({"filename": [os.path.join(root, "img", f) for f, _ in rows], "class": [c for _, c in rows]})
+    it = classflow.flow_from_dataframe(df, target_size=(8, 8), shuffle=False, batch_size=5)
+    assert it.class_indices == {"Bee": 0, "ant": 1, "zebra": 2}
+    np.testing.assert_array_equal(next(it)[1][0], [0, 0, 1])
+
+
+def test_decode_every_encoder_through_a_saved_mapping(tmp_path):
+    (tmp_path / "m.json").write_text('{"dog": 0, "cat": 1, "cow": 2}')
+    names = classflow.load_class_indices(tmp_path / "m.json")
+    assert names.class_mode is None and names.class_names == ["dog", "cat", "cow"]
+    assert classflow.decode([[0.1, 0.2, 0.7]], tmp_path / "m.json") == ["cow"]
+    assert classflow.decode([[0.1, 0.2, 0.7]], names, class_mode="sparse", top_k=2) == [
+        [("cow", pytest.approx(0.7)), ("cat", pytest.approx(0.2))]
+    ]
+    assert classflow.decode([[0.6, 0.0, 0.7]], names, class_mode="multi_hot") == [["cow", "dog"]]
+    assert classflow.decode([[0.6]], {"n": 0, "y": 1}, class_mode="binary") == ["y"]
+    assert classflow.decode([[0.6]], {"n": 0, "y": 1}, class_mode="binary", threshold=0.7) == ["n"]
+    with pytest.raises(classflow.DataError, match=r"^prediction row 0: encoder 'categorical' \(plugin '.*'\): "
+                                                  r"prediction row of class_mode 'categorical' has 2 values; expected 3$"):
+        classflow.decode(np.zeros((3, 2)), names)
+
+
+def test_decode_third_party_encoder():
+    plugin_dir = os.environ.get("CLASSFLOW_EXAMPLE_PLUGIN_DIR")
+    if not plugin_dir or not os.path.isdir(plugin_dir):
+        pytest.skip("the example ordinal plugin is built by the C++ tests")
+    names = ["none", "mild", "moderate", "severe"]
+    got = classflow.decode([[0.9, 0.6, 0.2], [0.1, 0.2, 0.3]], names, class_mode="ordinal", plugin_dirs=[plugin_dir])
+    assert got == ["moderate", "none"]
+    assert any(p["name"] == "ordinal" for p in classflow.plugins([plugin_dir])["plugins"])
+
+
+def test_refused_plugins_are_listed():
+    broken = os.environ.get("CLASSFLOW_BROKEN_PLUGIN_DIR")
+    if not broken or not os.path.isdir(broken):
+        pytest.skip("broken plugin fixtures are built by the C++ tests")
+    listing = classflow.plugins([os.path.join(broken, "wrong_abi")])
+    assert any("wrong ABI major version: got 2, expected 1" in r["reason"] for r in listing["refused"])
