@@ -34,7 +34,9 @@ CLASSFLOW_CORE_API SplitMethod parse_split_method(const std::string& text);
 struct ScanOptions {
   std::string root;                    ///< folder (or list file); required
   std::string source;                  ///< source plugin name; "" = best probe ("directory")
-  std::vector<std::string> classes;    ///< explicit classes, kept in this order; empty = discover
+  std::vector<std::string> classes;    ///< explicit classes, kept in this order; empty = discover.
+                                       ///< With class_indices: only those classes are read, and
+                                       ///< they must appear in the saved order (else DataError)
   ClassOrder class_order = ClassOrder::bytes;  ///< order of discovered classes; default bytes
   std::optional<ClassIndex> class_indices;     ///< enforce a saved mapping (same indices)
   bool labels = true;                  ///< false = label-less (class_mode none): flat roots allowed
@@ -97,7 +99,8 @@ struct CLASSFLOW_CORE_API Dataset {
 /// @throws UsageError for contradictory options (subset without validation_split, ...);
 /// @throws DataError for a missing root, a root with images but no class folders (naming the
 /// counts and suggesting label-less mode), an empty class without allow_empty (naming it and
-/// the skipped extensions), or unknown classes under a saved mapping (naming them);
+/// the skipped extensions), unknown classes under a saved mapping (naming them), or explicit
+/// classes that disagree with a saved mapping (naming both orders: the saved mapping decides);
 /// @throws PluginError when the source plugin fails.
 CLASSFLOW_CORE_API Dataset scan_dataset(const Registry& registry, const ScanOptions& options);
 

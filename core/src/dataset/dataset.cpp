@@ -132,6 +132,24 @@ std::string skipped_extensions_under(const std::vector<SkippedEntry>& skipped, c
   return fmt::format("{}", fmt::join(parts, " "));
 }
 
+// A saved mapping is the truth: an explicit class list may only restrict it, in its order. A
+// list in another order would mean the user believes other indices (cat = 0 where the saved
+// mapping says dog = 0): a silent wrong label if either one won.
+void require_classes_agree(const std::vector<std::string>& classes, const ClassIndex& saved, const std::string& root) {
+  int32_t last = -1;
+  bool ok = true;
+  for (const auto& c : classes) {
+    auto i = saved.find(c);
+    ok = ok && i && *i > last;
+    if (i) last = *i;
+  }
+  if (ok) return;
+  throw DataError(fmt::format("classes '{}' for '{}' disagree with the saved class indices '{}'; expected the saved "
+                              "classes in their order (or some of them, in that order), or no explicit classes: the "
+                              "saved mapping decides the indices",
+                              fmt::join(classes, ","), root, fmt::join(saved.class_names(), ",")));
+}
+
 }  // namespace
 
 Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
@@ -193,7 +211,8 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
 
   bool any_labels = !found.empty();
   ds.labelled = o.labels || any_labels;
-  if (!o.classes.empty()) {
+  if (o.class_indices && !o.classes.empty()) require_classes_agree(o.classes, *o.class_indices, o.root);
+  if (!o.classes.empty() && !o.class_indices) {
     ds.class_index = ClassIndex(o.classes);  // explicit list keeps its order (Keras classes=[...])
   } else if (o.class_indices) {
     ds.class_index = *o.class_indices;
@@ -238,13 +257,15 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
   }
 
   // Class names -> indices. Samples of a class outside an explicit list are filtered, counted.
+  // (With a saved mapping the index holds more classes than the explicit list reads.)
+  const std::set<std::string> listed(o.classes.begin(), o.classes.end());
   ds.samples.reserve(col.samples.size());
   for (auto& r : col.samples) {
     Sample s{std::move(r.path), {}, std::move(r.values)};
     bool keep = true;
     for (const auto& c : r.classes) {
       auto id = ds.class_index.find(c);
-      if (!id) {
+      if (!id || (!listed.empty() && !listed.count(c))) {
         keep = false;
         break;
       }
