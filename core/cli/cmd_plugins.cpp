@@ -25,6 +25,7 @@ int run_plugins_command(const PluginOptions& plugins, const std::string& format)
       e["abi"] = fmt::format("{}.{}", p.abi_major, p.abi_minor);
       e["license"] = p.license;
       e["file"] = p.file;
+      e["builtin"] = p.builtin;
       e["description"] = p.description;
       if (p.kind == "decoder") e["extensions"] = p.extensions;
       loaded.push_back(e);
@@ -33,6 +34,9 @@ int run_plugins_command(const PluginOptions& plugins, const std::string& format)
     nlohmann::ordered_json refused = nlohmann::ordered_json::array();
     for (const auto& r : registry->refused()) refused.push_back({{"file", r.file}, {"reason", r.reason}});
     j["refused"] = refused;
+    nlohmann::ordered_json overridden = nlohmann::ordered_json::array();
+    for (const auto& r : registry->overridden()) overridden.push_back({{"file", r.file}, {"reason", r.reason}});
+    j["overridden"] = overridden;
     std::cout << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
     return 0;
   }
@@ -49,6 +53,10 @@ int run_plugins_command(const PluginOptions& plugins, const std::string& format)
   }
   fmt::print("refused ({}):\n", registry->refused().size());
   for (const auto& r : registry->refused()) fmt::print("  {}: {}\n", r.file, r.reason);
+  if (!registry->overridden().empty()) {
+    fmt::print("overriding built-ins ({}):\n", registry->overridden().size());
+    for (const auto& r : registry->overridden()) fmt::print("  {}: {}\n", r.file, r.reason);
+  }
   return 0;
 }
 

@@ -16,11 +16,16 @@ void PluginOptions::add_to(CLI::App& app) {
                  "Folder searched for classflow_*.so plugins first (repeatable); then CLASSFLOW_PLUGIN_PATH, "
                  "then the installed plugin folder")
       ->allow_extra_args(false);
+  app.add_option("--plugin-override", overrides,
+                 "Let a plugin replace the built-in kind:name (e.g. encoder:categorical); otherwise a plugin "
+                 "registering a built-in name is refused (repeatable)")
+      ->allow_extra_args(false);
 }
 
 std::unique_ptr<Registry> PluginOptions::make_registry() const {
   RegistryOptions o;
   o.plugin_dirs = plugin_dirs;
+  o.overrides = overrides;
   return std::make_unique<Registry>(o);
 }
 

@@ -19,6 +19,7 @@ enum class Format { text, json };
 /// `--plugin-dir D` (repeatable) and the registry built from it.
 struct PluginOptions {
   std::vector<std::string> plugin_dirs;
+  std::vector<std::string> overrides;  // --plugin-override kind:name
   void add_to(CLI::App& app);
   /// Loads plugins: --plugin-dir folders, CLASSFLOW_PLUGIN_PATH, then the default folder.
   std::unique_ptr<Registry> make_registry() const;

@@ -21,7 +21,7 @@ _LOADER_ARGS = (
     "drop_last num_workers prefetch on_error max_image_pixels alpha_background apply_exif_orientation "
     "num_shards shard_id shard_remainder"
 ).split()
-_LABEL_ARGS = ("class_mode", "class_indices", "encoder_options", "plugin_dirs")
+_LABEL_ARGS = ("class_mode", "class_indices", "encoder_options", "plugin_dirs", "plugin_overrides")
 
 
 class _DefaultMode(str):
@@ -94,10 +94,11 @@ def _open(
     class_indices,
     encoder_options,
     plugin_dirs,
+    plugin_overrides=(),
     loader_args: dict,
     origin: Optional[Tuple[str, str]] = None,
 ):
-    reg = registry(plugin_dirs)
+    reg = registry(plugin_dirs, plugin_overrides)
     labels = _native.LabelOptions()
     # Keras spells "no labels" class_mode=None; "" lets a saved mapping's class_mode apply.
     labels.class_mode = "none" if class_mode is None else "" if class_mode is _CATEGORICAL else str(class_mode)
@@ -177,6 +178,7 @@ def flow_from_directory(
     shard_remainder: str = "pad",
     source: Optional[str] = None,
     source_options: Optional[Mapping[str, Any]] = None,
+    plugin_overrides: Iterable[str] = (),
 ):
     """Batches of images from a folder with one subfolder per class (Keras
     ``ImageDataGenerator().flow_from_directory``, same names, defaults and batch order).

@@ -135,6 +135,7 @@ def decode(
     threshold: Optional[float] = None,
     encoder_options: Optional[Mapping[str, Any]] = None,
     plugin_dirs: Iterable[str] = (),
+    plugin_overrides: Iterable[str] = (),
 ) -> list:
     """Model predictions back to class names through a saved mapping, for every encoder
     (third-party ones loaded from ``plugin_dirs`` included) — ``classflow decode`` in Python.
@@ -145,7 +146,7 @@ def decode(
     fit (wrong width, a binary score outside [0, 1]), naming the row.
     """
     mapping = as_class_indices(class_indices)
-    reg = registry(plugin_dirs)
+    reg = registry(plugin_dirs, plugin_overrides)
     labels = _native.LabelOptions()
     labels.class_mode = class_mode or ""
     labels.encoder_options = encoder_option_pairs(encoder_options)

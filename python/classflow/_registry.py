@@ -9,31 +9,38 @@ from typing import Dict, Iterable, Tuple
 from . import _native
 
 _lock = threading.Lock()
-_cache: Dict[Tuple[Tuple[str, ...], str], "_native.Registry"] = {}
+_cache: Dict[Tuple[Tuple[str, ...], str, Tuple[str, ...]], "_native.Registry"] = {}
 
 
-def registry(plugin_dirs: Iterable[str] = ()) -> "_native.Registry":
+def _strings(values) -> Tuple[str, ...]:
+    if isinstance(values, (str, os.PathLike)):
+        values = [values]
+    return tuple(os.fspath(v) for v in values)
+
+
+def registry(plugin_dirs: Iterable[str] = (), plugin_overrides: Iterable[str] = ()) -> "_native.Registry":
     """The Registry for ``plugin_dirs`` (searched first), then ``CLASSFLOW_PLUGIN_PATH``, then the
-    plugins installed next to the core. Cached per (plugin_dirs, CLASSFLOW_PLUGIN_PATH): a
-    plugin library stays loaded while anything made from it lives."""
-    if isinstance(plugin_dirs, (str, os.PathLike)):
-        plugin_dirs = [plugin_dirs]
-    dirs = tuple(os.fspath(d) for d in plugin_dirs)
-    key = (dirs, os.environ.get("CLASSFLOW_PLUGIN_PATH", ""))
+    plugins installed next to the core. A plugin that registers a built-in name is refused unless
+    ``plugin_overrides`` names it (``'encoder:categorical'``). Cached per (plugin_dirs,
+    CLASSFLOW_PLUGIN_PATH, plugin_overrides): a plugin library stays loaded while anything made
+    from it lives."""
+    dirs, overrides = _strings(plugin_dirs), _strings(plugin_overrides)
+    key = (dirs, os.environ.get("CLASSFLOW_PLUGIN_PATH", ""), overrides)
     with _lock:
         reg = _cache.get(key)
         if reg is None:
-            reg = _native.Registry(list(dirs))
+            reg = _native.Registry(list(dirs), overrides=list(overrides))
             _cache[key] = reg
         return reg
 
 
-def plugins(plugin_dirs: Iterable[str] = ()) -> dict:
+def plugins(plugin_dirs: Iterable[str] = (), plugin_overrides: Iterable[str] = ()) -> dict:
     """Loaded and refused plugins, as ``classflow plugins --format json`` prints them.
 
     Returns ``{"search_path": [...], "abi": "1.0", "plugins": [{kind, name, plugin, version, abi, license,
-    file, description, extensions}], "refused": [{file, reason}]}``.
+    file, builtin, description, extensions}], "refused": [{file, reason}], "overridden": [{file, reason}]}``.
     """
-    reg = registry(plugin_dirs)
+    reg = registry(plugin_dirs, plugin_overrides)
     abi = "{}.{}".format(*_native.abi_version)
-    return {"search_path": list(reg.search_path), "abi": abi, "plugins": reg.plugins(), "refused": reg.refused()}
+    return {"search_path": list(reg.search_path), "abi": abi, "plugins": reg.plugins(), "refused": reg.refused(),
+            "overridden": reg.overridden()}

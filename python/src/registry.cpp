@@ -13,12 +13,13 @@ void bind_registry(py::module_& m) {
   py::class_<Registry, std::shared_ptr<Registry>>(m, "Registry",
                                                   "Loaded plugins: plugin_dirs first, then CLASSFLOW_PLUGIN_PATH, then "
                                                   "the plugins installed next to the core.")
-      .def(py::init([](const std::vector<std::string>& plugin_dirs, bool use_env, bool use_default_dir) {
+      .def(py::init([](const std::vector<std::string>& plugin_dirs, bool use_env, bool use_default_dir,
+                       const std::vector<std::string>& overrides) {
              py::gil_scoped_release release;  // loading libraries touches the disk
-             return std::make_shared<Registry>(RegistryOptions{plugin_dirs, use_env, use_default_dir});
+             return std::make_shared<Registry>(RegistryOptions{plugin_dirs, use_env, use_default_dir, overrides});
            }),
            py::arg("plugin_dirs") = std::vector<std::string>{}, py::arg("use_env") = true,
-           py::arg("use_default_dir") = true)
+           py::arg("use_default_dir") = true, py::arg("overrides") = std::vector<std::string>{})
       .def_property_readonly("search_path", &Registry::search_path)
       .def("plugins",
            [](const Registry& r) {
@@ -32,6 +33,7 @@ void bind_registry(py::module_& m) {
                d["abi"] = std::to_string(p.abi_major) + "." + std::to_string(p.abi_minor);
                d["license"] = p.license;
                d["file"] = p.file;
+               d["builtin"] = p.builtin;
                d["description"] = p.description;
                d["extensions"] = p.extensions;
                out.append(d);
@@ -42,6 +44,17 @@ void bind_registry(py::module_& m) {
            [](const Registry& r) {
              py::list out;
              for (const auto& p : r.refused()) {
+               py::dict d;
+               d["file"] = p.file;
+               d["reason"] = p.reason;
+               out.append(d);
+             }
+             return out;
+           })
+      .def("overridden",
+           [](const Registry& r) {
+             py::list out;
+             for (const auto& p : r.overridden()) {
                py::dict d;
                d["file"] = p.file;
                d["reason"] = p.reason;

@@ -88,3 +88,32 @@ def test_refused_plugins_are_listed():
         pytest.skip("broken plugin fixtures are built by the C++ tests")
     listing = classflow.plugins([os.path.join(broken, "wrong_abi")])
     assert any("wrong ABI major version: got 2, expected 1" in r["reason"] for r in listing["refused"])
+
+
+def test_builtin_names_are_reserved_unless_overridden(dogs_cats):
+    broken = os.environ.get("CLASSFLOW_BROKEN_PLUGIN_DIR")
+    if not broken or not os.path.isdir(broken):
+        pytest.skip("broken plugin fixtures are built by the C++ tests")
+    dup = os.path.join(broken, "duplicate")
+    listing = classflow.plugins([dup])
+    assert [r["reason"] for r in listing["refused"]] == [
+        "registration failed: encoder 'categorical' is a built-in name, provided by '"
+        + next(p["file"] for p in listing["plugins"] if p["name"] == "categorical")
+        + "'; expected another name, or --plugin-override encoder:categorical to replace the built-in"
+    ]
+    it = classflow.flow_from_directory(dogs_cats / "valid", target_size=(8, 8), plugin_dirs=[dup])
+    assert it.label_dtype == "float32"  # the built-in one-hot encoder, not the fixture
+    over = classflow.flow_from_directory(dogs_cats / "valid", target_size=(8, 8), plugin_dirs=[dup],
+                                         plugin_overrides=["encoder:categorical"])
+    assert over.label_dtype == "int32"
+    assert classflow.plugins([dup], ["encoder:categorical"])["overridden"][0]["file"].endswith(
+        "classflow_encoder_duplicate.so")
+
+
+def test_explicit_classes_must_agree_with_a_saved_mapping(dogs_cats):
+    with pytest.raises(classflow.DataError, match=r"classes 'cat,dog' for '.*' disagree with the saved class "
+                                                  r"indices 'dog,cat'"):
+        classflow.flow_from_directory(dogs_cats / "test", classes=["cat", "dog"], class_indices={"dog": 0, "cat": 1})
+    it = classflow.flow_from_directory(dogs_cats / "test", target_size=(8, 8), classes=["cat"],
+                                       class_indices={"dog": 0, "cat": 1})
+    assert it.class_indices == {"dog": 0, "cat": 1} and set(it.classes) == {1}

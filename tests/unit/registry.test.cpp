@@ -193,3 +193,34 @@ TEST_CASE("the example plugin is listed like any other", "[registry][example]") 
   CHECK(p->version == "1.0.0");
   CHECK(p->license == "MIT");
 }
+
+TEST_CASE("a plugin registering a built-in name is refused even when found first, unless overridden",
+          "[registry][override]") {
+  // The duplicate fixture's folder comes first in the search path, before the built-ins.
+  const Registry reg(RegistryOptions{{fixture_dir("duplicate")}, false, true});
+  const auto* categorical = find_plugin(reg, "encoder", "categorical");
+  REQUIRE(categorical != nullptr);
+  CHECK(categorical->plugin == "classflow_encoder_categorical");
+  CHECK(categorical->builtin);
+  REQUIRE(reg.refused().size() == 1);
+  CHECK(reg.refused()[0].reason == "registration failed: encoder 'categorical' is a built-in name, provided by '" +
+                                       categorical->file +
+                                       "'; expected another name, or --plugin-override encoder:categorical to "
+                                       "replace the built-in");
+  CHECK(reg.make_encoder("categorical", {"a", "b"})->label_desc().dtype == classflow::sdk::DType::float32);
+
+  RegistryOptions asked{{fixture_dir("duplicate")}, false, true};
+  asked.overrides = {"encoder:categorical"};
+  const Registry over(asked);
+  CHECK(over.refused().empty());
+  const auto* replaced = find_plugin(over, "encoder", "categorical");
+  REQUIRE(replaced != nullptr);
+  CHECK(replaced->plugin == "classflow_encoder_duplicate");
+  CHECK_FALSE(replaced->builtin);
+  REQUIRE(over.overridden().size() == 1);
+  CHECK(over.overridden()[0].reason == "encoder 'categorical' replaces the built-in one (--plugin-override "
+                                       "encoder:categorical)");
+  CHECK(over.make_encoder("categorical", {"a", "b"})->label_desc().dtype == classflow::sdk::DType::int32);
+  CHECK_THROWS_WITH(Registry(RegistryOptions{{}, false, false, {"categorical"}}),
+                    "plugin override 'categorical' is not kind:name; expected e.g. encoder:categorical");
+}

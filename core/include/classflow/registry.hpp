@@ -25,6 +25,7 @@ struct PluginInfo {
   int32_t abi_minor = 0;
   std::string file;          ///< absolute path of the library
   std::vector<std::string> extensions;  ///< decoders: claimed extensions (".jpg", ...)
+  bool builtin = false;      ///< loaded from the built-in folder next to the core
 };
 
 /// A file the registry did not load, with why (e.g. "wrong ABI major version: got 2, expected 1").
@@ -49,11 +50,16 @@ struct SourceEntry {
 /// Where plugins are looked for, in this order (first found wins a name; later duplicates are
 /// refused): `plugin_dirs`; then `CLASSFLOW_PLUGIN_PATH` (colon-separated) when `use_env`;
 /// then `<dir of libclassflow_core>/classflow/plugins` when `use_default_dir` (the build tree's
-/// plugin folder, or `<libdir>/classflow/plugins` once installed).
+/// plugin folder, or `<libdir>/classflow/plugins` once installed). The built-in folder's names
+/// are reserved: another plugin registering one is refused (naming both files) unless the name
+/// is in `overrides`.
 struct RegistryOptions {
   std::vector<std::string> plugin_dirs;  ///< explicit folders (--plugin-dir); default none
   bool use_env = true;                   ///< read CLASSFLOW_PLUGIN_PATH; default true
   bool use_default_dir = true;           ///< look next to the core library; default true
+  /// "kind:name" of built-in kinds another plugin may replace (--plugin-override
+  /// encoder:categorical); default none: a plugin that registers a built-in name is refused.
+  std::vector<std::string> overrides;
 };
 
 /// Loads every `classflow_*.so` in the search path. A bad file never throws: it is kept as a
@@ -63,6 +69,7 @@ struct RegistryOptions {
 /// struct sizes large enough, kind name unique.
 class CLASSFLOW_CORE_API Registry {
  public:
+  /// @throws UsageError for an entry of options.overrides that is not "kind:name".
   explicit Registry(const RegistryOptions& options = {});
   ~Registry();
   Registry(const Registry&) = delete;
@@ -74,6 +81,8 @@ class CLASSFLOW_CORE_API Registry {
   const std::vector<PluginInfo>& plugins() const noexcept;
   /// Every refused file with its reason.
   const std::vector<RefusedPlugin>& refused() const noexcept;
+  /// Plugins that replaced a built-in kind through `overrides`: (file, what it replaced).
+  const std::vector<RefusedPlugin>& overridden() const noexcept;
   /// The refused file that would have provided kind `kind` named `name` (by the file name
   /// convention classflow_<kind>_<name>.so), or nullptr.
   const RefusedPlugin* refused_for(const std::string& kind, const std::string& name) const;

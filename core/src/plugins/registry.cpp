@@ -60,11 +60,15 @@ struct Registry::Impl {
   std::vector<std::string> search_path;
   std::vector<PluginInfo> plugins;
   std::vector<RefusedPlugin> refused;
+  std::vector<RefusedPlugin> overridden;  // (file, what it replaced)
   std::map<std::string, EncoderSlot> encoders;
   std::vector<DecoderEntry> decoders;
   std::vector<SourceEntry> sources;
   std::vector<std::shared_ptr<boost::dll::shared_library>> libraries;
   std::set<std::string> loaded_real_paths;
+  std::string builtin_dir;              // canonical folder of the built-in plugins ("" = none)
+  std::set<std::string> overrides;      // "kind:name" a plugin outside it may take over
+  bool loading_builtins = false;
 
   // Kinds a plugin registers are staged, then committed only if the whole registration works.
   struct Staging {
@@ -74,6 +78,7 @@ struct Registry::Impl {
     std::vector<const cf_encoder_vtable*> encoders;
     std::vector<const cf_decoder_vtable*> decoders;
     std::vector<const cf_source_vtable*> sources;
+    std::vector<std::pair<std::string, std::string>> replaces;  // (kind, name) of built-ins overridden
   };
 
   static int32_t refuse(cf_status* st, const std::string& message) {
@@ -82,6 +87,28 @@ struct Registry::Impl {
       std::snprintf(st->message, CF_STATUS_MESSAGE_SIZE, "%s", message.c_str());
     }
     return CF_ERROR_INVALID_ARGUMENT;
+  }
+
+  bool is_builtin(const std::string& kind, const std::string& name) const {
+    for (const auto& p : plugins)
+      if (p.kind == kind && p.name == name) return p.builtin;
+    return false;
+  }
+
+  // Removes a built-in kind a user plugin replaces (--plugin-override); its library stays loaded.
+  void drop(const std::string& kind, const std::string& name) {
+    plugins.erase(std::remove_if(plugins.begin(), plugins.end(),
+                                 [&](const PluginInfo& p) { return p.kind == kind && p.name == name; }),
+                  plugins.end());
+    if (kind == "encoder") encoders.erase(name);
+    if (kind == "decoder")
+      decoders.erase(std::remove_if(decoders.begin(), decoders.end(),
+                                    [&](const DecoderEntry& d) { return name == d.vtable->name; }),
+                     decoders.end());
+    if (kind == "source")
+      sources.erase(std::remove_if(sources.begin(), sources.end(),
+                                   [&](const SourceEntry& e) { return name == e.vtable->name; }),
+                    sources.end());
   }
 
   std::string owner_of(const std::string& kind, const std::string& name) const {
@@ -100,11 +127,23 @@ struct Registry::Impl {
       for (auto* v : s->decoders) staged = staged || std::string(v->name) == name;
     if (kind == "source")
       for (auto* v : s->sources) staged = staged || std::string(v->name) == name;
-    if (!owner.empty() || staged)
-      return refuse(st, fmt::format("{} '{}' is already provided by '{}'; expected unique names (remove one "
-                                    "of the two plugins from the plugin path)",
-                                    kind, name, owner.empty() ? s->file : owner));
-    return CF_OK;
+    if (staged)
+      return refuse(st, fmt::format("{} '{}' is registered twice by '{}'; expected unique names", kind, name, s->file));
+    if (owner.empty()) return CF_OK;
+    // A built-in name is the built-in's, unless the user asked for the override by name: a plugin
+    // must never silently change what `categorical` means.
+    const bool builtin = s->self->is_builtin(kind, name);
+    if (builtin && s->self->overrides.count(kind + ":" + name)) {
+      s->replaces.emplace_back(kind, name);
+      return CF_OK;
+    }
+    if (builtin)
+      return refuse(st, fmt::format("{} '{}' is a built-in name, provided by '{}'; expected another name, or "
+                                    "--plugin-override {}:{} to replace the built-in",
+                                    kind, name, owner, kind, name));
+    return refuse(st, fmt::format("{} '{}' is already provided by '{}'; expected unique names (remove one "
+                                  "of the two plugins from the plugin path)",
+                                  kind, name, owner));
   }
 
   static int32_t add_encoder(void* ctx, const cf_encoder_vtable* v, cf_status* st) {
@@ -220,7 +259,7 @@ struct Registry::Impl {
       refused.push_back({file, "descriptor has no name or register function; expected both"});
       return;
     }
-    Staging staging{this, file, d, {}, {}, {}};
+    Staging staging{this, file, d, {}, {}, {}, {}};
     cf_host host{};
     host.struct_size = sizeof(host);
     host.context = &staging;
@@ -236,6 +275,11 @@ struct Registry::Impl {
     }
     std::shared_ptr<void> keep = lib;
     libraries.push_back(lib);
+    for (const auto& [kind, name] : staging.replaces) {
+      overridden.push_back({file, fmt::format("{} '{}' replaces the built-in one (--plugin-override {}:{})", kind,
+                                              name, kind, name)});
+      drop(kind, name);
+    }
     auto info = [&](const char* kind, const char* name, const char* description) {
       PluginInfo p;
       p.kind = kind;
@@ -247,6 +291,7 @@ struct Registry::Impl {
       p.abi_major = d->abi_major;
       p.abi_minor = d->abi_minor;
       p.file = file;
+      p.builtin = loading_builtins;
       return p;
     };
     for (auto* v : staging.sources) {
@@ -271,12 +316,27 @@ Registry::Registry(const RegistryOptions& options) : impl_(std::make_unique<Impl
   for (const auto& d : options.plugin_dirs) path.push_back(d);
   if (options.use_env)
     for (auto& d : split_path_list(std::getenv("CLASSFLOW_PLUGIN_PATH"))) path.push_back(d);
+  std::string builtin;
   if (options.use_default_dir) {
     // The folder next to this library: the build tree's plugin folder, or <libdir>/classflow/plugins.
     fs::path self = boost::dll::this_line_location();
-    path.push_back((self.parent_path() / "classflow" / "plugins").string());
+    builtin = (self.parent_path() / "classflow" / "plugins").string();
+    path.push_back(builtin);
   }
-  for (const auto& d : path) impl_->load_dir(d);
+  for (const auto& o : options.overrides) {
+    if (o.find(':') == std::string::npos)
+      throw UsageError(fmt::format("plugin override '{}' is not kind:name; expected e.g. encoder:categorical", o));
+    impl_->overrides.insert(o);
+  }
+  // The built-ins load first, so a name they provide is known before any other plugin claims
+  // it; then the search path in order (first found wins among the others).
+  if (!builtin.empty()) {
+    impl_->loading_builtins = true;
+    impl_->load_dir(builtin);
+    impl_->loading_builtins = false;
+  }
+  for (const auto& d : path)
+    if (d != builtin) impl_->load_dir(d);
 }
 
 Registry::~Registry() = default;
@@ -284,6 +344,7 @@ Registry::~Registry() = default;
 const std::vector<std::string>& Registry::search_path() const noexcept { return impl_->search_path; }
 const std::vector<PluginInfo>& Registry::plugins() const noexcept { return impl_->plugins; }
 const std::vector<RefusedPlugin>& Registry::refused() const noexcept { return impl_->refused; }
+const std::vector<RefusedPlugin>& Registry::overridden() const noexcept { return impl_->overridden; }
 const std::vector<DecoderEntry>& Registry::decoders() const noexcept { return impl_->decoders; }
 
 std::vector<std::string> Registry::encoder_names() const {
