@@ -86,7 +86,7 @@ void bind_registry(py::module_& m) {
   m.def(
       "make_mapping",
       [](std::vector<std::string> class_names, const std::string& class_mode) {
-        return MappingFile{ClassIndex(std::move(class_names)), class_mode, std::nullopt};
+        return MappingFile{ClassIndex(std::move(class_names)), class_mode, std::nullopt, {}};
       },
       py::arg("class_names"), py::arg("class_mode") = "");
 }

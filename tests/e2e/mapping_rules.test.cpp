@@ -66,3 +66,28 @@ TEST_CASE("C++: the same rule for every source (csv)", "[mapping][csv]") {
   CHECK(ds.class_index.class_names() == std::vector<std::string>{"dog", "cat"});
   CHECK(ds.classes() == std::vector<int32_t>{1, 0});
 }
+
+TEST_CASE("encoder options travel with the mapping: a later run encodes and decodes the same way", "[cli][e2e][mapping]") {
+  TempDir d;
+  tree(d, "train");
+  const std::string m = d.path("m.json");
+  REQUIRE(run_cli({"scan", d.path("train"), "--class-mode", "binary", "--encoder-opt", "threshold=0.7",
+                   "--save-class-indices", m})
+              .exit_code == 0);
+  d.write_file("p.csv", "0.6\n0.8\n");
+  auto saved = run_cli({"decode", "--class-indices", m, d.path("p.csv")});
+  CHECK(saved.exit_code == 0);
+  CHECK(saved.out == "row,class_name,score\n0,cat,0.4\n1,dog,0.8\n");  // 0.6 < the saved 0.7
+  auto given = run_cli({"decode", "--class-indices", m, "--encoder-opt", "threshold=0.5", d.path("p.csv")});
+  CHECK(given.out == "row,class_name,score\n0,dog,0.6\n1,dog,0.8\n");  // an option given now wins
+  REQUIRE(run_cli({"scan", d.path("train"), "--encoder-opt", "label_smoothing=0.2", "--save-class-indices", m})
+              .exit_code == 0);
+  auto flow = run_cli({"flow", d.path("train"), "--class-indices", m, "--target-size", "8x8", "--no-shuffle",
+                       "--format", "json", "--dump-labels"});
+  CHECK(flow.exit_code == 0);
+  CHECK_THAT(flow.out, Catch::Contains(R"("labels": [
+        [
+          0.9000000357627869,
+          0.10000000149011612
+        ],)"));
+}

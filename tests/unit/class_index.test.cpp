@@ -54,16 +54,18 @@ TEST_CASE("require_compatible names missing, extra and moved classes", "[class_i
 }
 
 TEST_CASE("mapping file round-trips and accepts Keras, torchvision and Keras 3 forms", "[class_index]") {
-  classflow::MappingFile m{ClassIndex({"NORUST", "RUST"}), "binary", std::string("RUST")};
+  classflow::MappingFile m{ClassIndex({"NORUST", "RUST"}), "binary", std::string("RUST"), {{"threshold", "0.7"}}};
   std::string text = classflow::mapping_to_json(m);
   CHECK(text ==
         "{\n  \"format\": \"classflow.class_indices/1\",\n  \"class_names\": [\n    \"NORUST\",\n    \"RUST\"\n  ],\n"
         "  \"class_indices\": {\n    \"NORUST\": 0,\n    \"RUST\": 1\n  },\n  \"num_classes\": 2,\n"
-        "  \"class_mode\": \"binary\",\n  \"positive_class\": \"RUST\"\n}\n");
+        "  \"class_mode\": \"binary\",\n  \"positive_class\": \"RUST\",\n  \"encoder_options\": {\n"
+        "    \"threshold\": \"0.7\"\n  }\n}\n");
   auto back = classflow::mapping_from_json(text, "m.json");
   CHECK(back.class_index == m.class_index);
   CHECK(back.class_mode == "binary");
   CHECK(back.positive_class == std::optional<std::string>("RUST"));
+  CHECK(back.encoder_options == m.encoder_options);
   CHECK(classflow::mapping_to_json(m, classflow::MappingFormat::keras) == "{\n  \"NORUST\": 0,\n  \"RUST\": 1\n}\n");
 
   // A Keras class_indices / torchvision class_to_idx dict, in any key order.
@@ -97,4 +99,47 @@ TEST_CASE("save and load a mapping file from disk (BR-11)", "[class_index]") {
   CHECK_THROWS_WITH(classflow::load_mapping((dir / "missing.json").string()),
                     Catch::Contains("missing.json' cannot be read"));
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("mapping files: contradictions, hostile JSON and dicts whose classes look like fields", "[class_index]") {
+  using classflow::DataError;
+  using classflow::mapping_from_json;
+  auto refused = [](const std::string& text) {
+    try {
+      mapping_from_json(text, "m.json");
+    } catch (const DataError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(accepted)");
+  };
+  CHECK(refused(R"({"format": "classflow.class_indices/1", "class_names": ["a", "b"], "num_classes": 3})") ==
+        "mapping file 'm.json': num_classes is 3 but 2 class names are listed; expected the two to agree (the file "
+        "was edited or damaged)");
+  CHECK(refused(R"({"class_names": ["a", "b"], "class_mode": "binary", "positive_class": "c"})") ==
+        "mapping file 'm.json': positive_class 'c' contradicts class_mode 'binary' and classes [\"a\",\"b\"]; "
+        "expected the name of index 1 with class_mode 'binary' and 2 classes");
+  CHECK(refused(R"({"class_names": ["a", "b"], "class_mode": "binary", "positive_class": "a"})") != "(accepted)");
+  CHECK(refused(R"({"class_names": ["a", "b", "c"], "class_mode": "categorical", "positive_class": "b"})") !=
+        "(accepted)");
+  CHECK(refused(R"({"class_names": ["a"], "encoder_options": {"x": [1]}})") ==
+        "mapping file 'm.json': encoder_options 'x' is [1]; expected a string or a number");
+  // Deep nesting is refused while parsing (no stack overflow), numbers that overflow are data errors.
+  CHECK(refused(std::string(100000, '[') + std::string(100000, ']')) ==
+        "mapping file 'm.json' nests deeper than 16 levels; expected a class_indices.json written by classflow, a "
+        "Keras class_indices dict or a class_names list");
+  CHECK_THAT(refused(R"({"a": 2e308})"), Catch::StartsWith("mapping file 'm.json' is not valid JSON ("));
+  // A Keras dict may have classes named like classflow's fields.
+  CHECK(mapping_from_json(R"({"format": 1, "class_names": 0, "class_indices": 2})", "k.json").class_index.class_names() ==
+        std::vector<std::string>{"class_names", "format", "class_indices"});
+  // A binary mapping without positive_class gets it from index 1.
+  CHECK(mapping_from_json(R"({"class_names": ["n", "y"], "class_mode": "binary"})", "m.json").positive_class ==
+        std::optional<std::string>("y"));
+}
+
+TEST_CASE("a Keras dict of 100,000 classes loads in linear time", "[class_index]") {
+  std::string text = "{";
+  for (int i = 99999; i >= 0; --i) text += "\"c" + std::to_string(i) + "\": " + std::to_string(i) + (i ? ", " : "}");
+  auto m = classflow::mapping_from_json(text, "big.json");
+  REQUIRE(m.class_index.size() == 100000);
+  CHECK(m.class_index.name_of(12345) == "c12345");
 }

@@ -6,6 +6,8 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace classflow {
 
@@ -14,11 +16,15 @@ inline constexpr const char* kMappingFormat = "classflow.class_indices/1";
 
 /// A mapping with what it was made for. File format (`format` = kMappingFormat):
 /// `{"format": "classflow.class_indices/1", "class_names": [...], "class_indices": {...},
-///   "class_mode": "binary", "positive_class": "dog"}` (positive_class only for binary).
+///   "num_classes": 2, "class_mode": "binary", "positive_class": "dog",
+///   "encoder_options": {"threshold": "0.7"}}` (positive_class only for binary).
 struct MappingFile {
   ClassIndex class_index;                 ///< the mapping
   std::string class_mode;                 ///< e.g. "categorical"; "" when unknown
   std::optional<std::string> positive_class;  ///< binary: the class labelled 1.0 (index 1)
+  /// The encoder options the labels were made with (e.g. label_smoothing): applied again when
+  /// the mapping is used with the same class_mode.
+  std::vector<std::pair<std::string, std::string>> encoder_options;
 };
 
 /// How a mapping is written.
@@ -37,11 +43,14 @@ CLASSFLOW_CORE_API std::string mapping_to_json(const MappingFile& m,
 /// Parses JSON text of any accepted form: a classflow file, a plain Keras `class_indices` dict,
 /// a torchvision `class_to_idx` dict (both {"name": index}), or a Keras 3 `class_names` list.
 /// `origin` names the file in messages.
-/// @throws DataError for invalid JSON, indices that are not exactly 0..K-1, duplicate names, or
-/// class_names and class_indices that disagree, naming `origin` and the fix.
+/// @throws DataError for invalid JSON (also nesting deeper than 16 levels, numbers out of range),
+/// indices that are not exactly 0..K-1, duplicate names, fields that contradict each other
+/// (class_names vs class_indices, num_classes vs the names, a positive_class that is not the
+/// binary index 1), naming `origin` and the fix.
 CLASSFLOW_CORE_API MappingFile mapping_from_json(const std::string& text, const std::string& origin);
 
-/// Writes `m` to `path` (replacing it atomically). @throws DataError when it cannot be written.
+/// Writes `m` to `path` atomically (AtomicFile: the old file stays until the new one is whole on
+/// disk). @throws DataError naming the path and the reason when it cannot be written.
 CLASSFLOW_CORE_API void save_mapping(const std::string& path, const MappingFile& m,
                                      MappingFormat format = MappingFormat::classflow);
 

@@ -20,6 +20,15 @@ LabelSpec LabelSpec::resolve(const Registry& registry, const LabelOptions& optio
   if (spec.class_mode_ == "None") spec.class_mode_ = "none";       // Keras spells it None
   spec.encoder_options_ = options.encoder_options;
   spec.saved_ = options.mapping;
+  if (options.mapping && options.mapping->class_mode == spec.class_mode_) {
+    // The saved options apply again (the labels must be made the same way); an option given
+    // now wins over its saved value.
+    for (const auto& kv : options.mapping->encoder_options) {
+      bool given = false;
+      for (const auto& g : options.encoder_options) given = given || g.first == kv.first;
+      if (!given) spec.encoder_options_.push_back(kv);
+    }
+  }
   if (spec.class_mode_ != "input" && spec.class_mode_ != "none") {
     // Fail on an unknown class_mode before walking a large tree.
     auto names = registry.encoder_names();
@@ -85,7 +94,9 @@ std::string LabelSpec::label_summary() const {
   return fmt::format("{} [{}]", sdk::dtype_name(d.dtype), fmt::join(dims, ", "));
 }
 
-MappingFile LabelSpec::mapping() const { return MappingFile{class_index_, class_mode_, positive_class()}; }
+MappingFile LabelSpec::mapping() const {
+  return MappingFile{class_index_, class_mode_, positive_class(), encoder_options_};
+}
 
 LabelledDataset scan_labelled(const Registry& registry, ScanOptions scan, const LabelOptions& labels) {
   LabelSpec spec = LabelSpec::resolve(registry, labels);

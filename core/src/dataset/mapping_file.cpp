@@ -1,4 +1,5 @@
 // class_indices.json: writing and the tolerant reader (classflow, Keras, torchvision, Keras 3).
+#include <classflow/atomic_file.hpp>
 #include <classflow/error.hpp>
 #include <classflow/mapping_file.hpp>
 
@@ -11,6 +12,7 @@
 
 namespace classflow {
 
+using nlohmann::json;
 using nlohmann::ordered_json;
 
 MappingFormat parse_mapping_format(const std::string& text) {
@@ -40,13 +42,17 @@ std::string mapping_to_json(const MappingFile& m, MappingFormat format) {
   j["num_classes"] = names.size();
   j["class_mode"] = m.class_mode.empty() ? ordered_json(nullptr) : ordered_json(m.class_mode);
   j["positive_class"] = m.positive_class ? ordered_json(*m.positive_class) : ordered_json(nullptr);
+  // The options the labels were made with: a later run with this mapping encodes the same way.
+  ordered_json options = ordered_json::object();
+  for (const auto& [k, v] : m.encoder_options) options[k] = v;
+  j["encoder_options"] = options;
   return j.dump(2) + "\n";
 }
 
 namespace {
 
 // {"name": index} as Keras class_indices and torchvision class_to_idx write it.
-ClassIndex from_index_dict(const ordered_json& dict, const std::string& origin) {
+ClassIndex from_index_dict(const json& dict, const std::string& origin) {
   std::vector<std::string> names(dict.size());
   std::vector<bool> seen(dict.size(), false);
   for (const auto& [name, value] : dict.items()) {
@@ -68,7 +74,7 @@ ClassIndex from_index_dict(const ordered_json& dict, const std::string& origin) 
   return ClassIndex(std::move(names));
 }
 
-ClassIndex from_name_list(const ordered_json& list, const std::string& origin) {
+ClassIndex from_name_list(const json& list, const std::string& origin) {
   std::vector<std::string> names;
   for (const auto& v : list) {
     if (!v.is_string())
@@ -82,15 +88,81 @@ ClassIndex from_name_list(const ordered_json& list, const std::string& origin) {
 
 }  // namespace
 
-MappingFile mapping_from_json(const std::string& text, const std::string& origin) {
-  ordered_json j;
+namespace {
+
+// Nesting deeper than any mapping file needs is refused while parsing: a hostile file cannot
+// exhaust the stack.
+constexpr int kMaxDepth = 16;
+
+json parse_bounded(const std::string& text, const std::string& origin) {
+  auto depth_guard = [&](int depth, json::parse_event_t, json&) {
+    if (depth > kMaxDepth)
+      throw DataError(fmt::format("mapping file '{}' nests deeper than {} levels; expected a class_indices.json "
+                                  "written by classflow, a Keras class_indices dict or a class_names list",
+                                  origin, kMaxDepth));
+    return true;
+  };
   try {
-    j = ordered_json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+    return json::parse(text, depth_guard);
+  } catch (const json::exception& e) {  // syntax errors, and numbers like 2e308 that overflow
     throw DataError(fmt::format("mapping file '{}' is not valid JSON ({}); expected a class_indices.json "
                                 "written by classflow, a Keras class_indices dict or a class_names list",
                                 origin, e.what()));
   }
+}
+
+// A classflow file says so (format), or carries class_indices / class_names of the right
+// types; a plain dict maps every key to an integer, whatever the key ("format" is a fine class).
+bool is_classflow_object(const json& j) {
+  if (j.contains("format") && j["format"].is_string()) return true;
+  if (j.contains("class_indices") && j["class_indices"].is_object()) return true;
+  if (j.contains("class_names") && j["class_names"].is_array()) return true;
+  return false;
+}
+
+void check_fields(const json& j, MappingFile& m, const std::string& origin) {
+  auto bad = [&](const std::string& field, const std::string& problem) {
+    return DataError(fmt::format("mapping file '{}': {} {}", origin, field, problem));
+  };
+  const auto k = m.class_index.size();
+  if (j.contains("num_classes") && !j["num_classes"].is_null()) {
+    if (!j["num_classes"].is_number_integer() || j["num_classes"].get<long long>() != k)
+      throw bad("num_classes", fmt::format("is {} but {} class names are listed; expected the two to agree (the "
+                                           "file was edited or damaged)",
+                                           j["num_classes"].dump(), k));
+  }
+  if (j.contains("class_mode") && !j["class_mode"].is_null()) {
+    if (!j["class_mode"].is_string()) throw bad("class_mode", "is " + j["class_mode"].dump() + "; expected a string");
+    m.class_mode = j["class_mode"].get<std::string>();
+  }
+  if (j.contains("positive_class") && !j["positive_class"].is_null()) {
+    if (!j["positive_class"].is_string())
+      throw bad("positive_class", "is " + j["positive_class"].dump() + "; expected a class name");
+    auto p = j["positive_class"].get<std::string>();
+    if (m.class_mode != "binary" || k != 2 || m.class_index.name_of(1) != p)
+      throw bad("positive_class",
+                fmt::format("'{}' contradicts class_mode '{}' and classes {}; expected the name of index 1 with "
+                            "class_mode 'binary' and 2 classes",
+                            p, m.class_mode, json(m.class_index.class_names()).dump()));
+    m.positive_class = p;
+  } else if (m.class_mode == "binary" && k == 2) {
+    m.positive_class = m.class_index.name_of(1);
+  }
+  if (j.contains("encoder_options") && !j["encoder_options"].is_null()) {
+    const auto& o = j["encoder_options"];
+    if (!o.is_object()) throw bad("encoder_options", "is " + o.dump() + "; expected an object of key: value");
+    for (const auto& [key, value] : o.items()) {
+      if (value.is_string()) m.encoder_options.emplace_back(key, value.get<std::string>());
+      else if (value.is_number() || value.is_boolean()) m.encoder_options.emplace_back(key, value.dump());
+      else throw bad("encoder_options", fmt::format("'{}' is {}; expected a string or a number", key, value.dump()));
+    }
+  }
+}
+
+}  // namespace
+
+MappingFile mapping_from_json(const std::string& text, const std::string& origin) {
+  const json j = parse_bounded(text, origin);
   try {
     MappingFile m;
     if (j.is_array()) {  // Keras 3 class_names
@@ -100,13 +172,13 @@ MappingFile mapping_from_json(const std::string& text, const std::string& origin
     if (!j.is_object())
       throw DataError(fmt::format("mapping file '{}' holds {}; expected an object or a list of class names",
                                   origin, j.type_name()));
-    if (!j.contains("format") && !j.contains("class_indices") && !j.contains("class_names")) {
+    if (!is_classflow_object(j)) {
       m.class_index = from_index_dict(j, origin);  // plain Keras / torchvision dict
       return m;
     }
     if (j.contains("format")) {
       auto f = j["format"].is_string() ? j["format"].get<std::string>() : std::string();
-      if (f.rfind("classflow.class_indices/", 0) != 0 || f != kMappingFormat)
+      if (f != kMappingFormat)
         throw DataError(fmt::format("mapping file '{}' has format '{}'; expected '{}'", origin,
                                     j["format"].dump(), kMappingFormat));
     }
@@ -116,6 +188,9 @@ MappingFile mapping_from_json(const std::string& text, const std::string& origin
                                     origin, j["class_indices"].type_name()));
       m.class_index = from_index_dict(j["class_indices"], origin);
       if (j.contains("class_names")) {
+        if (!j["class_names"].is_array())
+          throw DataError(fmt::format("mapping file '{}': class_names is {}; expected a list", origin,
+                                      j["class_names"].type_name()));
         ClassIndex by_list = from_name_list(j["class_names"], origin);
         if (!(by_list == m.class_index))
           throw DataError(fmt::format("mapping file '{}': class_names and class_indices disagree; "
@@ -123,12 +198,13 @@ MappingFile mapping_from_json(const std::string& text, const std::string& origin
                                       origin));
       }
     } else {
+      if (!j.contains("class_names") || !j["class_names"].is_array())
+        throw DataError(fmt::format("mapping file '{}' has no class_names list or class_indices object; expected "
+                                    "one of them",
+                                    origin));
       m.class_index = from_name_list(j["class_names"], origin);
     }
-    if (j.contains("class_mode") && j["class_mode"].is_string())
-      m.class_mode = j["class_mode"].get<std::string>();
-    if (j.contains("positive_class") && j["positive_class"].is_string())
-      m.positive_class = j["positive_class"].get<std::string>();
+    check_fields(j, m, origin);
     return m;
   } catch (const DataError& e) {
     // ClassIndex's own errors (duplicates) do not know the file; add it once.
@@ -139,21 +215,8 @@ MappingFile mapping_from_json(const std::string& text, const std::string& origin
 }
 
 void save_mapping(const std::string& path, const MappingFile& m, MappingFormat format) {
-  namespace fs = std::filesystem;
-  fs::path target(path);
-  fs::path tmp = target;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << mapping_to_json(m, format);
-    if (!out)
-      throw DataError(fmt::format("mapping file '{}' cannot be written; expected a writable path", path));
-  }
-  std::error_code ec;
-  fs::rename(tmp, target, ec);  // atomic on POSIX: readers see the old or the new file, never half
-  if (ec)
-    throw DataError(fmt::format("mapping file '{}' cannot be written ({}); expected a writable path", path,
-                                ec.message()));
+  // Whole or not at all: a full disk never replaces a good mapping with a 0-byte file.
+  write_file_atomically(path, mapping_to_json(m, format), "mapping file");
 }
 
 MappingFile load_mapping(const std::string& path) {
