@@ -131,6 +131,7 @@ LoaderOptions LoaderFlags::to_options(const ScanFlags& scan) const {
   o.max_image_pixels = max_image_pixels;
   o.shard_remainder = parse_shard_remainder(shard_remainder);
   apply_shard(o, num_shards, shard_id);
+  check_loader_options(o);  // before the scan: a bad value never waits for a large walk
   return o;
 }
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import inspect
+import math
+import operator
 import os
+import warnings
 import tempfile
 from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
@@ -61,30 +64,48 @@ def _loader_options(
         raise _native.UsageError(
             f"target_size '{target_size!r}' is not (height, width); expected e.g. (224, 224)"
         ) from None
-    o.target_size = (int(h), int(w))
+    o.target_size = (_int("target_size", h), _int("target_size", w))
     o.color_mode = color_mode
     o.interpolation = interpolation
     o.keep_aspect_ratio = bool(keep_aspect_ratio)
-    o.dtype = str(getattr(dtype, "name", dtype))  # accepts 'float32' and np.float32 alike
+    o.dtype = dtype if isinstance(dtype, str) else _dtype_name(dtype)  # 'float32', np.float32, np.dtype
     o.data_format = data_format or "channels_last"
     if rescale is not None:
         o.rescale = float(rescale)
-    o.batch_size = int(batch_size)
+    o.batch_size = _int("batch_size", batch_size)
     o.shuffle = bool(shuffle)
-    o.seed = 0 if seed is None else int(seed)
+    o.seed = 0 if seed is None else _int("seed", seed)
     o.drop_last = bool(drop_last)
-    o.num_workers = int(num_workers)
-    o.prefetch = int(prefetch)
+    o.num_workers = _int("num_workers", num_workers)
+    o.prefetch = _int("prefetch", prefetch)
     o.on_error = on_error
-    o.max_image_pixels = int(max_image_pixels)
+    o.max_image_pixels = _int("max_image_pixels", max_image_pixels)
     if alpha_background is not None:
         if not isinstance(alpha_background, str):
             alpha_background = ",".join(str(int(v)) for v in alpha_background)
         o.alpha_background = alpha_background
     o.apply_orientation = bool(apply_exif_orientation)
     o.shard_remainder = shard_remainder
-    o.apply_shard(num_shards, shard_id)
+    o.apply_shard(None if num_shards is None else _int("num_shards", num_shards),
+                  None if shard_id is None else _int("shard_id", shard_id))
+    o.check()  # every range, and the memory of the batches in flight, before any file is read
     return o
+
+
+def _int(name: str, value: Any) -> int:
+    """An integer argument (Python or NumPy int); TypeError for bool, float, str."""
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    return operator.index(value)
+
+
+def _dtype_name(dtype: Any) -> str:
+    try:
+        import numpy as np
+
+        return np.dtype(dtype).name
+    except TypeError:
+        return str(dtype)
 
 
 def _open(
@@ -98,6 +119,7 @@ def _open(
     loader_args: dict,
     origin: Optional[Tuple[str, str]] = None,
 ):
+    opts = _loader_options(**loader_args)  # first: a bad value never waits for a large walk
     reg = registry(plugin_dirs, plugin_overrides)
     labels = _native.LabelOptions()
     # Keras spells "no labels" class_mode=None; "" lets a saved mapping's class_mode apply.
@@ -106,15 +128,12 @@ def _open(
     mapping = as_class_indices(class_indices)
     if mapping is not None:
         labels.mapping = mapping._native
-    opts = _loader_options(**loader_args)
     try:
         if scan.subset == "both":
             train, val, spec = _native.scan_labelled_split(reg, scan, labels)
-            return tuple(
-                DirectoryIterator(_native.Loader(reg, d, spec, opts), d, on_error=opts.on_error) for d in (train, val)
-            )
+            return tuple(_iterator(reg, d, spec, opts) for d in (train, val))
         dataset, spec = _native.scan_labelled(reg, scan, labels)
-        return DirectoryIterator(_native.Loader(reg, dataset, spec, opts), dataset, on_error=opts.on_error)
+        return _iterator(reg, dataset, spec, opts)
     except _native.Error as e:
         if origin is None:
             raise
@@ -122,23 +141,36 @@ def _open(
         raise type(e)(str(e).replace(origin[0], origin[1])) from None
 
 
+def _iterator(reg, dataset, spec, opts) -> DirectoryIterator:
+    # As Keras: say what was found; scan warnings (e.g. saved classes absent here) as warnings.
+    print(dataset.found_message())
+    for w in dataset.warnings:
+        warnings.warn(w, RuntimeWarning, stacklevel=4)
+    return DirectoryIterator(_native.Loader(reg, dataset, spec, opts), dataset, on_error=opts.on_error)
+
+
 def _scan_options(root: PathLike, classes, follow_links, subset, validation_split, seed, class_order, allow_empty,
                   split_method, source, source_options) -> "_native.ScanOptions":
     s = _native.ScanOptions()
-    s.root = os.fspath(root)
+    s.root = os.fsencode(root)  # bytes: names on disk need not be UTF-8
     if classes is not None:
-        s.classes = [str(c) for c in classes]
+        if isinstance(classes, (str, bytes)):
+            raise _native.UsageError(
+                f"classes '{classes}' is a single string; expected a list of class names, e.g. ['{classes}']"
+            )
+        s.classes = [os.fsencode(c) if isinstance(c, (str, bytes, os.PathLike)) else str(c).encode() for c in classes]
     s.follow_links = bool(follow_links)
     s.validation_split = float(validation_split or 0.0)
     s.subset = "all" if subset is None else str(subset)
-    s.seed = 0 if seed is None else int(seed)
+    s.seed = 0 if seed is None else _int("seed", seed)
     s.class_order = class_order
     s.allow_empty = bool(allow_empty)
     s.split_method = split_method
     if source:
         s.source = str(source)
     if source_options:
-        s.source_options = [(str(k), str(v)) for k, v in source_options.items()]
+        s.source_options = [(str(k), os.fsencode(v) if isinstance(v, (bytes, os.PathLike)) else str(v))
+                            for k, v in source_options.items()]
     return s
 
 
@@ -210,7 +242,7 @@ def flow_from_directory(
 def _csv_source_options(directory, x_col, y_col, label_delimiter, validate_filenames, extra) -> dict:
     opts = dict(extra or {})
     if directory is not None:
-        opts["directory"] = os.fspath(directory)
+        opts["directory"] = os.fsencode(directory)
     opts["x_col"] = x_col
     if isinstance(y_col, (list, tuple)):
         opts["y_cols"] = ",".join(y_col)
@@ -261,6 +293,16 @@ def _columns(dataframe: Any, names: Sequence[str]) -> dict:
     return out
 
 
+def _cell(value: Any, delimiter: Optional[str]) -> Any:
+    """A dataframe cell as CSV text: a missing value (None, NaN, pandas NA) is empty, so the csv
+    source refuses it like an empty cell instead of making a class named 'nan'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ in ("NAType", "NaTType"):
+        return ""
+    if isinstance(value, (list, tuple, set)):
+        return delimiter.join(map(str, sorted(value)))
+    return value
+
+
 def flow_from_dataframe(
     dataframe: Any,
     directory: Optional[PathLike] = None,
@@ -288,9 +330,7 @@ def flow_from_dataframe(
             w = csv.writer(f)
             w.writerow(names)
             for row in zip(*(cols[n] for n in names)):
-                w.writerow(
-                    [delimiter.join(map(str, sorted(v))) if isinstance(v, (list, tuple, set)) else v for v in row]
-                )
+                w.writerow([_cell(v, delimiter) for v in row])
         if "source_options" in kwargs:
             extra = kwargs.pop("source_options")
         else:

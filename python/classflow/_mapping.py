@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 import os
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -56,6 +57,10 @@ class ClassIndices:
     def __repr__(self) -> str:
         return f"ClassIndices({self.class_indices!r}, class_mode={self.class_mode!r})"
 
+    def __reduce__(self):
+        # Pickled as the mapping file's text: loading it back applies the same checks.
+        return (_load_pickled, (self.to_json(), self.origin))
+
     def to_json(self, format: str = "classflow") -> str:
         """The file text: ``format='classflow'`` (``classflow.class_indices/1``) or ``'keras'``
         (a plain ``{name: index}`` dict)."""
@@ -73,6 +78,10 @@ def load_class_indices(path: Union[str, os.PathLike]) -> ClassIndices:
     invalid (indices not exactly 0..K-1, duplicates), naming the file."""
     p = os.fspath(path)
     return ClassIndices(_native.load_mapping(p), p)
+
+
+def _load_pickled(text: str, origin: str) -> "ClassIndices":
+    return ClassIndices(_native.mapping_from_json(text, origin), origin)
 
 
 def as_class_indices(value: Any, what: str = "class_indices") -> Optional[ClassIndices]:
@@ -95,10 +104,11 @@ def as_class_indices(value: Any, what: str = "class_indices") -> Optional[ClassI
     )
 
 
-def _rows(predictions: Any) -> np.ndarray:
+def _rows(predictions: Any, one_score_per_row: bool) -> np.ndarray:
     a = np.asarray(predictions, dtype=np.float32)
-    if a.ndim == 1:  # sigmoid outputs of shape (N,): one score per row
-        a = a.reshape(-1, 1)
+    if a.ndim == 1:
+        # Binary: sigmoid outputs of shape (N,), one score per row; otherwise one row of scores.
+        a = a.reshape(-1, 1) if one_score_per_row else a.reshape(1, -1)
     if a.ndim != 2:
         raise _native.UsageError(
             f"predictions of shape {tuple(a.shape)} are not rows; expected [N, width] (or [N] of binary scores)"
@@ -112,13 +122,14 @@ def decode_with(
     top_k: Optional[int] = None,
     threshold: Optional[float] = None,
 ) -> list:
-    """Decodes ``predictions`` ([N, width], or [N] for binary) through ``spec``'s encoder.
+    """Decodes ``predictions`` ([N, width]; a 1-D array is one row, except for binary where it
+    is N sigmoid scores) through ``spec``'s encoder.
 
     Returns, per row: the class name (``top_k=None``; for multi-label encoders the list of names
     over the threshold), or with ``top_k=k`` a list of ``(name, score)`` pairs, best first.
     """
-    rows = _rows(predictions)
-    decoded = spec.decode(rows, 1 if top_k is None else int(top_k), threshold)
+    rows = _rows(predictions, spec.positive_class is not None)
+    decoded = spec.decode(rows, 1 if top_k is None else operator.index(top_k), threshold)
     names = spec.class_names
     if top_k is not None:
         return [[(names[c], float(s)) for c, s in row] for row in decoded]
@@ -146,6 +157,9 @@ def decode(
     fit (wrong width, a binary score outside [0, 1]), naming the row.
     """
     mapping = as_class_indices(class_indices)
+    if mapping is None:
+        raise _native.UsageError("class_indices 'None' is not a mapping; expected a dict {name: index}, a list of "
+                                 "class names, a path to class_indices.json, or classflow.load_class_indices(path)")
     reg = registry(plugin_dirs, plugin_overrides)
     labels = _native.LabelOptions()
     labels.class_mode = class_mode or ""
@@ -159,6 +173,8 @@ def encoder_option_pairs(options: Optional[Mapping[str, Any]]) -> List[Tuple[str
     """``{'label_smoothing': 0.1}`` -> ``[('label_smoothing', '0.1')]`` (what ``--encoder-opt`` passes)."""
     if not options:
         return []
+    if not isinstance(options, Mapping):
+        raise TypeError(f"encoder_options must be a dict of key: value, not {type(options).__name__}")
     out = []
     for k, v in options.items():
         if isinstance(v, bool):

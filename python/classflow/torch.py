@@ -6,12 +6,16 @@ Imported on demand (``import classflow.torch``); torch is not needed by the rest
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Iterator, Optional, Tuple
 
 import torch
 import torch.utils.data
 
 from ._flow import flow_from_csv, flow_from_directory
+
+
+_warned = [False]  # the set_epoch warning, once per process
 
 
 def _distributed() -> Tuple[Optional[int], Optional[int]]:
@@ -34,10 +38,13 @@ class IterableDataset(torch.utils.data.IterableDataset):
 
     Use ``torch.utils.data.DataLoader(ds, batch_size=None)``: batching and the decode threads
     are classflow's (``num_workers`` of classflow, not of torch's DataLoader). With torch
-    DataLoader workers, each worker builds its own loader and takes a shard. When
+    DataLoader workers, each worker builds its own loader and takes a shard, and only the
+    workers' copies of the dataset iterate: call ``ds.set_epoch(epoch)`` before each epoch (as
+    with DistributedSampler), or every epoch repeats epoch 0's order (a warning says so). When
     torch.distributed is initialised, rank and world size select this process's shard
     (DistributedSampler semantics) unless ``num_shards``/``shard_id`` are given.
-    Iterating again starts the next epoch (its own shuffle); ``set_epoch(e)`` picks one.
+    Without workers, iterating again starts the next epoch (its own shuffle); ``set_epoch(e)``
+    picks one. The arguments are checked (and the folder scanned) when the dataset is made.
     """
 
     def __init__(self, directory: Any = None, *, csv: Any = None, **kwargs: Any):
@@ -53,12 +60,38 @@ class IterableDataset(torch.utils.data.IterableDataset):
         self._csv = csv
         self._kwargs = kwargs
         self._epoch = 0
-        self._iterator = None  # built lazily: the dataset is picklable for DataLoader workers
+        self._epoch_set = False
+        self._iterator = None
         self._iterator_key = None
+        self._get_iterator()  # bad arguments and data fail here, not at the first batch
+
+    def __getstate__(self):
+        # Pickled for DataLoader workers (spawn too): each worker builds its own native loader.
+        state = dict(self.__dict__)
+        state["_iterator"] = None
+        state["_iterator_key"] = None
+        return state
 
     def set_epoch(self, epoch: int) -> None:
         """The epoch the next iteration yields (as DistributedSampler.set_epoch)."""
         self._epoch = int(epoch)
+        self._epoch_set = True
+
+    @property
+    def class_indices(self):
+        """``{class name: index}`` (Keras ``class_indices``)."""
+        return self._get_iterator().class_indices
+
+    @property
+    def class_names(self):
+        """Class names in index order."""
+        return self._get_iterator().class_names
+
+    def decode(self, predictions: Any, top_k: Optional[int] = None, threshold: Optional[float] = None) -> list:
+        """Predictions back to class names (see DirectoryIterator.decode); tensors are accepted."""
+        if isinstance(predictions, torch.Tensor):
+            predictions = predictions.detach().cpu().numpy()
+        return self._get_iterator().decode(predictions, top_k=top_k, threshold=threshold)
 
     @property
     def iterator(self):
@@ -88,6 +121,13 @@ class IterableDataset(torch.utils.data.IterableDataset):
 
     def __iter__(self) -> Iterator[Any]:
         it = self._get_iterator()
+        if torch.utils.data.get_worker_info() is not None and not self._epoch_set and not _warned[0]:
+            _warned[0] = True
+            warnings.warn(
+                "classflow.torch.IterableDataset in DataLoader workers: call ds.set_epoch(epoch) before each epoch; "
+                "the workers' copies cannot advance it, so every epoch repeats one order",
+                RuntimeWarning,
+            )
         epoch = self._epoch
         self._epoch += 1
         for b in it.batches(epoch):

@@ -4,9 +4,22 @@
 
 #include <pybind11/pybind11.h>
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
 namespace classflow::python {
 
 namespace py = pybind11;
+
+/// A path or class name from disk as Python str, decoded like os.fsdecode (UTF-8 with
+/// surrogateescape): names that are not UTF-8 survive the round trip instead of raising.
+py::str fs_str(const std::string& s);
+/// fs_str for each name.
+py::list fs_list(const std::vector<std::string>& names);
+/// A Python int as int64, or UsageError "<what> '<value>' is out of range; expected <lo>..<hi>"
+/// (instead of pybind11's "incompatible function arguments"). Refuses bool and float.
+int64_t checked_int(const py::handle& value, const char* what, int64_t lo, int64_t hi);
 
 /// classflow.Error, UsageError (also a ValueError), DataError, PluginError, and the translator
 /// that raises them for the core's exceptions with the same message text.

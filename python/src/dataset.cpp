@@ -14,16 +14,16 @@ namespace classflow::python {
 
 void bind_dataset(py::module_& m) {
   py::class_<Dataset, std::shared_ptr<Dataset>>(m, "Dataset", "A scan's result: mapping and samples in canonical order.")
-      .def_readonly("root", &Dataset::root)
-      .def_readonly("base_directory", &Dataset::base_directory)
+      .def_property_readonly("root", [](const Dataset& d) { return fs_str(d.root); })
+      .def_property_readonly("base_directory", [](const Dataset& d) { return fs_str(d.base_directory); })
       .def_readonly("source", &Dataset::source)
       .def_readonly("labelled", &Dataset::labelled)
-      .def_readonly("warnings", &Dataset::warnings)
+      .def_property_readonly("warnings", [](const Dataset& d) { return fs_list(d.warnings); })
       .def_readonly("filtered", &Dataset::filtered)
       .def_readonly("total_before_split", &Dataset::total_before_split)
-      .def_property_readonly("class_names", [](const Dataset& d) { return d.class_index.class_names(); })
+      .def_property_readonly("class_names", [](const Dataset& d) { return fs_list(d.class_index.class_names()); })
       .def_property_readonly("num_samples", &Dataset::num_samples)
-      .def("filenames", &Dataset::filenames)
+      .def("filenames", [](const Dataset& d) { return fs_list(d.filenames()); })
       .def("classes",
            [](const Dataset& d) {
              auto c = d.classes();
@@ -33,7 +33,8 @@ void bind_dataset(py::module_& m) {
       .def("found_message", &Dataset::found_message)
       .def("skipped", [](const Dataset& d) {
         py::list out;
-        for (const auto& s : d.skipped) out.append(py::make_tuple(s.path, skip_reason_name(s.reason), s.detail));
+        for (const auto& s : d.skipped)
+          out.append(py::make_tuple(fs_str(s.path), skip_reason_name(s.reason), fs_str(s.detail)));
         return out;
       });
 
@@ -43,8 +44,12 @@ void bind_dataset(py::module_& m) {
       .def_property_readonly("labels_are_images", &LabelSpec::labels_are_images)
       .def_property_readonly("has_class_index", &LabelSpec::has_class_index)
       .def_property_readonly("multi_label", &LabelSpec::multi_label)
-      .def_property_readonly("positive_class", &LabelSpec::positive_class)
-      .def_property_readonly("class_names", [](const LabelSpec& s) { return s.class_index().class_names(); })
+      .def_property_readonly("positive_class",
+                             [](const LabelSpec& s) -> py::object {
+                               auto p = s.positive_class();
+                               return p ? py::object(fs_str(*p)) : py::object(py::none());
+                             })
+      .def_property_readonly("class_names", [](const LabelSpec& s) { return fs_list(s.class_index().class_names()); })
       .def_property_readonly("encoder_options", &LabelSpec::encoder_options)
       .def_property_readonly("label_summary", &LabelSpec::label_summary)
       .def_property_readonly("label_dtype",

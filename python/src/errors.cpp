@@ -36,18 +36,43 @@ void bind_errors(py::module_& m) {
   m.add_object("DataError", py::handle(g_data));
   m.add_object("PluginError", py::handle(g_plugin));
   py::register_exception_translator([](std::exception_ptr p) {
+    // Messages quote paths from disk, which need not be UTF-8: decode like os.fsdecode.
+    auto raise = [](PyObject* type, const char* what) { PyErr_SetObject(type, fs_str(what).ptr()); };
     try {
       if (p) std::rethrow_exception(p);
     } catch (const UsageError& e) {
-      PyErr_SetString(g_usage, e.what());
+      raise(g_usage, e.what());
     } catch (const DataError& e) {
-      PyErr_SetString(g_data, e.what());
+      raise(g_data, e.what());
     } catch (const PluginError& e) {
-      PyErr_SetString(g_plugin, e.what());
+      raise(g_plugin, e.what());
     } catch (const Error& e) {
-      PyErr_SetString(g_error, e.what());
+      raise(g_error, e.what());
     }
   });
+}
+
+py::str fs_str(const std::string& s) {
+  PyObject* o = PyUnicode_DecodeFSDefaultAndSize(s.data(), static_cast<Py_ssize_t>(s.size()));
+  if (o == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(o);
+}
+
+py::list fs_list(const std::vector<std::string>& names) {
+  py::list out;
+  for (const auto& n : names) out.append(fs_str(n));
+  return out;
+}
+
+int64_t checked_int(const py::handle& value, const char* what, int64_t lo, int64_t hi) {
+  if (PyBool_Check(value.ptr()) || !PyLong_Check(value.ptr()))
+    throw py::type_error(std::string(what) + " must be an int, not " + Py_TYPE(value.ptr())->tp_name);
+  int overflow = 0;
+  long long v = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
+  if (overflow != 0 || v < lo || v > hi)
+    throw UsageError(std::string(what) + " '" + py::str(value).cast<std::string>() + "' is out of range; expected " +
+                     std::to_string(lo) + ".." + std::to_string(hi));
+  return v;
 }
 
 }  // namespace classflow::python

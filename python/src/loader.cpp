@@ -53,8 +53,8 @@ py::tuple to_python(const LoaderPtr& loader, Batch&& b) {
   py::array_t<int32_t> class_ids(static_cast<py::ssize_t>(batch.class_ids.size()), batch.class_ids.data());
   py::array_t<int64_t> indices(static_cast<py::ssize_t>(batch.sample_indices.size()), batch.sample_indices.data());
   py::list skipped;
-  for (const auto& s : batch.skipped) skipped.append(py::make_tuple(s.sample_index, s.path, s.reason));
-  return py::make_tuple(images, labels, class_ids, indices, py::cast(batch.paths), batch.epoch, batch.index, skipped);
+  for (const auto& s : batch.skipped) skipped.append(py::make_tuple(s.sample_index, fs_str(s.path), fs_str(s.reason)));
+  return py::make_tuple(images, labels, class_ids, indices, fs_list(batch.paths), batch.epoch, batch.index, skipped);
 }
 
 // One epoch's background iteration; the loader outlives its workers (declared first).
@@ -64,12 +64,17 @@ struct Stream {
 
   py::object next() {
     Batch b;
-    bool ok;
-    {
-      py::gil_scoped_release release;
-      ok = stream->next(b);
+    std::optional<bool> ok;
+    for (;;) {
+      {
+        py::gil_scoped_release release;
+        ok = stream->next_for(b, std::chrono::milliseconds(100));
+      }
+      if (ok) break;
+      // Still decoding: let Ctrl-C (and other signal handlers) run instead of waiting it out.
+      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
     }
-    if (!ok) return py::none();
+    if (!*ok) return py::none();
     return to_python(loader, std::move(b));
   }
   int64_t position() const { return stream->position(); }
@@ -100,26 +105,29 @@ void bind_loader(py::module_& m) {
       .def_property_readonly("labels", &DataLoader::labels)
       .def_property_readonly("options", &DataLoader::options)
       .def("epoch_order",
-           [](const DataLoader& l, int64_t epoch) {
-             auto o = l.epoch_order(epoch);
+           [](const DataLoader& l, const py::object& epoch) {
+             auto o = l.epoch_order(checked_int(epoch, "epoch", INT64_MIN, INT64_MAX));
              return py::array_t<int64_t>(static_cast<py::ssize_t>(o.size()), o.data());
            })
       .def(
           "batch",
-          [](const std::shared_ptr<DataLoader>& l, int64_t index, int64_t epoch) {
+          [](const std::shared_ptr<DataLoader>& l, const py::object& index, const py::object& epoch) {
+            const int64_t i = checked_int(index, "batch index", INT64_MIN, INT64_MAX);
+            const int64_t e = checked_int(epoch, "epoch", INT64_MIN, INT64_MAX);
             Batch b = [&] {
               py::gil_scoped_release release;
-              return l->batch(index, epoch);
+              return l->batch(i, e);
             }();
             return to_python(l, std::move(b));
           },
           py::arg("index"), py::arg("epoch") = 0)
       .def(
           "stream",
-          [](const std::shared_ptr<DataLoader>& l, int64_t epoch, int64_t first_batch) {
+          [](const std::shared_ptr<DataLoader>& l, const py::object& epoch, const py::object& first_batch) {
             auto s = std::make_unique<Stream>();
             s->loader = l;
-            s->stream.emplace(l->stream(epoch, first_batch));
+            s->stream.emplace(l->stream(checked_int(epoch, "epoch", INT64_MIN, INT64_MAX),
+                                        checked_int(first_batch, "first batch", INT64_MIN, INT64_MAX)));
             return s;
           },
           py::arg("epoch"), py::arg("first_batch") = 0);

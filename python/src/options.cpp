@@ -3,10 +3,13 @@
 #include "bindings.hpp"
 
 #include <classflow/dataset.hpp>
+#include <classflow/error.hpp>
 #include <classflow/label_spec.hpp>
 #include <classflow/loader_options.hpp>
 
 #include <pybind11/stl.h>
+
+#include <limits>
 
 namespace classflow::python {
 
@@ -49,6 +52,18 @@ void choice(py::class_<Class>& c, const char* name, Enum Class::*field, Parse pa
       [field, parse](Class& o, const std::string& v) { o.*field = parse(v); }, doc);
 }
 
+// An integer property over a fixed-width field: a Python int outside the C type's range is a
+// UsageError naming it (the core checks the meaningful range, with the CLI's text).
+template <class Class, class T>
+void integer(py::class_<Class>& c, const char* name, T Class::*field) {
+  c.def_property(
+      name, [field](const Class& o) { return static_cast<int64_t>(o.*field); },
+      [field, name](Class& o, const py::object& v) {
+        o.*field = static_cast<T>(checked_int(v, name, static_cast<int64_t>(std::numeric_limits<T>::min()),
+                                              static_cast<int64_t>(std::numeric_limits<T>::max())));
+      });
+}
+
 }  // namespace
 
 void bind_options(py::module_& m) {
@@ -60,8 +75,8 @@ void bind_options(py::module_& m) {
       .def_readwrite("follow_links", &ScanOptions::follow_links)
       .def_readwrite("allow_empty", &ScanOptions::allow_empty)
       .def_readwrite("source_options", &ScanOptions::source_options)
-      .def_readwrite("validation_split", &ScanOptions::validation_split)
-      .def_readwrite("seed", &ScanOptions::seed);
+      .def_readwrite("validation_split", &ScanOptions::validation_split);
+  integer(scan, "seed", &ScanOptions::seed);
   choice(scan, "class_order", &ScanOptions::class_order, parse_class_order, "bytes | natural");
   choice(scan, "subset", &ScanOptions::subset, parse_subset, "all | training | validation | both");
   choice(scan, "split_method", &ScanOptions::split_method, parse_split_method, "random | head");
@@ -74,20 +89,19 @@ void bind_options(py::module_& m) {
 
   py::class_<LoaderOptions> loader(m, "LoaderOptions", "DataLoader configuration (classflow::LoaderOptions).");
   loader.def(py::init<>())
-      .def_readwrite("target_size", &LoaderOptions::target_size)
+      .def_property(
+          "target_size", [](const LoaderOptions& o) { return py::make_tuple(o.target_size[0], o.target_size[1]); },
+          [](LoaderOptions& o, const py::sequence& hw) {
+            if (hw.size() != 2) throw UsageError("target_size must be (height, width)");
+            for (std::size_t i = 0; i < 2; ++i)
+              o.target_size[i] = static_cast<int32_t>(checked_int(hw[i], "target_size", INT32_MIN, INT32_MAX));
+          })
       .def_readwrite("keep_aspect_ratio", &LoaderOptions::keep_aspect_ratio)
       .def_readwrite("rescale", &LoaderOptions::rescale)
       .def_readwrite("apply_orientation", &LoaderOptions::apply_orientation)
       .def_readwrite("dct_scaling", &LoaderOptions::dct_scaling)
-      .def_readwrite("batch_size", &LoaderOptions::batch_size)
       .def_readwrite("shuffle", &LoaderOptions::shuffle)
-      .def_readwrite("seed", &LoaderOptions::seed)
       .def_readwrite("drop_last", &LoaderOptions::drop_last)
-      .def_readwrite("num_workers", &LoaderOptions::num_workers)
-      .def_readwrite("prefetch", &LoaderOptions::prefetch)
-      .def_readwrite("max_image_pixels", &LoaderOptions::max_image_pixels)
-      .def_readwrite("shard_id", &LoaderOptions::shard_id)
-      .def_readwrite("num_shards", &LoaderOptions::num_shards)
       .def_property(
           "alpha_background",
           [](const LoaderOptions& o) -> std::optional<std::string> {
@@ -101,11 +115,23 @@ void bind_options(py::module_& m) {
           "'R,G,B' or None (drop alpha, as Pillow)")
       .def(
           "apply_shard",
-          [](LoaderOptions& o, std::optional<int32_t> num_shards, std::optional<int32_t> shard_id) {
-            apply_shard(o, num_shards, shard_id);
+          [](LoaderOptions& o, const py::object& num_shards, const py::object& shard_id) {
+            auto opt = [](const py::object& v, const char* what) -> std::optional<int32_t> {
+              if (v.is_none()) return std::nullopt;
+              return static_cast<int32_t>(checked_int(v, what, INT32_MIN, INT32_MAX));
+            };
+            apply_shard(o, opt(num_shards, "num_shards"), opt(shard_id, "shard_id"));
           },
           py::arg("num_shards"), py::arg("shard_id"),
           "Given values, else RANK/WORLD_SIZE or Open MPI's variables, else one shard.");
+  integer(loader, "batch_size", &LoaderOptions::batch_size);
+  integer(loader, "seed", &LoaderOptions::seed);
+  integer(loader, "num_workers", &LoaderOptions::num_workers);
+  integer(loader, "prefetch", &LoaderOptions::prefetch);
+  integer(loader, "max_image_pixels", &LoaderOptions::max_image_pixels);
+  integer(loader, "shard_id", &LoaderOptions::shard_id);
+  integer(loader, "num_shards", &LoaderOptions::num_shards);
+  loader.def("check", &check_loader_options, "Every range and the memory of the batches in flight (the core's check).");
   choice(loader, "color_mode", &LoaderOptions::color_mode, parse_color_mode, "rgb | rgba | grayscale");
   choice(loader, "interpolation", &LoaderOptions::interpolation, parse_interpolation,
          "nearest | bilinear | bicubic | area | lanczos");

@@ -65,7 +65,7 @@ void bind_registry(py::module_& m) {
       .def("encoder_names", &Registry::encoder_names);
 
   py::class_<MappingFile>(m, "MappingFile", "A class mapping with the class_mode it was made for.")
-      .def_property_readonly("class_names", [](const MappingFile& f) { return f.class_index.class_names(); })
+      .def_property_readonly("class_names", [](const MappingFile& f) { return fs_list(f.class_index.class_names()); })
       .def_readonly("class_mode", &MappingFile::class_mode)
       .def_readonly("positive_class", &MappingFile::positive_class);
 

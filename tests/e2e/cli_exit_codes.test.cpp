@@ -28,6 +28,15 @@ TEST_CASE("exit 2: bad values, whoever checks them", "[cli][e2e][errors]") {
   auto source = run_cli({"scan", kDigits, "--source", "nosuch"});
   CHECK(source.exit_code == 2);
   CHECK(source.err == "error: unknown source 'nosuch'; expected one of: csv, directory\n");
+  // Loader options are checked before the scan: nothing is printed before the error.
+  auto batch = run_cli({"flow", kDigits, "--batch-size", "-1"});
+  CHECK(batch.exit_code == 2);
+  CHECK(batch.out.empty());
+  CHECK(batch.err == "error: batch_size '-1' is out of range; expected >= 1\n");
+  auto huge = run_cli({"flow", kDigits, "--target-size", "60000x60000", "--batch-size", "10"});
+  CHECK(huge.exit_code == 2);
+  CHECK_THAT(huge.err, StartsWith("error: batch_size 10 of 60000x60000 images needs 402.3 GiB per batch, 1207.0 GiB "
+                                  "for the 3 batches in flight, more than this machine's "));
   auto sparse = run_cli({"flow", kDigits, "--class-mode", "sparse", "--encoder-opt", "dtype=float32"});
   CHECK(sparse.exit_code == 2);
   CHECK(sparse.err == "error: option 'dtype' value 'float32' is unknown; expected one of: int32, int64\n");

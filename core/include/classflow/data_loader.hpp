@@ -8,8 +8,10 @@
 #include <classflow/label_spec.hpp>
 #include <classflow/loader_options.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,6 +63,7 @@ class CLASSFLOW_CORE_API DataLoader {
   /// equals Keras's for the same seed. Every shard computes the same P, pads it by repeating
   /// its start (pad) or cuts its tail (drop) to a multiple of W, and takes P[shard_id::W]
   /// (PyTorch DistributedSampler).
+  /// @throws UsageError when epoch < 0.
   std::vector<int64_t> epoch_order(int64_t epoch) const;
   /// Batch `index` of `epoch`, decoded on the calling thread (Keras `Sequence.__getitem__`).
   /// @throws UsageError when index is outside [0, num_batches()); DataError for a bad file under
@@ -84,6 +87,9 @@ class CLASSFLOW_CORE_API DataLoader {
     /// The image buffer `out` held is reused for a later batch (pass the same Batch each time
     /// to keep memory flat over epochs).
     bool next(Batch& out);
+    /// next(), waiting at most `timeout` (forever when nullopt): nullopt when the batch was not
+    /// ready in time — call again (the Python binding checks for Ctrl-C in between).
+    std::optional<bool> next_for(Batch& out, std::optional<std::chrono::milliseconds> timeout);
     /// Index of the batch the next call to next() delivers.
     int64_t position() const noexcept;
 

@@ -48,10 +48,12 @@ class CLASSFLOW_CORE_API LabelSpec {
   void prepare(ScanOptions& scan) const;
 
   /// This spec bound to `dataset`'s class index: the encoder is created once with the options
-  /// (`raw`: option `width` = the number of values per sample unless given).
-  /// @throws DataError when the encoder refuses the classes (binary with 3 classes, naming them)
-  /// or `raw` rows differ in width (naming the sample); UsageError for an option the encoder
-  /// refuses; PluginError when the encoder's plugin fails.
+  /// (`raw`: option `width` = the number of values per sample unless given), and every sample's
+  /// labels are encoded once (bounded scratch memory) so a label the encoder refuses fails now.
+  /// @throws DataError when the encoder refuses the classes (binary with 3 classes, naming them),
+  /// a sample's labels (e.g. two classes for categorical: "labels of '<path>' (classes: a, b)
+  /// cannot be encoded: ..."), or `raw` rows differ in width (naming the sample); UsageError for
+  /// an option the encoder refuses; PluginError when the encoder's plugin fails.
   LabelSpec bind(const Registry& registry, const Dataset& dataset) const;
   /// This spec bound to a bare class index, e.g. a saved mapping's, to decode predictions.
   /// @throws as bind(registry, dataset); `raw` needs the `width` option here.

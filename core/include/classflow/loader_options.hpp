@@ -97,4 +97,12 @@ struct LoaderOptions {
 CLASSFLOW_CORE_API void apply_shard(LoaderOptions& options, std::optional<int32_t> num_shards,
                                     std::optional<int32_t> shard_id);
 
+/// Checks every option once, before any file is read (the CLI and Python call it before the
+/// scan; DataLoader calls it again): ranges (batch_size, num_workers, prefetch >= 1; shards;
+/// max_image_pixels >= 0; a finite rescale, only with float32) and memory — the batches in
+/// flight (max(prefetch, num_workers) + 1 of batch_size x H x W x C elements) must fit in this
+/// machine's physical memory, named in bytes otherwise.
+/// @throws UsageError naming the option, its value and the valid range.
+CLASSFLOW_CORE_API void check_loader_options(const LoaderOptions& options);
+
 }  // namespace classflow

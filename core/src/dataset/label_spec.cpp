@@ -12,6 +12,54 @@
 
 namespace classflow {
 
+namespace {
+
+// Encodes every sample's labels once, in chunks with a bounded scratch buffer, so a label the
+// encoder refuses (two classes for categorical, no values for raw) fails here, naming the file,
+// not in the middle of an epoch. The encoder's own rules decide, third-party ones included.
+void check_every_label(const LabelEncoder& encoder, const Dataset& dataset) {
+  const std::size_t row = std::max<std::size_t>(encoder.label_desc().num_bytes(), 1);
+  const std::size_t chunk = std::clamp<std::size_t>((std::size_t{8} << 20) / row, 1, 4096);
+  std::vector<unsigned char> scratch;
+  auto encode = [&](std::size_t begin, std::size_t end) {
+    std::vector<int32_t> ids;
+    std::vector<int64_t> offsets{0};
+    std::vector<float> values;
+    int64_t width = 0;
+    for (std::size_t i = begin; i < end; ++i) {
+      const Sample& s = dataset.samples[i];
+      ids.insert(ids.end(), s.class_ids.begin(), s.class_ids.end());
+      offsets.push_back(static_cast<int64_t>(ids.size()));
+      width = static_cast<int64_t>(s.values.size());
+      values.insert(values.end(), s.values.begin(), s.values.end());
+    }
+    scratch.resize((end - begin) * row);
+    encoder.encode(ids.data(), offsets.data(), static_cast<int64_t>(end - begin), scratch.data(), scratch.size(),
+                   values.empty() ? nullptr : values.data(), width);
+  };
+  for (std::size_t begin = 0; begin < dataset.samples.size(); begin += chunk) {
+    const std::size_t end = std::min(dataset.samples.size(), begin + chunk);
+    try {
+      encode(begin, end);
+    } catch (const DataError&) {
+      for (std::size_t i = begin; i < end; ++i) {  // which sample: its own message, with its path
+        try {
+          encode(i, i + 1);
+        } catch (const DataError& e) {
+          std::vector<std::string> names;
+          for (int32_t c : dataset.samples[i].class_ids) names.push_back(dataset.class_index.name_of(c));
+          throw DataError(fmt::format("labels of '{}' (classes: {}) cannot be encoded: {}", dataset.samples[i].path,
+                                      names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", ")),
+                                      e.what()));
+        }
+      }
+      throw;
+    }
+  }
+}
+
+}  // namespace
+
 LabelSpec LabelSpec::resolve(const Registry& registry, const LabelOptions& options) {
   LabelSpec spec;
   spec.class_mode_ = options.class_mode;
@@ -67,8 +115,10 @@ LabelSpec LabelSpec::bind(const Registry& registry, const Dataset& dataset) cons
     for (const auto& kv : spec.encoder_options_) given = given || kv.first == "width";
     if (!given) spec.encoder_options_.emplace_back("width", std::to_string(width));
   }
-  if (class_mode_ != "input" && class_mode_ != "none")
+  if (class_mode_ != "input" && class_mode_ != "none") {
     spec.encoder_ = registry.make_encoder(class_mode_, spec.class_index_.class_names(), spec.encoder_options_);
+    check_every_label(*spec.encoder_, dataset);
+  }
   spec.bound_ = true;
   return spec;
 }

@@ -62,6 +62,7 @@ struct DataLoader::Impl {
   int64_t full_num_batches = 0;  // unsharded batches per epoch: the Keras reseed step
 
   std::shared_ptr<const std::vector<int64_t>> order(int64_t epoch) const {
+    if (epoch < 0) throw UsageError(fmt::format("epoch '{}' is out of range; expected >= 0", epoch));
     std::lock_guard<std::mutex> lock(order_mutex);
     if (cached_order && cached_epoch == epoch) return cached_order;
     auto n = dataset.num_samples();
@@ -134,21 +135,27 @@ struct DataLoader::Impl {
     b.index = index;
     b.images.dtype = dt;
     b.images.data = std::move(recycled);  // reuse a consumed batch's buffer: no page faults, no RSS drift
-    b.images.data.resize(static_cast<std::size_t>(end - begin) * per_bytes);
+    try {
+      b.images.data.resize(static_cast<std::size_t>(end - begin) * per_bytes);
+    } catch (const std::bad_alloc&) {
+      throw UsageError(fmt::format("batch {} of {} images of {}x{} needs {} bytes and memory ran out; expected a "
+                                   "smaller batch_size or target_size",
+                                   index, end - begin, h, w, static_cast<std::size_t>(end - begin) * per_bytes));
+    }
     int64_t n = 0;
     for (int64_t pos = begin; pos < end; ++pos) {
       const int64_t s = (*ord)[static_cast<std::size_t>(pos)];
       const std::string& path = absolute_paths[static_cast<std::size_t>(s)];
       cv::Mat img;
       try {
-        img = detail::load_image(*registry, path, options);
+        img = load(path);
+        store(img, b.images, n);
       } catch (const DataError& e) {
         if (options.on_error == OnError::raise) throw;
         skipped.fetch_add(1);
         b.skipped.push_back({s, path, e.what()});
         continue;
       }
-      store(img, b.images, n);
       const Sample& sample = dataset.samples[static_cast<std::size_t>(s)];
       b.sample_indices.push_back(s);
       b.paths.push_back(sample.path);
@@ -159,6 +166,22 @@ struct DataLoader::Impl {
     b.images.shape = first ? std::vector<int64_t>{n, c, h, w} : std::vector<int64_t>{n, h, w, c};
     encode_labels(b);
     return b;
+  }
+
+  // One image, with every failure that belongs to this file (OpenCV's own errors, memory)
+  // turned into a DataError naming it, so on_error=skip can skip it and raise can say which.
+  cv::Mat load(const std::string& path) const {
+    try {
+      return detail::load_image(*registry, path, options);
+    } catch (const Error&) {
+      throw;
+    } catch (const std::bad_alloc&) {
+      throw DataError(fmt::format("image file '{}' cannot be processed: out of memory; expected an image that fits "
+                                  "(see max_image_pixels)",
+                                  path));
+    } catch (const std::exception& e) {
+      throw DataError(fmt::format("image file '{}' cannot be processed: {}", path, e.what()));
+    }
   }
 
   void encode_labels(Batch& b) const {
@@ -193,22 +216,7 @@ DataLoader::DataLoader(std::shared_ptr<const Registry> registry, Dataset dataset
                        LoaderOptions options)
     : impl_(std::make_unique<Impl>()) {
   if (!registry) throw UsageError("registry is null; expected a loaded classflow::Registry");
-  if (options.batch_size < 1)
-    throw UsageError(fmt::format("batch_size '{}' is out of range; expected >= 1", options.batch_size));
-  check_target_size(options.target_size);
-  if (options.num_workers < 1)
-    throw UsageError(fmt::format("num_workers '{}' is out of range; expected >= 1", options.num_workers));
-  if (options.prefetch < 1)
-    throw UsageError(fmt::format("prefetch '{}' is out of range; expected >= 1", options.prefetch));
-  if (options.num_shards < 1 || options.shard_id < 0 || options.shard_id >= options.num_shards)
-    throw UsageError(fmt::format("shard_id '{}' of num_shards '{}' is out of range; expected 0 <= shard_id < "
-                                 "num_shards",
-                                 options.shard_id, options.num_shards));
-  if (options.max_image_pixels < 0)
-    throw UsageError(fmt::format("max_image_pixels '{}' is out of range; expected >= 0 (0 disables the limit)",
-                                 options.max_image_pixels));
-  if (options.rescale != 0.0f && options.dtype == ImageDType::uint8)
-    throw UsageError("rescale needs dtype float32; expected --dtype float32 with --rescale");
+  check_loader_options(options);
   auto& d = *impl_;
   d.registry = std::move(registry);
   d.dataset = std::move(dataset);
@@ -303,12 +311,16 @@ DataLoader::BatchStream::BatchStream(std::unique_ptr<State> state) : state_(std:
 DataLoader::BatchStream::~BatchStream() = default;
 DataLoader::BatchStream::BatchStream(BatchStream&&) noexcept = default;
 
-bool DataLoader::BatchStream::next(Batch& out) {
+bool DataLoader::BatchStream::next(Batch& out) { return *next_for(out, std::nullopt); }
+
+std::optional<bool> DataLoader::BatchStream::next_for(Batch& out, std::optional<std::chrono::milliseconds> timeout) {
   State& s = *state_;
   std::unique_lock<std::mutex> lock(s.mutex);
   if (s.next_to_deliver >= s.num_batches) return false;
   const int64_t want = s.next_to_deliver;
-  s.cv.wait(lock, [&] { return s.ready.count(want) > 0 || s.failed.count(want) > 0; });
+  auto arrived = [&] { return s.ready.count(want) > 0 || s.failed.count(want) > 0; };
+  if (!timeout) s.cv.wait(lock, arrived);
+  else if (!s.cv.wait_for(lock, *timeout, arrived)) return std::nullopt;
   if (auto f = s.failed.find(want); f != s.failed.end()) {
     std::exception_ptr e = f->second;
     s.failed.erase(f);

@@ -4,7 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <utility>
 
@@ -89,6 +92,41 @@ std::array<int32_t, 2> parse_target_size(const std::string& t) {
     throw UsageError(fmt::format("target_size '{}' is out of range; expected height and width in 1..65535", t));
   check_target_size(size);
   return size;
+}
+
+namespace {
+std::string gib(double bytes) { return fmt::format("{:.1f} GiB", bytes / (1024.0 * 1024.0 * 1024.0)); }
+}  // namespace
+
+void check_loader_options(const LoaderOptions& o) {
+  if (o.batch_size < 1) throw UsageError(fmt::format("batch_size '{}' is out of range; expected >= 1", o.batch_size));
+  check_target_size(o.target_size);
+  if (o.num_workers < 1)
+    throw UsageError(fmt::format("num_workers '{}' is out of range; expected >= 1", o.num_workers));
+  if (o.prefetch < 1) throw UsageError(fmt::format("prefetch '{}' is out of range; expected >= 1", o.prefetch));
+  if (o.num_shards < 1 || o.shard_id < 0 || o.shard_id >= o.num_shards)
+    throw UsageError(fmt::format("shard_id '{}' of num_shards '{}' is out of range; expected 0 <= shard_id < "
+                                 "num_shards",
+                                 o.shard_id, o.num_shards));
+  if (o.max_image_pixels < 0)
+    throw UsageError(fmt::format("max_image_pixels '{}' is out of range; expected >= 0 (0 disables the limit)",
+                                 o.max_image_pixels));
+  if (!std::isfinite(o.rescale))
+    throw UsageError(fmt::format("rescale '{}' is not a finite number; expected e.g. 0.00392156862745098", o.rescale));
+  if (o.rescale != 0.0f && o.dtype == ImageDType::uint8)
+    throw UsageError("rescale needs dtype float32; expected --dtype float32 with --rescale");
+  // Refuse up front what cannot fit, instead of a bad_alloc minutes into the run.
+  const double channels = o.color_mode == ColorMode::grayscale ? 1 : o.color_mode == ColorMode::rgba ? 4 : 3;
+  const double batch = static_cast<double>(o.batch_size) * o.target_size[0] * o.target_size[1] * channels *
+                       (o.dtype == ImageDType::float32 ? 4 : 1);
+  const double in_flight = static_cast<double>(std::max(o.prefetch, o.num_workers)) + 1;
+  const double memory = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
+  if (memory > 0 && batch * in_flight > memory)
+    throw UsageError(fmt::format("batch_size {} of {}x{} images needs {} per batch, {} for the {} batches in flight, "
+                                 "more than this machine's {} of memory; expected a smaller target_size or batch_size "
+                                 "(or a smaller prefetch / num_workers)",
+                                 o.batch_size, o.target_size[0], o.target_size[1], gib(batch), gib(batch * in_flight),
+                                 static_cast<int>(in_flight), gib(memory)));
 }
 
 void check_target_size(const std::array<int32_t, 2>& size) {

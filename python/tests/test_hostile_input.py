@@ -1,0 +1,130 @@
+"""Bad input from Python: a clear classflow error (or TypeError for a wrong type), never a crash,
+a hang, a raw C++ message or a silent wrong label."""
+
+import os
+import pickle
+import threading
+import _thread
+import time
+
+import numpy as np
+import pytest
+
+import classflow
+from conftest import write_jpeg
+
+
+@pytest.mark.parametrize(
+    "kwargs,error,message",
+    [
+        (dict(seed=-1), classflow.UsageError, "seed '-1' is out of range; expected 0..4294967295"),
+        (dict(seed=2**32), classflow.UsageError, "seed '4294967296' is out of range; expected 0..4294967295"),
+        (dict(batch_size=2**40), classflow.UsageError, "batch_size '1099511627776' is out of range"),
+        (dict(target_size=(2**31, 2)), classflow.UsageError, "target_size '2147483648' is out of range"),
+        (dict(batch_size=2.5), TypeError, "batch_size must be an int, not float"),
+        (dict(batch_size=True), TypeError, "batch_size must be an int, not bool"),
+        (dict(target_size=(5.5, 5)), TypeError, "target_size must be an int, not float"),
+        (dict(classes="dog"), classflow.UsageError, "classes 'dog' is a single string; expected a list"),
+        (dict(rescale=float("nan")), classflow.UsageError, "rescale 'nan' is not a finite number"),
+        (dict(encoder_options="x"), TypeError, "encoder_options must be a dict"),
+        (dict(dtype="float64"), classflow.UsageError, "unknown dtype 'float64'; expected one of: float32, uint8"),
+        (dict(target_size=(60000, 60000), batch_size=10), classflow.UsageError,
+         r"batch_size 10 of 60000x60000 images needs 402.3 GiB per batch"),
+    ],
+)
+def test_bad_arguments_are_named(dogs_cats, kwargs, error, message):
+    with pytest.raises(error, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
+                       if error is TypeError else message):
+        classflow.flow_from_directory(dogs_cats / "valid", **kwargs)
+
+
+def test_numpy_scalars_and_dtypes_are_accepted(dogs_cats):
+    it = classflow.flow_from_directory(dogs_cats / "valid", target_size=(np.int64(8), 8), batch_size=np.int32(4),
+                                       dtype=np.uint8)
+    x, _ = next(it)
+    assert x.dtype == np.uint8 and x.shape == (4, 8, 8, 3)
+
+
+def test_out_of_range_indices_and_epochs(dogs_cats):
+    it = classflow.flow_from_directory(dogs_cats / "valid", target_size=(8, 8), batch_size=4)
+    with pytest.raises(classflow.UsageError, match=r"batch index '100000000000000000000' is out of range"):
+        it[10**20]
+    with pytest.raises(classflow.UsageError, match=r"epoch '-1' is out of range; expected >= 0"):
+        it.epoch_order(-1)
+    with pytest.raises(classflow.UsageError, match=r"epoch '-1' is out of range; expected >= 0"):
+        list(it.batches(-1))
+
+
+def test_missing_dataframe_labels_are_refused_not_a_class_named_nan(tmp_path):
+    for n in ("a.jpg", "b.jpg", "c.jpg"):
+        write_jpeg(tmp_path / n, (1, 2, 3))
+    df = {"filename": ["a.jpg", "b.jpg", "c.jpg"], "class": ["dog", float("nan"), "cat"]}
+    with pytest.raises(classflow.DataError, match=r"^labels file '<dataframe>' .* is empty; expected a class name"):
+        classflow.flow_from_dataframe(df, directory=tmp_path)
+
+
+def test_multi_label_rows_fail_at_construction_with_the_file(tmp_path):
+    for n in ("a.jpg", "b.jpg"):
+        write_jpeg(tmp_path / n, (1, 2, 3))
+    df = {"filename": ["a.jpg", "b.jpg"], "class": [["dog", "cat"], ["cat"]]}
+    with pytest.raises(classflow.DataError, match=r"labels of 'a.jpg' \(classes: cat, dog\) cannot be encoded: "
+                                                  r"encoder 'categorical' .*sample 0 has 2 classes; expected exactly 1 "
+                                                  r"\(use multi_hot for several\)"):
+        classflow.flow_from_dataframe(df, directory=tmp_path)
+
+
+def test_names_that_are_not_utf8_round_trip(tmp_path):
+    root = os.fsencode(tmp_path)
+    for cls in (b"c\xe9t", b"dog"):
+        os.makedirs(os.path.join(root, cls))
+    write_jpeg(tmp_path / "dog" / "d.jpg", (1, 2, 3))
+    path = os.path.join(root, b"c\xe9t", b"\xff\xfe.jpg")
+    write_jpeg(tmp_path / "tmp.jpg", (9, 9, 9))
+    os.rename(os.path.join(root, b"tmp.jpg"), path)
+    it = classflow.flow_from_directory(tmp_path, target_size=(8, 8), shuffle=False)
+    names = it.class_names
+    assert [os.fsencode(n) for n in names] == [b"c\xe9t", b"dog"]
+    assert os.fsencode(it.filenames[0]) == b"c\xe9t/\xff\xfe.jpg"
+    assert os.path.exists(it.filepaths[0])
+    b = next(it.batches(0))
+    assert os.fsencode(b.paths[0]) == b"c\xe9t/\xff\xfe.jpg"
+    # A mapping of such names cannot be saved as JSON: a clear error, the old file untouched.
+    (tmp_path / "m.json").write_text("keep")
+    with pytest.raises(classflow.DataError, match=r"is not valid UTF-8 and cannot be saved"):
+        it.save_class_indices(tmp_path / "m.json")
+    assert (tmp_path / "m.json").read_text() == "keep"
+
+
+def test_decode_shapes_and_missing_mapping():
+    names = ["a", "b"]
+    assert classflow.decode(np.array([0.2, 0.8]), names) == ["b"]  # 1-D: one row
+    assert classflow.decode(np.array([0.2, 0.8]), names, class_mode="binary") == ["a", "b"]  # N sigmoid scores
+    with pytest.raises(classflow.UsageError, match="class_indices 'None' is not a mapping"):
+        classflow.decode([[0.1, 0.9]], None)
+    with pytest.raises(classflow.DataError, match=r"prediction value 'nan' in column 0 is not a number"):
+        classflow.decode([[float("nan"), 0.5]], names)
+
+
+def test_mapping_objects_pickle(tmp_path):
+    (tmp_path / "m.json").write_text('{"class_names": ["n", "y"], "class_mode": "binary"}')
+    m = classflow.load_class_indices(tmp_path / "m.json")
+    back = pickle.loads(pickle.dumps(m))
+    assert back.class_indices == {"n": 0, "y": 1} and back.positive_class == "y"
+
+
+def test_ctrl_c_interrupts_a_slow_batch(tmp_path):
+    write_jpeg(tmp_path / "big" / "0.jpg", (50, 60, 70), size=(6000, 4000))
+    for i in range(1, 16):  # the same bytes 16 times: a batch that takes seconds to decode
+        os.link(tmp_path / "big" / "0.jpg", tmp_path / "big" / f"{i}.jpg")
+    it = classflow.flow_from_directory(tmp_path, target_size=(1000, 1500), batch_size=16, num_workers=1,
+                                       interpolation="bilinear", dtype="uint8")
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    start = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        next(it)
+    waited = time.monotonic() - start
+    timer.cancel()
+    assert waited < 2.0, waited  # the signal is seen within ~0.1 s, not after the whole batch
+    x, _ = next(it)  # the iterator still works
+    assert x.shape == (16, 1000, 1500, 3)
