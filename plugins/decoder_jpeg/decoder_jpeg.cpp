@@ -116,6 +116,11 @@ JpegHeader read_header(tjhandle handle, const uint8_t* data, std::size_t size) {
   if (tjDecompressHeader3(handle, data, static_cast<unsigned long>(size), &header.width, &header.height, &subsampling,
                           &header.colorspace) != 0)
     throw DataError(std::string("truncated or corrupt JPEG data: ") + tjGetErrorStr2(handle));
+  // Data that ends before the frame header can pass as a 0x0 image: refuse it here, never an
+  // empty image delivered with a label.
+  if (header.width < 1 || header.height < 1)
+    throw DataError("JPEG data has no frame header (size " + std::to_string(header.width) + "x" +
+                    std::to_string(header.height) + "); expected a complete JPEG (the file is truncated)");
   auto [exif, exif_size] = find_exif_segment(data, size);
   header.orientation = exif_orientation(exif, exif_size);
   return header;

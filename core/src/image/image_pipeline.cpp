@@ -7,7 +7,9 @@
 #include <fmt/format.h>
 #include <opencv2/imgproc.hpp>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -18,23 +20,40 @@ namespace classflow::detail {
 
 namespace {
 
+// Largest image file read: far above any real photo, below what a hostile file could make us
+// allocate (a compressed image of max_image_pixels is much smaller than this).
+constexpr int64_t kMaxFileBytes = int64_t{1} << 31;
+
 // Reads the whole file into `bytes` (a per-thread buffer whose capacity is kept between images,
-// so large files do not cost an allocation and page faults each time).
+// so large files do not cost an allocation and page faults each time). Only regular files: a
+// FIFO or a device (/dev/zero) listed as an image would hang or read without end. Exactly the
+// size fstat reports is read.
 void read_file(const std::string& path, std::vector<uint8_t>& bytes) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr)
-    throw DataError(fmt::format("image file '{}' cannot be read ({}); expected a readable image file", path,
-                                std::strerror(errno)));
-  bytes.clear();
+  auto refuse = [&](const std::string& why) {
+    return DataError(fmt::format("image file '{}' cannot be read ({}); expected a readable image file", path, why));
+  };
+  // O_NONBLOCK: opening a FIFO without a writer must not block; it is refused just below.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw refuse(std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
   struct stat st {};
-  if (::fstat(::fileno(f), &st) == 0 && st.st_size > 0) bytes.resize(static_cast<std::size_t>(st.st_size));
-  std::size_t n = bytes.empty() ? 0 : std::fread(bytes.data(), 1, bytes.size(), f);
-  bytes.resize(n);
-  uint8_t buf[1 << 16];  // files that grew since fstat, or report no size (pipes)
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + n);
-  bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (failed) throw DataError(fmt::format("image file '{}' cannot be read (I/O error); expected a readable image file", path));
+  if (::fstat(fd, &st) != 0) throw refuse(std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) throw refuse("not a regular file");
+  if (st.st_size > kMaxFileBytes)
+    throw refuse(fmt::format("{} bytes, more than the {} bytes an image file may have", st.st_size, kMaxFileBytes));
+  bytes.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n < 0) throw refuse(std::strerror(errno));
+    if (n == 0) break;  // shrank since fstat: decode what is there (a truncated image fails there)
+    done += static_cast<std::size_t>(n);
+  }
+  bytes.resize(done);
 }
 
 int cv_interpolation(Interpolation i) {
@@ -101,28 +120,24 @@ cv::Mat composite(const cv::Mat& rgba, const std::array<uint8_t, 3>& bg) {
 // Pillow's NEAREST resize of `box` of `src`: the source coordinate starts at box.x + scale/2 and
 // is advanced by adding `scale` (a double) per pixel, then truncated — exactly Pillow's affine
 // transform loop, including its rounding (checked against Pillow 9.4 for all sizes 1..69 in
-// both directions). OpenCV's INTER_NEAREST(_EXACT) picks other pixels, so the index maps are
-// computed here and OpenCV's remap does the copying.
+// both directions). OpenCV's INTER_NEAREST(_EXACT) picks other pixels, and its remap refuses
+// sides of 32767 pixels or more, so the pixels are gathered here from the two index tables.
 cv::Mat pillow_nearest(const cv::Mat& src, const cv::Rect& box, int tw, int th) {
-  std::vector<float> xs(static_cast<std::size_t>(tw)), ys(static_cast<std::size_t>(th));
+  std::vector<int> xs(static_cast<std::size_t>(tw)), ys(static_cast<std::size_t>(th));
   const double sx = static_cast<double>(box.width) / tw, sy = static_cast<double>(box.height) / th;
   double xx = box.x + sx * 0.5;
   for (int x = 0; x < tw; ++x, xx += sx)
-    xs[static_cast<std::size_t>(x)] = static_cast<float>(std::min(box.x + box.width - 1, static_cast<int>(xx)));
+    xs[static_cast<std::size_t>(x)] = std::min(box.x + box.width - 1, static_cast<int>(xx));
   double yy = box.y + sy * 0.5;
   for (int y = 0; y < th; ++y, yy += sy)
-    ys[static_cast<std::size_t>(y)] = static_cast<float>(std::min(box.y + box.height - 1, static_cast<int>(yy)));
-  cv::Mat map_x(th, tw, CV_32FC1), map_y(th, tw, CV_32FC1);
+    ys[static_cast<std::size_t>(y)] = std::min(box.y + box.height - 1, static_cast<int>(yy));
+  const int c = src.channels();
+  cv::Mat out(th, tw, src.type());
   for (int y = 0; y < th; ++y) {
-    float* mx = map_x.ptr<float>(y);
-    float* my = map_y.ptr<float>(y);
-    for (int x = 0; x < tw; ++x) {
-      mx[x] = xs[static_cast<std::size_t>(x)];
-      my[x] = ys[static_cast<std::size_t>(y)];
-    }
+    const uint8_t* row = src.ptr<uint8_t>(ys[static_cast<std::size_t>(y)]);
+    uint8_t* d = out.ptr<uint8_t>(y);
+    for (int x = 0; x < tw; ++x, d += c) std::memcpy(d, row + static_cast<std::size_t>(xs[static_cast<std::size_t>(x)]) * c, static_cast<std::size_t>(c));
   }
-  cv::Mat out;
-  cv::remap(src, out, map_x, map_y, cv::INTER_NEAREST);
   return out;
 }
 
@@ -203,8 +218,9 @@ cv::Mat load_image(const Registry& registry, const std::string& path, const Load
   cv::Rect box(0, 0, m.cols, m.rows);
   if (o.keep_aspect_ratio) {
     // Keras load_img: the largest centred box of the target aspect ratio (integer arithmetic).
-    int64_t crop_h = std::min<int64_t>(m.rows, static_cast<int64_t>(m.cols) * th / tw);
-    int64_t crop_w = std::min<int64_t>(m.cols, static_cast<int64_t>(m.rows) * tw / th);
+    // At least one row and column: a sliver image with an extreme target would crop to nothing.
+    int64_t crop_h = std::max<int64_t>(1, std::min<int64_t>(m.rows, static_cast<int64_t>(m.cols) * th / tw));
+    int64_t crop_w = std::max<int64_t>(1, std::min<int64_t>(m.cols, static_cast<int64_t>(m.rows) * tw / th));
     box = cv::Rect(static_cast<int>((m.cols - crop_w) / 2), static_cast<int>((m.rows - crop_h) / 2),
                    static_cast<int>(crop_w), static_cast<int>(crop_h));
   }

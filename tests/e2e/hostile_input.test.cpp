@@ -1,0 +1,87 @@
+// Hostile input (issue 8): never a crash, a hang, an empty image with a label, or a raw library
+// error; a data error naming the file, and exact skip counts.
+#include <catch2/catch.hpp>
+
+#include "image_writer.hpp"
+#include "run_command.hpp"
+#include "temp_tree.hpp"
+
+#include <classflow/classflow.hpp>
+
+#include <sys/stat.h>
+
+using classflow::test::run_cli;
+using classflow::test::TempDir;
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+
+namespace {
+std::shared_ptr<const classflow::Registry> registry() {
+  static auto r = std::make_shared<const classflow::Registry>();
+  return r;
+}
+}  // namespace
+
+TEST_CASE("a JPEG cut before its frame header is a data error, never a black image with a label",
+          "[hostile][e2e][jpeg]") {
+  TempDir d;
+  d.mkdir("root/a");
+  d.mkdir("root/b");
+  classflow::test::solid_rgb_png(d.path("root/a/ok.png"), 8, 8, 200, 0, 0);
+  classflow::test::solid_rgb_png(d.path("root/b/ok.png"), 8, 8, 0, 200, 0);
+  // SOI, an APP0 segment, then the data ends: no SOF, no size.
+  classflow::test::write_bytes(d.path("root/a/cut.jpg"), {0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0,
+                                                          1, 1, 0, 0, 1, 0, 1, 0, 0});
+  auto raised = run_cli({"flow", d.path("root"), "--target-size", "8x8", "--no-shuffle"});
+  CHECK(raised.exit_code == 3);
+  CHECK_THAT(raised.err, StartsWith("error: image file '" + d.path("root/a/cut.jpg") + "' cannot be decoded: "));
+  // Skipped exactly once per epoch, whatever the number of workers.
+  for (const char* workers : {"1", "3"}) {
+    auto skip = run_cli({"flow", d.path("root"), "--target-size", "8x8", "--on-error", "skip", "--epochs", "2",
+                         "--batch-size", "1", "--num-workers", workers, "--format", "json"});
+    CHECK(skip.exit_code == 0);
+    CHECK_THAT(skip.out, Contains("\"images\": 4,"));
+    CHECK_THAT(skip.out, Contains("\"epoch\": 0") && Contains("\"epoch\": 1"));
+  }
+}
+
+TEST_CASE("very wide images and slivers under keep_aspect_ratio resize instead of aborting", "[hostile][e2e]") {
+  TempDir d;
+  d.mkdir("root/a");
+  classflow::test::solid_rgb_png(d.path("root/a/wide.png"), 40000, 2, 10, 20, 30);
+  classflow::test::solid_rgb_png(d.path("root/a/sliver.png"), 1, 300, 40, 50, 60);
+  classflow::ScanOptions s;
+  s.root = d.path("root");
+  auto ds = classflow::scan_dataset(*registry(), s);
+  for (auto interpolation : {classflow::Interpolation::nearest, classflow::Interpolation::bilinear}) {
+    for (bool keep : {false, true}) {
+      classflow::LoaderOptions o;
+      o.target_size = {3, 400};
+      o.dtype = classflow::ImageDType::uint8;
+      o.shuffle = false;
+      o.interpolation = interpolation;
+      o.keep_aspect_ratio = keep;
+      classflow::DataLoader loader(registry(), ds, classflow::LabelSpec::resolve(*registry(), {}), o);
+      auto b = loader.batch(0);
+      REQUIRE(b.size() == 2);
+      CHECK(b.images.shape == std::vector<int64_t>{2, 3, 400, 3});
+      CHECK(b.images.as<uint8_t>()[0] == 40);  // sliver.png sorts first; its colour survives
+      CHECK(b.images.as<uint8_t>()[3 * 400 * 3] == 10);
+    }
+  }
+}
+
+TEST_CASE("a FIFO or a device listed as an image is refused, not read forever", "[hostile][e2e]") {
+  TempDir d;
+  d.mkdir("root/a");
+  classflow::test::solid_rgb_png(d.path("root/a/ok.png"), 8, 8, 1, 2, 3);
+  REQUIRE(::mkfifo(d.path("root/a/fifo.png").c_str(), 0644) == 0);
+  d.write_file("root/list.csv", "filename,class\na/ok.png,a\na/fifo.png,a\n/dev/zero,a\n");
+  auto r = run_cli({"flow", d.path("root/list.csv"), "--no-validate-filenames", "--target-size", "8x8",
+                    "--no-shuffle", "--on-error", "skip", "--format", "json"});
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("\"images\": 1,"));
+  CHECK_THAT(r.out, Contains("fifo.png\",\n      \"reason\": \"image file '") &&
+                        Contains("' cannot be read (not a regular file); expected a readable image file"));
+  CHECK_THAT(r.out, Contains("\"path\": \"/dev/zero\""));
+}
