@@ -119,8 +119,9 @@ JpegHeader read_header(tjhandle handle, const uint8_t* data, std::size_t size) {
   // Data that ends before the frame header can pass as a 0x0 image: refuse it here, never an
   // empty image delivered with a label.
   if (header.width < 1 || header.height < 1)
-    throw DataError("JPEG data has no frame header (size " + std::to_string(header.width) + "x" +
-                    std::to_string(header.height) + "); expected a complete JPEG (the file is truncated)");
+    throw DataError("truncated or corrupt JPEG data: no frame header before the data ends (size " +
+                    std::to_string(header.width) + "x" + std::to_string(header.height) +
+                    "); expected a complete JPEG");
   auto [exif, exif_size] = find_exif_segment(data, size);
   header.orientation = exif_orientation(exif, exif_size);
   return header;

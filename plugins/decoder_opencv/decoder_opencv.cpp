@@ -108,7 +108,10 @@ Header read_bmp(const uint8_t* data, std::size_t size) {
   }
   if (compression == 0 || compression == 3) {  // BI_RGB, BI_BITFIELDS: rows of fixed size
     const std::size_t stride = (static_cast<std::size_t>(std::max(h.width, 0)) * bpp + 31) / 32 * 4;
-    h.min_size = le32(data + 10) + stride * static_cast<std::size_t>(std::max(h.height, 0));
+    if (__builtin_mul_overflow(stride, static_cast<std::size_t>(std::max(h.height, 0)), &h.min_size) ||
+        __builtin_add_overflow(h.min_size, std::size_t{le32(data + 10)}, &h.min_size))
+      corrupt(h.format, "size '" + std::to_string(h.width) + "x" + std::to_string(h.height) +
+                            "' is too large; expected a real image");
   }
   if (h.width <= 0 || h.height <= 0)
     corrupt(h.format, "size '" + std::to_string(h.width) + "x" + std::to_string(h.height) +
@@ -355,6 +358,13 @@ cv::Mat to_rgb_channels(const cv::Mat& image, int channels) {
   return converted;
 }
 
+/// @throws DataError when the data ends before the bytes its header declares.
+void require_data(const Header& header, std::size_t size) {
+  if (size < header.min_size)
+    corrupt(header.format, "data of '" + std::to_string(size) + "' bytes ends before the " +
+                               std::to_string(header.min_size) + " bytes its header needs");
+}
+
 class OpenCvDecoder : public ImageDecoder {
  public:
   static constexpr const char* const extensions[] = {".bmp", ".dib", ".ppm",  ".pgm",  ".pbm",
@@ -366,7 +376,11 @@ class OpenCvDecoder : public ImageDecoder {
 
   ImageInfo plan(const uint8_t* data, std::size_t size,
                  const DecodeRequest& request) const override {
-    return plan_for(read_header(data, size), request);
+    const Header header = read_header(data, size);
+    // At plan, before the host allocates the output: a 118-byte file declaring 12000x12000
+    // must not cost 400 MB first.
+    require_data(header, size);
+    return plan_for(header, request);
   }
 
   void decode(const uint8_t* data, std::size_t size, const DecodeRequest& request,
@@ -379,9 +393,7 @@ class OpenCvDecoder : public ImageDecoder {
                             std::string(format_name(header.format)) +
                             " image; expected the info plan returned");
     // Checked here, not left to OpenCV, which prints its own complaint to stderr.
-    if (size < header.min_size)
-      corrupt(header.format, "data of '" + std::to_string(size) + "' bytes ends before the " +
-                                 std::to_string(header.min_size) + " bytes its header needs");
+    require_data(header, size);
     cv::Mat image;
     try {
       const cv::Mat buffer(1, static_cast<int>(size), CV_8UC1, const_cast<uint8_t*>(data));

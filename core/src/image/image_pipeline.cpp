@@ -199,7 +199,10 @@ cv::Mat load_image(const Registry& registry, const std::string& path, const Load
   if (info.width < 1 || info.height < 1 || info.out_width < 1 || info.out_height < 1)
     throw DataError(fmt::format("{}: the decoder found no image size ({}x{}); expected a complete image header",
                                 cannot, info.width, info.height));
-  int64_t pixels = static_cast<int64_t>(info.width) * info.height;
+  // The larger of the stored and the output size: a plugin that plans a small stored size but a
+  // huge output must not get past the limit either.
+  int64_t pixels = std::max(static_cast<int64_t>(info.width) * info.height,
+                            static_cast<int64_t>(info.out_width) * info.out_height);
   if (o.max_image_pixels > 0 && pixels > o.max_image_pixels)
     throw DataError(fmt::format("image file '{}' has {} pixels ({}x{}), more than max_image_pixels {}; expected a "
                                 "smaller image, or raise --max-image-pixels (0 disables the limit)",
@@ -211,7 +214,13 @@ cv::Mat load_image(const Registry& registry, const std::string& path, const Load
   if (decoded.size() < need) decoded.resize(need);
   cv::Mat m(info.out_height, info.out_width, CV_8UC(info.out_channels), decoded.data());
   PluginCall decode(decoder, "decode");
-  decode.check(dec->vtable->decode(bytes.data(), bytes.size(), &req, &info, m.data, need, decode.status()), cannot);
+  try {
+    decode.check(dec->vtable->decode(bytes.data(), bytes.size(), &req, &info, m.data, need, decode.status()), cannot);
+  } catch (...) {
+    // A hostile file may have made this thread's buffer huge: give it back rather than keep it.
+    if (decoded.capacity() > (std::size_t{64} << 20)) std::vector<uint8_t>().swap(decoded);
+    throw;
+  }
   if (o.apply_orientation && info.orientation > 1) m = orient(m, info.orientation);
   m = to_color_mode(m, o);
   if (m.rows == th && m.cols == tw) return m.data == decoded.data() ? m.clone() : m;  // never hand out the buffer
