@@ -37,6 +37,7 @@ int run_plugins_command(const PluginOptions& plugins, const std::string& format)
     nlohmann::ordered_json overridden = nlohmann::ordered_json::array();
     for (const auto& r : registry->overridden()) overridden.push_back({{"file", r.file}, {"reason", r.reason}});
     j["overridden"] = overridden;
+    j["warnings"] = registry->warnings();
     std::cout << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
     return 0;
   }

@@ -26,7 +26,9 @@ std::unique_ptr<Registry> PluginOptions::make_registry() const {
   RegistryOptions o;
   o.plugin_dirs = plugin_dirs;
   o.overrides = overrides;
-  return std::make_unique<Registry>(o);
+  auto registry = std::make_unique<Registry>(o);
+  for (const auto& w : registry->warnings()) std::cerr << "warning: " << w << "\n";
+  return registry;
 }
 
 void ScanFlags::add_to(CLI::App& app) {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from typing import Dict, Iterable, Tuple
 
 from . import _native
@@ -30,6 +31,8 @@ def registry(plugin_dirs: Iterable[str] = (), plugin_overrides: Iterable[str] = 
         reg = _cache.get(key)
         if reg is None:
             reg = _native.Registry(list(dirs), overrides=list(overrides))
+            for w in reg.warnings():
+                warnings.warn(w, RuntimeWarning, stacklevel=3)
             _cache[key] = reg
         return reg
 
@@ -38,9 +41,10 @@ def plugins(plugin_dirs: Iterable[str] = (), plugin_overrides: Iterable[str] = (
     """Loaded and refused plugins, as ``classflow plugins --format json`` prints them.
 
     Returns ``{"search_path": [...], "abi": "1.0", "plugins": [{kind, name, plugin, version, abi, license,
-    file, builtin, description, extensions}], "refused": [{file, reason}], "overridden": [{file, reason}]}``.
+    file, builtin, description, extensions}], "refused": [{file, reason}], "overridden": [{file, reason}],
+    "warnings": [...]}``.
     """
     reg = registry(plugin_dirs, plugin_overrides)
     abi = "{}.{}".format(*_native.abi_version)
     return {"search_path": list(reg.search_path), "abi": abi, "plugins": reg.plugins(), "refused": reg.refused(),
-            "overridden": reg.overridden()}
+            "overridden": reg.overridden(), "warnings": reg.warnings()}

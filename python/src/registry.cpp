@@ -62,6 +62,7 @@ void bind_registry(py::module_& m) {
              }
              return out;
            })
+      .def("warnings", [](const Registry& r) { return fs_list(r.warnings()); })
       .def("encoder_names", &Registry::encoder_names);
 
   py::class_<MappingFile>(m, "MappingFile", "A class mapping with the class_mode it was made for.")

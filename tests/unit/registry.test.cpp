@@ -7,6 +7,8 @@
 #include <classflow/registry.hpp>
 #include <classflow/sdk/abi.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -223,4 +225,32 @@ TEST_CASE("a plugin registering a built-in name is refused even when found first
   CHECK(over.make_encoder("categorical", {"a", "b"})->label_desc().dtype == classflow::sdk::DType::int32);
   CHECK_THROWS_WITH(Registry(RegistryOptions{{}, false, false, {"categorical"}}),
                     "plugin override 'categorical' is not kind:name; expected e.g. encoder:categorical");
+}
+
+TEST_CASE("world-writable plugin files and folders, and relative CLASSFLOW_PLUGIN_PATH entries, are warned about",
+          "[registry][security]") {
+  const fs::path dir = fs::temp_directory_path() / ("classflow-ww-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path file = dir / "classflow_encoder_throwing.so";
+  fs::copy_file(fixture_dir("throwing") + "/classflow_encoder_throwing.so", file);
+  fs::permissions(dir, fs::perms::all);  // 0777, no sticky bit
+  fs::permissions(file, fs::perms::owner_all | fs::perms::others_write);
+  {
+    const Registry reg(only({dir.string()}));
+    CHECK(reg.encoder_names() == Names{"throwing"});  // still loaded: the user is told, not stopped
+    CHECK(reg.warnings() ==
+          Names{"plugin folder '" + dir.string() + "' is writable by every user: anyone could make classflow load "
+                                                   "their code; expected chmod o-w '" + dir.string() + "'",
+                "plugin file '" + file.string() + "' is writable by every user: anyone could make classflow load "
+                                                  "their code; expected chmod o-w '" + file.string() + "'"});
+  }
+  {
+    const ScopedEnv env("CLASSFLOW_PLUGIN_PATH", "plugins:" + fixture_dir("throwing"));
+    const Registry reg(RegistryOptions{{}, true, false});
+    CHECK(reg.search_path() == Names{fixture_dir("throwing")});
+    CHECK(reg.warnings() ==
+          Names{"CLASSFLOW_PLUGIN_PATH entry 'plugins' is relative and was ignored; expected absolute folders"});
+  }
+  fs::remove_all(dir);
 }

@@ -83,6 +83,9 @@ class CLASSFLOW_CORE_API Registry {
   const std::vector<RefusedPlugin>& refused() const noexcept;
   /// Plugins that replaced a built-in kind through `overrides`: (file, what it replaced).
   const std::vector<RefusedPlugin>& overridden() const noexcept;
+  /// Risks seen while loading: plugin files or folders writable by every user, relative
+  /// CLASSFLOW_PLUGIN_PATH entries (ignored). The CLI prints them to stderr.
+  const std::vector<std::string>& warnings() const noexcept;
   /// The refused file that would have provided kind `kind` named `name` (by the file name
   /// convention classflow_<kind>_<name>.so), or nullptr.
   const RefusedPlugin* refused_for(const std::string& kind, const std::string& name) const;

@@ -4,6 +4,8 @@
 
 #include "plugins/plugin_call.hpp"
 
+#include <sys/stat.h>
+
 #include <boost/dll/library_info.hpp>
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
@@ -61,6 +63,7 @@ struct Registry::Impl {
   std::vector<PluginInfo> plugins;
   std::vector<RefusedPlugin> refused;
   std::vector<RefusedPlugin> overridden;  // (file, what it replaced)
+  std::vector<std::string> warnings;
   std::map<std::string, EncoderSlot> encoders;
   std::vector<DecoderEntry> decoders;
   std::vector<SourceEntry> sources;
@@ -180,9 +183,21 @@ struct Registry::Impl {
     return CF_OK;
   }
 
+  // Code anyone can write is code anyone can make classflow run: say so, naming the path.
+  void warn_if_world_writable(const std::string& path, bool folder) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return;
+    const bool shared = (st.st_mode & S_IWOTH) != 0 && !(folder && (st.st_mode & S_ISVTX) != 0);
+    if (shared)
+      warnings.push_back(fmt::format("plugin {} '{}' is writable by every user: anyone could make classflow load "
+                                     "their code; expected chmod o-w '{}'",
+                                     folder ? "folder" : "file", path, path));
+  }
+
   void load_dir(const std::string& dir) {
     boost::system::error_code ec;
     if (!fs::is_directory(dir, ec)) return;
+    warn_if_world_writable(dir, true);
     std::vector<fs::path> files;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
       std::string name = it->path().filename().string();
@@ -201,6 +216,7 @@ struct Registry::Impl {
       refused.push_back({file, "not a regular file; expected a shared library"});
       return;
     }
+    warn_if_world_writable(file, false);
     // Read the export table without running any code from the file (Boost.DLL library_info).
     try {
       boost::dll::library_info info(real, true);
@@ -315,7 +331,16 @@ Registry::Registry(const RegistryOptions& options) : impl_(std::make_unique<Impl
   auto& path = impl_->search_path;
   for (const auto& d : options.plugin_dirs) path.push_back(d);
   if (options.use_env)
-    for (auto& d : split_path_list(std::getenv("CLASSFLOW_PLUGIN_PATH"))) path.push_back(d);
+    for (auto& d : split_path_list(std::getenv("CLASSFLOW_PLUGIN_PATH"))) {
+      // A relative entry means "wherever the process happens to run": never loaded.
+      if (d.front() != '/') {
+        impl_->warnings.push_back(fmt::format("CLASSFLOW_PLUGIN_PATH entry '{}' is relative and was ignored; expected "
+                                              "absolute folders",
+                                              d));
+        continue;
+      }
+      path.push_back(d);
+    }
   std::string builtin;
   if (options.use_default_dir) {
     // The folder next to this library: the build tree's plugin folder, or <libdir>/classflow/plugins.
@@ -345,6 +370,7 @@ const std::vector<std::string>& Registry::search_path() const noexcept { return 
 const std::vector<PluginInfo>& Registry::plugins() const noexcept { return impl_->plugins; }
 const std::vector<RefusedPlugin>& Registry::refused() const noexcept { return impl_->refused; }
 const std::vector<RefusedPlugin>& Registry::overridden() const noexcept { return impl_->overridden; }
+const std::vector<std::string>& Registry::warnings() const noexcept { return impl_->warnings; }
 const std::vector<DecoderEntry>& Registry::decoders() const noexcept { return impl_->decoders; }
 
 std::vector<std::string> Registry::encoder_names() const {
