@@ -11,8 +11,10 @@
 namespace classflow::cli {
 
 namespace {
-// RFC 4180: a field holding ',', '"' or a line break is quoted, with '"' doubled.
-std::string csv_field(const std::string& s) {
+// RFC 4180: a field holding ',', '"' or a line break is quoted, with '"' doubled; control
+// characters are escaped first (printable), as in every text output.
+std::string csv_field(const std::string& raw) {
+  const std::string s = printable(raw);
   if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
   std::string out = "\"";
   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);

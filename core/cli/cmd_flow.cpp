@@ -108,7 +108,7 @@ int run_flow_subset(const std::shared_ptr<const Registry>& registry, Dataset dat
     std::filesystem::create_directories(flow.export_dir);
     save_mapping(flow.export_dir + "/class_indices.json", labels.mapping());
     std::ofstream names(flow.export_dir + "/filenames.txt");
-    for (const auto& f : loader.filenames()) names << f << "\n";
+    for (const auto& f : loader.filenames()) names << escaped_line(f) << "\n";
   }
 
   const bool tty = isatty(STDERR_FILENO) != 0 && format == Format::text;
@@ -129,7 +129,7 @@ int run_flow_subset(const std::shared_ptr<const Registry>& registry, Dataset dat
       ++batch_count;
       ++done;
       for (const auto& s : b.skipped) {
-        std::cerr << "\nwarning: skipped '" << s.path << "': " << s.reason << "\n";
+        std::cerr << "\nwarning: skipped '" << printable(s.path) << "': " << printable(s.reason) << "\n";
         skipped.push_back({{"path", s.path}, {"reason", s.reason}, {"epoch", e}});
       }
       if (!flow.export_dir.empty()) {

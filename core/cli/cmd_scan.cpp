@@ -14,13 +14,14 @@ void print_scan_text(const Dataset& ds, const LabelSpec& labels) {
     fmt::print("class_mode: {} (labels {})\n", labels.class_mode(), labels.label_summary());
     auto counts = ds.class_counts();
     std::size_t width = 5;
-    for (const auto& n : ds.class_index.class_names()) width = std::max(width, n.size());
+    for (const auto& n : ds.class_index.class_names()) width = std::max(width, printable(n).size());
     fmt::print("class_indices:\n  {:>5}  {:<{}}  {:>7}\n", "index", "class", width, "images");
     for (int32_t i = 0; i < ds.class_index.size(); ++i)
-      fmt::print("  {:>5}  {:<{}}  {:>7}\n", i, ds.class_index.name_of(i), width, counts[static_cast<std::size_t>(i)]);
+      fmt::print("  {:>5}  {:<{}}  {:>7}\n", i, printable(ds.class_index.name_of(i)), width,
+                 counts[static_cast<std::size_t>(i)]);
     if (auto pos = labels.positive_class())
-      fmt::print("binary: label 1.0 = class '{}' (index 1); label 0.0 = class '{}' (index 0)\n", *pos,
-                 ds.class_index.name_of(0));
+      fmt::print("binary: label 1.0 = class '{}' (index 1); label 0.0 = class '{}' (index 0)\n", printable(*pos),
+                 printable(ds.class_index.name_of(0)));
   } else if (labels.has_labels() && !labels.has_class_index()) {
     fmt::print("class_mode: {} (labels {}); class_indices: none (numeric targets, no class mapping)\n",
                labels.class_mode(), labels.label_summary());
@@ -40,13 +41,14 @@ void print_scan_text(const Dataset& ds, const LabelSpec& labels) {
         n += count;
         if (!detail.empty()) parts.push_back(fmt::format("{}:{}", detail, count));
       }
+      for (auto& part : parts) part = printable(part);
       if (parts.empty()) fmt::print("  {}: {}\n", reason, n);
       else fmt::print("  {}: {} ({})\n", reason, n, fmt::join(parts, " "));
       if (reason == "missing file" || reason == "broken link" || reason == "unreadable") {
         // A count plus the first paths, so the user can look at them.
         int shown = 0;
         for (const auto& s : ds.skipped)
-          if (skip_reason_name(s.reason) == reason && shown++ < 5) fmt::print("    {}\n", s.path);
+          if (skip_reason_name(s.reason) == reason && shown++ < 5) fmt::print("    {}\n", printable(s.path));
         if (n > 5) fmt::print("    ... and {} more\n", n - 5);
       }
     }

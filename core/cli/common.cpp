@@ -27,7 +27,7 @@ std::unique_ptr<Registry> PluginOptions::make_registry() const {
   o.plugin_dirs = plugin_dirs;
   o.overrides = overrides;
   auto registry = std::make_unique<Registry>(o);
-  for (const auto& w : registry->warnings()) std::cerr << "warning: " << w << "\n";
+  for (const auto& w : registry->warnings()) std::cerr << "warning: " << printable(w) << "\n";
   return registry;
 }
 
@@ -162,6 +162,31 @@ std::vector<std::pair<std::string, std::string>> parse_key_values(const std::vec
   return out;
 }
 
+namespace {
+std::string escape(std::string_view text, bool backslash) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+    if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+    } else if (c == 0xc2 && next >= 0x80 && next <= 0x9f) {  // U+0080..U+009F, e.g. CSI
+      out += fmt::format("\\xc2\\x{:02x}", next);
+      ++i;
+    } else if (backslash && c == '\\') {
+      out += "\\\\";
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+}  // namespace
+
+std::string printable(std::string_view text) { return escape(text, false); }
+std::string escaped_line(std::string_view name) { return escape(name, true); }
+
 Format parse_format(const std::string& text) {
   if (text == "text") return Format::text;
   if (text == "json") return Format::json;
@@ -222,7 +247,7 @@ LabelledSplit run_scan_split(const Registry& registry, const ScanFlags& f) {
 }
 
 void print_warnings(const Dataset& dataset) {
-  for (const auto& w : dataset.warnings) std::cerr << "warning: " << w << "\n";
+  for (const auto& w : dataset.warnings) std::cerr << "warning: " << printable(w) << "\n";
 }
 
 void print_json(const nlohmann::ordered_json& j) {

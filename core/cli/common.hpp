@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <string_view>
 #include <string>
 #include <utility>
 #include <vector>
@@ -95,6 +96,14 @@ LabelledSplit run_scan_split(const Registry& registry, const ScanFlags& flags);
 /// Splits `key=value` items. @throws UsageError naming `flag` and the item without '='.
 std::vector<std::pair<std::string, std::string>> parse_key_values(const std::vector<std::string>& items,
                                                                   const std::string& flag);
+
+/// `text` for a terminal: control characters (bytes < 0x20, DEL, and UTF-8 C1 controls such as
+/// CSI) become \xNN, so a class name or path cannot move the cursor or forge other lines. JSON
+/// output needs none of this (the JSON writer escapes).
+std::string printable(std::string_view text);
+/// A line of filenames.txt: printable(), with backslashes doubled, so every name is exactly one
+/// line and the escapes can be undone.
+std::string escaped_line(std::string_view name);
 
 /// Parses "text" | "json". @throws UsageError listing the choices.
 Format parse_format(const std::string& text);

@@ -89,10 +89,10 @@ int main(int argc, char** argv) {
       return run_decode_command(decode_plugins, decode_flags);
     }
   } catch (const classflow::Error& e) {
-    std::cerr << "error: " << e.what() << "\n";
+    std::cerr << "error: " << printable(e.what()) << "\n";
     return e.exit_code();
   } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
+    std::cerr << "error: " << printable(e.what()) << "\n";
     return 1;
   }
   return 0;

@@ -10,6 +10,9 @@
 
 #include <sys/stat.h>
 
+#include <fstream>
+#include <sstream>
+
 using classflow::test::run_cli;
 using classflow::test::TempDir;
 using Catch::Matchers::Contains;
@@ -84,4 +87,24 @@ TEST_CASE("a FIFO or a device listed as an image is refused, not read forever", 
   CHECK_THAT(r.out, Contains("fifo.png\",\n      \"reason\": \"image file '") &&
                         Contains("' cannot be read (not a regular file); expected a readable image file"));
   CHECK_THAT(r.out, Contains("\"path\": \"/dev/zero\""));
+}
+
+TEST_CASE("control characters in names are escaped in text output; filenames.txt has one line per file",
+          "[hostile][e2e][output]") {
+  TempDir d;
+  const std::string evil = "ev\x1b[2Jil";  // an ANSI 'clear screen' in a class name
+  d.mkdir("root/" + evil);
+  d.mkdir("root/ok");
+  classflow::test::solid_rgb_png(d.path("root/" + evil + "/a\nb.png"), 8, 8, 1, 2, 3);
+  classflow::test::solid_rgb_png(d.path("root/ok/c\\d.png"), 8, 8, 1, 2, 3);
+  auto scan = run_cli({"scan", d.path("root")});
+  REQUIRE(scan.exit_code == 0);
+  CHECK_THAT(scan.out, Contains("      0  ev\\x1b[2Jil        1\n"));
+  CHECK(scan.out.find('\x1b') == std::string::npos);
+  auto flow = run_cli({"flow", d.path("root"), "--target-size", "4x4", "--export", d.path("out")});
+  REQUIRE(flow.exit_code == 0);
+  std::ifstream names(d.path("out/filenames.txt"));
+  std::stringstream text;
+  text << names.rdbuf();
+  CHECK(text.str() == "ev\\x1b[2Jil/a\\x0ab.png\nok/c\\\\d.png\n");
 }
