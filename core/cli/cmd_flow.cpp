@@ -58,6 +58,34 @@ void progress(int64_t done, int64_t total, int64_t epoch, int64_t epochs) {
 }  // namespace
 
 namespace {
+
+constexpr const char* kExportMarker = "export_complete.json";
+
+// Never mix runs or overwrite a user's files: an export goes to a new or empty folder. A folder
+// left by an interrupted export says so (temporaries, no completion marker).
+void prepare_export_folder(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
+    std::string what = "other files";
+    bool marker = false, mapping = false;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      const std::string name = e.path().filename().string();
+      if (is_atomic_temporary(name)) what = fmt::format("an unfinished export: stale temporary '{}'", name);
+      marker = marker || name == kExportMarker;
+      mapping = mapping || name == "class_indices.json";
+    }
+    if (what == "other files" && marker) what = "a complete export";
+    else if (what == "other files" && mapping) what = fmt::format("an unfinished export: no {}", kExportMarker);
+    throw UsageError(fmt::format("export folder '{}' is not empty ({}); expected a new or empty folder for --export",
+                                 dir, what));
+  }
+  fs::create_directories(dir, ec);
+  if (ec)
+    throw DataError(fmt::format("export folder '{}' cannot be created ({}); expected a writable path", dir,
+                                ec.message()));
+}
+
 int run_flow_subset(const std::shared_ptr<const Registry>& registry, Dataset dataset, const LabelSpec& labels,
                     const LoaderOptions& lo, const FlowFlags& flow, nlohmann::ordered_json* json_out);
 }  // namespace
@@ -94,21 +122,18 @@ int run_flow_command(const PluginOptions& plugins, const ScanFlags& scan, const 
 }
 
 namespace {
+
 int run_flow_subset(const std::shared_ptr<const Registry>& registry, Dataset dataset, const LabelSpec& labels,
                     const LoaderOptions& lo, const FlowFlags& flow, nlohmann::ordered_json* json_out) {
   Format format = parse_format(flow.format);
   DataLoader loader(registry, std::move(dataset), labels, lo);
 
   if (!flow.export_dir.empty()) {
-    // Never mix runs or overwrite a user's files: an export goes to a new or empty folder.
-    std::error_code ec;
-    if (std::filesystem::exists(flow.export_dir, ec) && !std::filesystem::is_empty(flow.export_dir, ec))
-      throw UsageError(fmt::format("export folder '{}' is not empty; expected a new or empty folder for --export",
-                                   flow.export_dir));
-    std::filesystem::create_directories(flow.export_dir);
+    prepare_export_folder(flow.export_dir);
     save_mapping(flow.export_dir + "/class_indices.json", labels.mapping());
-    std::ofstream names(flow.export_dir + "/filenames.txt");
-    for (const auto& f : loader.filenames()) names << escaped_line(f) << "\n";
+    std::string names;
+    for (const auto& f : loader.filenames()) names += escaped_line(f) + "\n";
+    write_file_atomically(flow.export_dir + "/filenames.txt", names, "export file");
   }
 
   const bool tty = isatty(STDERR_FILENO) != 0 && format == Format::text;
@@ -149,6 +174,15 @@ int run_flow_subset(const std::shared_ptr<const Registry>& registry, Dataset dat
     rss_after_epoch.push_back(current_rss_mib());
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!flow.export_dir.empty()) {
+    // Last: an export folder without this file is unfinished, whatever else it holds.
+    nlohmann::ordered_json done;
+    done["format"] = "classflow.export/1";
+    done["batches"] = exported;
+    done["epochs"] = flow.epochs;
+    done["images"] = images;
+    write_file_atomically(flow.export_dir + "/" + kExportMarker, done.dump(2) + "\n", "export file");
+  }
   double ips = seconds > 0 ? static_cast<double>(images) / seconds : 0.0;
 
   if (format == Format::json) {
@@ -187,8 +221,8 @@ int run_flow_subset(const std::shared_ptr<const Registry>& registry, Dataset dat
   fmt::print("peak memory: {:.1f} MiB\n", peak_rss_mib());
   if (!flow.export_dir.empty())
     fmt::print("exported {} batches to {} (images_NNNNN.npy, labels_NNNNN.npy, indices_NNNNN.npy, class_indices.json, "
-               "filenames.txt)\n",
-               exported, flow.export_dir);
+               "filenames.txt, {})\n",
+               exported, flow.export_dir, kExportMarker);
   return 0;
 }
 }  // namespace

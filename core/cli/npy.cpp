@@ -2,11 +2,11 @@
 // dict padded with spaces to a multiple of 64 bytes, then the raw data.
 #include "npy.hpp"
 
+#include <classflow/atomic_file.hpp>
 #include <classflow/error.hpp>
 
 #include <fmt/format.h>
 
-#include <fstream>
 
 namespace classflow::cli {
 
@@ -32,14 +32,15 @@ void write_npy(const std::string& path, const Tensor& t) {
   std::size_t total = 10 + dict.size() + 1;
   dict.append((64 - total % 64) % 64, ' ');
   dict += '\n';
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  // Whole or not at all: a full disk is an error naming the file, never a 0-byte .npy.
+  AtomicFile out(path, "export file");
   out.write("\x93NUMPY\x01\x00", 8);
   auto len = static_cast<uint16_t>(dict.size());
   char le[2] = {static_cast<char>(len & 0xff), static_cast<char>(len >> 8)};
   out.write(le, 2);
-  out << dict;
-  out.write(reinterpret_cast<const char*>(t.data.data()), static_cast<std::streamsize>(t.data.size()));
-  if (!out) throw DataError(fmt::format("export file '{}' cannot be written; expected a writable --export folder", path));
+  out.write(dict);
+  out.write(t.data.data(), t.data.size());
+  out.commit();
 }
 
 }  // namespace classflow::cli

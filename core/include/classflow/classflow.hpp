@@ -1,6 +1,7 @@
 // classflow: umbrella header for applications embedding the core.
 #pragma once
 
+#include <classflow/atomic_file.hpp>
 #include <classflow/class_index.hpp>
 #include <classflow/dataset.hpp>
 #include <classflow/error.hpp>
