@@ -67,18 +67,17 @@ void prepare_export_folder(const std::string& dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
-    std::string what = "other files";
+    std::string what;  // said only for what a user may not expect: an interrupted export
     bool marker = false, mapping = false;
     for (const auto& e : fs::directory_iterator(dir, ec)) {
       const std::string name = e.path().filename().string();
-      if (is_atomic_temporary(name)) what = fmt::format("an unfinished export: stale temporary '{}'", name);
+      if (is_atomic_temporary(name)) what = fmt::format(" (an unfinished export: stale temporary '{}')", name);
       marker = marker || name == kExportMarker;
       mapping = mapping || name == "class_indices.json";
     }
-    if (what == "other files" && marker) what = "a complete export";
-    else if (what == "other files" && mapping) what = fmt::format("an unfinished export: no {}", kExportMarker);
-    throw UsageError(fmt::format("export folder '{}' is not empty ({}); expected a new or empty folder for --export",
-                                 dir, what));
+    if (what.empty() && mapping && !marker) what = fmt::format(" (an unfinished export: no {})", kExportMarker);
+    throw UsageError(fmt::format("export folder '{}' is not empty{}; expected a new or empty folder for --export", dir,
+                                 what));
   }
   fs::create_directories(dir, ec);
   if (ec)
