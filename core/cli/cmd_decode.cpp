@@ -1,11 +1,9 @@
 // `classflow decode`: prediction rows back to class names, through the class_mode's encoder.
 #include "common.hpp"
-#include "csv_table.hpp"
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 namespace classflow::cli {
@@ -21,13 +19,6 @@ std::string csv_field(const std::string& raw) {
   return out + "\"";
 }
 
-bool parse_float(const std::string& s, float& out) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  errno = 0;
-  out = std::strtof(s.c_str(), &end);
-  return *end == '\0' && errno != ERANGE;
-}
 }  // namespace
 
 int run_decode_command(const PluginOptions& plugins, const DecodeFlags& f) {
@@ -45,54 +36,47 @@ int run_decode_command(const PluginOptions& plugins, const DecodeFlags& f) {
                                  "such as categorical, binary, sparse",
                                  labels.class_mode()));
   const LabelEncoder& encoder = *labels.encoder();
-  auto rows = read_csv(f.predictions);
+  const PredictionTable table = read_predictions(f.predictions);
+  std::vector<std::string> names;  // --filenames: one per row, as filenames.txt lists them
+  if (!f.filenames.empty()) {
+    std::ifstream in(f.filenames, std::ios::binary);
+    if (!in)
+      throw DataError(fmt::format("filenames file '{}' cannot be read; expected a list with one file per line (e.g. "
+                                  "the filenames.txt of --export)",
+                                  f.filenames));
+    for (std::string line; std::getline(in, line);) names.push_back(line);
+    if (names.size() != table.rows.size())
+      throw DataError(fmt::format("predictions file '{}' has {} rows but filenames file '{}' lists {} names; expected "
+                                  "one name per prediction row, in the same order",
+                                  f.predictions, table.rows.size(), f.filenames, names.size()));
+  }
   sdk::DecodeOptions opts;
   opts.top_k = f.top_k;
   opts.threshold = f.threshold;
 
   // Multi-label encoders return every class over the threshold: one cell each, '|'-joined.
   const bool multi = labels.multi_label();
-  std::string header = "row";
+  std::string header = names.empty() ? "row" : "row,filename";
   if (multi) header += ",class_names,scores";
   else if (f.top_k == 1) header += ",class_name,score";
   else
     for (int k = 1; k <= f.top_k; ++k) header += fmt::format(",class_name_{},score_{}", k, k);
   fmt::print("{}\n", header);
-  int64_t out_row = 0;
-  for (std::size_t line = 0; line < rows.size(); ++line) {
-    const auto& cells = rows[line];
-    std::vector<float> values;
-    bool numeric = true;
-    std::size_t bad = 0;
-    for (std::size_t c = 0; c < cells.size() && numeric; ++c) {
-      float v;
-      numeric = parse_float(cells[c], v);
-      if (numeric) values.push_back(v);
-      else bad = c;
-    }
-    if (!numeric) {
-      bool all_text = true;  // a header has no numeric cell at all
-      for (const auto& c : cells) {
-        float v;
-        all_text = all_text && !parse_float(c, v);
-      }
-      if (line == 0 && all_text) continue;
-      throw DataError(fmt::format("predictions file '{}' line {} column {} holds '{}'; expected a number",
-                                  f.predictions, line + 1, bad + 1, cells[bad]));
-    }
-    if (values.empty()) continue;
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    const auto& values = table.rows[r];
     std::vector<sdk::Decoded> decoded =
         decode_predictions(encoder, values.data(), 1, static_cast<int64_t>(values.size()), opts, [&](int64_t) {
-          return fmt::format("predictions file '{}' line {}", f.predictions, line + 1);
+          return fmt::format("predictions file '{}' line {}", f.predictions, table.lines[r]);
         }).front();
-    std::string out = std::to_string(out_row++);
+    std::string out = std::to_string(r);
+    if (!names.empty()) out += "," + csv_field(names[r]);
     if (multi) {
-      std::string names, scores;
+      std::string joined, scores;
       for (std::size_t k = 0; k < decoded.size(); ++k) {
-        names += (k ? "|" : "") + m.class_index.name_of(decoded[k].class_id);  // quoted below
+        joined += (k ? "|" : "") + m.class_index.name_of(decoded[k].class_id);  // quoted below
         scores += (k ? "|" : "") + fmt::format("{:.6g}", decoded[k].score);
       }
-      fmt::print("{},{},{}\n", out, csv_field(names), scores);
+      fmt::print("{},{},{}\n", out, csv_field(joined), scores);
       continue;
     }
     for (int k = 0; k < f.top_k; ++k) {

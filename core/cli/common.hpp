@@ -132,6 +132,7 @@ struct DecodeFlags {
   std::optional<double> threshold;
   std::vector<std::string> encoder_opts;
   std::string predictions;
+  std::string filenames;  // --filenames: one name per prediction row
   std::string format = "csv";
 };
 int run_decode_command(const PluginOptions& plugins, const DecodeFlags& flags);

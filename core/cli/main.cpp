@@ -33,13 +33,17 @@ int main(int argc, char** argv) {
   DecodeFlags decode_flags;
   std::optional<double> threshold;
   auto* decode = app.add_subcommand("decode", "Turn prediction rows (CSV) back into class names");
-  decode->add_option("PREDICTIONS", decode_flags.predictions, "CSV of predictions, one row per sample")->required();
+  decode->add_option("PREDICTIONS", decode_flags.predictions,
+                     "Predictions, one row per sample: CSV, or blank/tab/semicolon-separated as numpy.savetxt writes")
+      ->required();
   decode->add_option("--class-indices", decode_flags.class_indices_file, "The saved mapping")->required();
   decode->add_option("--class-mode", decode_flags.class_mode, "Encoder (default: class_mode saved in the mapping)");
   decode->add_option("--top-k", decode_flags.top_k, "Classes per row, best first")->capture_default_str();
   decode->add_option("--threshold", threshold, "Binary / multi-label: score >= T selects the class (default 0.5)");
   decode->add_option("--encoder-opt", decode_flags.encoder_opts, "Encoder option key=value (repeatable)")
       ->allow_extra_args(false);
+  decode->add_option("--filenames", decode_flags.filenames,
+                     "A list with one file per prediction row (e.g. --export's filenames.txt), printed beside it");
   decode_plugins.add_to(*decode);
 
   PluginOptions flow_plugins;

@@ -173,7 +173,7 @@ TEST_CASE("decode: argmax, top-k and binary threshold through a saved mapping (B
   CHECK(mixed.err == "error: predictions file '" + d.path("mixed.csv") + "' line 1 column 2 holds 'abc'; expected a number\n");
 }
 
-TEST_CASE("plugins lists sources, decoders and encoders; refuses a wrong-ABI plugin", "[cli][e2e]") {
+TEST_CASE("plugins lists sources, decoders and encoders, refuses a wrong-ABI plugin", "[cli][e2e]") {
   auto r = run_cli({"plugins", "--format", "json"});
   REQUIRE(r.exit_code == 0);
   json j = json::parse(r.out);

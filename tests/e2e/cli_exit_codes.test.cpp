@@ -48,7 +48,7 @@ TEST_CASE("exit 3: the classes do not fit the class_mode", "[cli][e2e][errors]")
   CHECK(binary.err == "error: class_mode 'binary' needs exactly 2 classes; found 10: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9\n");
 }
 
-TEST_CASE("exit 4: a refused plugin is named with why; a failing one with its call", "[cli][e2e][errors]") {
+TEST_CASE("exit 4: a refused plugin is named with why, a failing one with its call", "[cli][e2e][errors]") {
   auto refused = run_cli({"scan", kDigits, "--class-mode", "wrongabi", "--plugin-dir", kBroken + "/wrong_abi"});
   CHECK(refused.exit_code == 4);
   CHECK_THAT(refused.err, StartsWith("error: class_mode 'wrongabi' is not available: its plugin '") &&

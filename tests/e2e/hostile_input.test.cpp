@@ -89,7 +89,7 @@ TEST_CASE("a FIFO or a device listed as an image is refused, not read forever", 
   CHECK_THAT(r.out, Contains("\"path\": \"/dev/zero\""));
 }
 
-TEST_CASE("control characters in names are escaped in text output; filenames.txt has one line per file",
+TEST_CASE("control characters in names are escaped in text output, filenames.txt has one line per file",
           "[hostile][e2e][output]") {
   TempDir d;
   const std::string evil = "ev\x1b[2Jil";  // an ANSI 'clear screen' in a class name

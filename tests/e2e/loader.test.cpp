@@ -109,7 +109,7 @@ TEST_CASE("BR-12: shuffled batches carry the ids, paths, pixels and labels of th
   for (std::size_t i = 0; i < names.size(); ++i) CHECK(canonical[i] == "pred:" + names[i]);
 }
 
-TEST_CASE("BR-14: 8 images, batch 6 -> batches [6, 2]; drop_last -> [6]", "[loader][e2e]") {
+TEST_CASE("BR-14: 8 images, batch 6 -> batches [6, 2], drop_last -> [6]", "[loader][e2e]") {
   TempDir d;
   for (int i = 0; i < 8; ++i) solid(d, "root/only/" + std::to_string(i) + ".png", static_cast<uint8_t>(i), 0, 0);
   for (bool shuffle : {false, true}) {
@@ -218,7 +218,7 @@ TEST_CASE("BR-22: CMYK JPEGs decode to RGB like Pillow, and to 1 channel in gray
   CHECK(make_loader(d.path("root"), g).batch(0).images.shape == std::vector<int64_t>{2, 8, 8, 1});
 }
 
-TEST_CASE("BR-24: 16-bit grayscale is scaled, never clipped; 8-bit gray BMP loads", "[loader][e2e]") {
+TEST_CASE("BR-24: 16-bit grayscale is scaled, never clipped, 8-bit gray BMP loads", "[loader][e2e]") {
   TempDir d;
   d.mkdir("root/a");
   std::vector<uint16_t> g16(16, 1000), g16max(16, 65535);
@@ -296,7 +296,7 @@ TEST_CASE("BR-27: max_image_pixels rejects before decoding, per loader", "[loade
   CHECK(classflow::LoaderOptions{}.max_image_pixels == 178956970);
 }
 
-TEST_CASE("EXIF orientation is applied; dtype, rescale and channels_first shape the tensor", "[loader][e2e]") {
+TEST_CASE("EXIF orientation is applied, dtype, rescale and channels_first shape the tensor", "[loader][e2e]") {
   TempDir d;
   d.mkdir("root/a");
   // 4 wide x 2 high: left half black, right half white. Orientation 6 = rotate 90 clockwise.

@@ -91,3 +91,40 @@ TEST_CASE("encoder options travel with the mapping: a later run encodes and deco
           0.10000000149011612
         ],)"));
 }
+
+TEST_CASE("decode reads what NumPy writes (savetxt blanks, tabs, semicolons, tiny scores) and --filenames",
+          "[cli][e2e][decode]") {
+  TempDir d;
+  d.write_file("m.json", R"({"class_names": ["cat", "dog"], "class_mode": "categorical"})");
+  const std::string m = d.path("m.json");
+  auto decode = [&](const std::string& file, const std::string& text, std::vector<std::string> extra = {}) {
+    d.write_file(file, text);
+    std::vector<std::string> args{"decode", "--class-indices", m};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(d.path(file));
+    return run_cli(args);
+  };
+  // np.savetxt(f, [[0.1, 0.9], [1e-39, 1.0]]): '%.18e' with single blanks.
+  auto blanks = decode("s.txt", "1.000000000000000056e-01 9.000000000000000222e-01\n1.000000000000000000e-39 "
+                                "1.000000000000000000e+00\n");
+  CHECK(blanks.exit_code == 0);
+  CHECK(blanks.out == "row,class_name,score\n0,dog,0.9\n1,dog,1\n");
+  auto semicolon = decode("one.csv", "0.7;0.3\n");  // one row, not comma-separated: still decoded
+  CHECK(semicolon.out == "row,class_name,score\n0,cat,0.7\n");
+  auto tabs = decode("t.tsv", "cat\tdog\n0.2\t0.8\n");
+  CHECK(tabs.out == "row,class_name,score\n0,dog,0.8\n");
+  auto tiny_first = decode("tiny.csv", "1e-39,1\n0.9,0.1\n");  // an underflowing first row is data, not a header
+  CHECK(tiny_first.out == "row,class_name,score\n0,dog,1\n1,cat,0.9\n");
+  auto bad = decode("bad.txt", "0.1 0.9\n0.5 x\n");
+  CHECK(bad.exit_code == 3);
+  CHECK(bad.err == "error: predictions file '" + d.path("bad.txt") +
+                       "' line 2 column 2 holds 'x'; expected a number (columns split at blanks)\n");
+  d.write_file("names.txt", "cat/1.png\ndog/7.png\n");
+  auto named = decode("p.csv", "0.8,0.2\n0.4,0.6\n", {"--filenames", d.path("names.txt")});
+  CHECK(named.out == "row,filename,class_name,score\n0,cat/1.png,cat,0.8\n1,dog/7.png,dog,0.6\n");
+  auto short_list = decode("p3.csv", "0.8,0.2\n0.4,0.6\n0.5,0.5\n", {"--filenames", d.path("names.txt")});
+  CHECK(short_list.exit_code == 3);
+  CHECK(short_list.err == "error: predictions file '" + d.path("p3.csv") + "' has 3 rows but filenames file '" +
+                              d.path("names.txt") +
+                              "' lists 2 names; expected one name per prediction row, in the same order\n");
+}

@@ -31,7 +31,7 @@ TEST_CASE("natural order compares digit runs as numbers (BR-06)", "[class_index]
                     "unknown class_order 'alpha'; expected one of: bytes, natural");
 }
 
-TEST_CASE("explicit order is kept; both directions of the mapping agree (BR-08, BR-11)", "[class_index]") {
+TEST_CASE("explicit order is kept, both directions of the mapping agree (BR-08, BR-11)", "[class_index]") {
   ClassIndex idx({"b", "a"});
   CHECK(idx.index_of("b") == 0);
   CHECK(idx.index_of("a") == 1);

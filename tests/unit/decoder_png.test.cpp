@@ -38,7 +38,7 @@ TEST_CASE("png: claims .png and sniffs the 8-byte signature", "[decoder]") {
   CHECK(png.vtable->sniff(text_png, 8) == 0);
 }
 
-TEST_CASE("png: 8-bit layouts keep their values; gray+alpha becomes RGBA", "[decoder]") {
+TEST_CASE("png: 8-bit layouts keep their values, gray+alpha becomes RGBA", "[decoder]") {
   using Row = std::tuple<int, std::vector<uint8_t>, std::vector<int>>;  // channels, pixel -> out
   const auto [channels, pixel, expected] = GENERATE(table<int, std::vector<uint8_t>, std::vector<int>>({
       Row{1, {77}, {77}},

@@ -99,7 +99,7 @@ TEST_CASE("search path: explicit folders, then CLASSFLOW_PLUGIN_PATH, then the d
   CHECK(fs::path(all.search_path()[3]).parent_path().filename() == "classflow");
 }
 
-TEST_CASE("CLASSFLOW_PLUGIN_PATH loads plugins; a folder listed twice loads once", "[registry]") {
+TEST_CASE("CLASSFLOW_PLUGIN_PATH loads plugins, a folder listed twice loads once", "[registry]") {
   {
     const ScopedEnv env("CLASSFLOW_PLUGIN_PATH", fixture_dir("throwing"));
     const Registry reg(RegistryOptions{{}, true, false});
@@ -152,7 +152,7 @@ TEST_CASE("a second plugin registering 'categorical' is refused, naming both fil
   CHECK(reg.make_encoder("categorical", {"a", "b"})->label_desc().dtype == classflow::sdk::DType::float32);
 }
 
-TEST_CASE("an encoder that throws becomes a PluginError naming it; the process goes on", "[registry]") {
+TEST_CASE("an encoder that throws becomes a PluginError naming it, the process goes on", "[registry]") {
   const Registry reg(only({fixture_dir("throwing")}));
   REQUIRE(reg.encoder_names() == Names{"throwing"});
   auto enc = reg.make_encoder("throwing", {"a", "b"});

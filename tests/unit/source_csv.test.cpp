@@ -181,7 +181,7 @@ TEST_CASE("csv: probe claims .csv files (any case) and leaves folders to the dir
   CHECK(registry().source_for(t.path()).vtable->name == std::string("directory"));
 }
 
-TEST_CASE("csv: one class per row, rows in file order; missing and unclaimed files are skipped", "[csv]") {
+TEST_CASE("csv: one class per row, rows in file order, missing and unclaimed files are skipped", "[csv]") {
   TempDir t;
   t.touch("a/1.png");
   t.touch("b/2.png");
@@ -209,7 +209,7 @@ TEST_CASE("csv: one class per row, rows in file order; missing and unclaimed fil
   }
 }
 
-TEST_CASE("csv: y_cols are classes in column order with 0/1 values; raw=1 reads numbers (BR-19)", "[csv]") {
+TEST_CASE("csv: y_cols are classes in column order with 0/1 values, raw=1 reads numbers (BR-19)", "[csv]") {
   TempDir t;
   write_listed(t, "labels.csv", "file,N,D,G", {"a.png,1,0,1", "b.png,0,1,0", "c.png,0,0,0"},
                {"a.png", "b.png", "c.png"});
@@ -261,7 +261,7 @@ TEST_CASE("csv: fields are RFC 4180 and taken byte for byte (quotes, spaces, CRL
                                                            "sample q\"uote.png <q>"});
 }
 
-TEST_CASE("csv: paths start at `directory` (default the labels file's folder); absolute paths stay", "[csv]") {
+TEST_CASE("csv: paths start at `directory` (default the labels file's folder), absolute paths stay", "[csv]") {
   TempDir t;
   t.touch("images/a/1.png");
   t.touch("elsewhere/2.png");
@@ -349,7 +349,7 @@ TEST_CASE("csv: malformed files and cells are data errors naming file, line and 
   CHECK_THROWS_MATCHES(scan(csv_options(f, options)), DataError, Catch::Message(expected));
 }
 
-TEST_CASE("csv: a missing labels file or `directory` is a data error; bad options are usage errors", "[csv]") {
+TEST_CASE("csv: a missing labels file or `directory` is a data error, bad options are usage errors", "[csv]") {
   TempDir t;
   t.write_file("labels.csv", "filename,class\n");
   t.touch("plain.txt");
@@ -408,7 +408,7 @@ TEST_CASE("csv: classes are sorted by bytes like folders, never by first appeara
   CHECK(scan(natural).class_index.class_names() == Strings{"c1", "c2", "c10"});
 }
 
-TEST_CASE("csv: an explicit class list keeps its order; other rows are filtered (BR-08)", "[csv]") {
+TEST_CASE("csv: an explicit class list keeps its order, other rows are filtered (BR-08)", "[csv]") {
   TempDir t;
   const std::string f = write_listed(t, "labels.csv", "file,label", {"a/1.png,a", "b/1.png,b", "c/1.png,c"},
                                      {"a/1.png", "b/1.png", "c/1.png"});
@@ -510,7 +510,7 @@ TEST_CASE("csv: binary with 3 classes fails naming them, as for folders (BR-17)"
                        Catch::Message("class_mode 'binary' needs exactly 2 classes; found 3: a, b, c"));
 }
 
-TEST_CASE("csv: missing files are counted in skipped with their paths; their class keeps its index", "[csv]") {
+TEST_CASE("csv: missing files are counted in skipped with their paths, their class keeps its index", "[csv]") {
   TempDir t;
   Strings rows, files;
   for (int i = 0; i < 5; ++i) {

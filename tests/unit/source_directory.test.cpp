@@ -200,7 +200,7 @@ TEST_CASE("directory: hidden entries are skipped at every depth, root files are 
   }
 }
 
-TEST_CASE("directory: extensions match without regard to case; others are skipped by extension (BR-04)",
+TEST_CASE("directory: extensions match without regard to case, others are skipped by extension (BR-04)",
           "[source]") {
   TempDir t;
   for (const char* rel : {"root/a/p.JPEG", "root/a/q.JPG", "root/a/r.Png", "root/a/x.tar.PNG", "root/a/weirdpng",
@@ -342,7 +342,7 @@ TEST_CASE("directory: a bad root or option fails with the value and the fix", "[
 // ---------------------------------------------------------------------------------------------
 // Dataset level: the same trees through classflow::scan_dataset.
 
-TEST_CASE("directory via scan_dataset: a checkpoint folder is not a class; the explicit list is accepted (BR-01)", "[source]") {
+TEST_CASE("directory via scan_dataset: a checkpoint folder is not a class, the explicit list is accepted (BR-01)", "[source]") {
   require_image_decoders();
   TempDir t;
   for (const char* rel : {"root/.ipynb_checkpoints/x.png", "root/no_skip/a.png", "root/no_skip/b.png", "root/skip/c.png"})
@@ -358,7 +358,7 @@ TEST_CASE("directory via scan_dataset: a checkpoint folder is not a class; the e
   CHECK(ds.filtered == 0);
 }
 
-TEST_CASE("directory via scan_dataset: an explicit list keeps its order; other folders are filtered (BR-08)",
+TEST_CASE("directory via scan_dataset: an explicit list keeps its order, other folders are filtered (BR-08)",
           "[source]") {
   require_image_decoders();
   TempDir t;
@@ -388,7 +388,7 @@ TEST_CASE("directory via scan_dataset: macOS metadata files are neither classes 
   CHECK(skipped_lines(ds) == Strings{".DS_Store (hidden '')", "1/.DS_Store (hidden '')", "1/._b.png (hidden '')"});
 }
 
-TEST_CASE("directory via scan_dataset: extensions are case-insensitive; the rest is counted by extension (BR-04)", "[source]") {
+TEST_CASE("directory via scan_dataset: extensions are case-insensitive, the rest is counted by extension (BR-04)", "[source]") {
   require_image_decoders();
   TempDir t;
   for (const char* rel : {"root/a/p.JPEG", "root/a/q.JPG", "root/a/r.Png", "root/b/s.tif", "root/b/t.tiff",

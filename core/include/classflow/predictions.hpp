@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace classflow {
@@ -23,5 +24,24 @@ namespace classflow {
 CLASSFLOW_CORE_API std::vector<std::vector<sdk::Decoded>> decode_predictions(
     const LabelEncoder& encoder, const float* rows, int64_t num_rows, int64_t width,
     const sdk::DecodeOptions& options, const std::function<std::string(int64_t)>& row_name = {});
+
+/// Prediction rows read from a text file, as NumPy's savetxt or any CSV writer makes them.
+struct PredictionTable {
+  std::vector<std::vector<float>> rows;  ///< one per data line, in file order
+  std::vector<int64_t> lines;            ///< 1-based line of each row in the file
+  char delimiter = ',';                  ///< ',', ';', '\t', or ' ' (runs of blanks, savetxt's default)
+  bool header = false;                   ///< the first line held no number at all and was skipped
+};
+
+/// Parses prediction rows from `text`: the delimiter is the first of ',', '\t', ';' found on
+/// the first non-empty line, else blanks (NumPy savetxt); a first line without any number is a
+/// header. Every other cell must be a number within float range (denormals such as 1e-39
+/// included). `origin` names the file in messages.
+/// @throws DataError "predictions file '<origin>' line L column C holds '<cell>'; expected a
+/// number" (plus the delimiter used when it is not ','), or for malformed quoting.
+CLASSFLOW_CORE_API PredictionTable parse_predictions(std::string_view text, const std::string& origin);
+
+/// parse_predictions of the file at `path`. @throws DataError naming the path when unreadable.
+CLASSFLOW_CORE_API PredictionTable read_predictions(const std::string& path);
 
 }  // namespace classflow

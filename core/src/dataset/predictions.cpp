@@ -1,7 +1,16 @@
 #include <classflow/error.hpp>
 #include <classflow/predictions.hpp>
 
+#include "io/csv_rows.hpp"
+
 #include <fmt/format.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <sstream>
 
 namespace classflow {
 
@@ -25,6 +34,121 @@ std::vector<std::vector<sdk::Decoded>> decode_predictions(const LabelEncoder& en
     }
   }
   return out;
+}
+
+namespace {
+
+char detect_delimiter(std::string_view text) {
+  std::size_t start = 0;
+  while (start < text.size()) {  // the first line with something on it
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    if (line.find_first_not_of(" \t\r") != std::string_view::npos) {
+      for (char d : {',', '\t', ';'})
+        if (line.find(d) != std::string_view::npos) return d;
+      return ' ';
+    }
+    start = end + 1;
+  }
+  return ',';
+}
+
+// Blank-separated values (savetxt): runs of spaces and tabs split cells. Quoting does not
+// apply, so this is a split, not a CSV parser.
+std::vector<detail::CsvRow> split_blanks(std::string_view text) {
+  std::vector<detail::CsvRow> rows;
+  long line = 0;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    ++line;
+    detail::CsvRow row{{}, line};
+    std::size_t i = start;
+    while (i < end) {
+      while (i < end && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r')) ++i;
+      std::size_t j = i;
+      while (j < end && text[j] != ' ' && text[j] != '\t' && text[j] != '\r') ++j;
+      if (j > i) row.cells.emplace_back(text.substr(i, j - i));
+      i = j;
+    }
+    if (!row.cells.empty()) rows.push_back(std::move(row));
+    if (end == text.size()) break;
+    start = end + 1;
+  }
+  return rows;
+}
+
+// A number within float range; strtod, so a denormal like 1e-39 is a number (strtof reports it
+// as a range error).
+bool parse_score(const std::string& cell, float& out) {
+  std::size_t b = cell.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return false;
+  const char* s = cell.c_str() + b;
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(s, &end);
+  while (end && (*end == ' ' || *end == '\t' || *end == '\r')) ++end;
+  if (end == s || *end != '\0' || !std::isfinite(v) || std::fabs(v) > std::numeric_limits<float>::max()) return false;
+  out = static_cast<float>(v);
+  return true;
+}
+
+std::string delimiter_name(char d) {
+  switch (d) {
+    case '\t': return "a tab";
+    case ' ': return "blanks";
+    default: return fmt::format("'{}'", d);
+  }
+}
+
+}  // namespace
+
+PredictionTable parse_predictions(std::string_view text, const std::string& origin) {
+  PredictionTable t;
+  t.delimiter = detect_delimiter(text);
+  auto rows = t.delimiter == ' ' ? split_blanks(text) : detail::read_csv_rows(text, t.delimiter, origin);
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    const auto& cells = rows[r].cells;
+    std::vector<float> values;
+    values.reserve(cells.size());
+    std::size_t bad = cells.size(), numbers = 0;
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      float v;
+      if (parse_score(cells[c], v)) {
+        values.push_back(v);
+        ++numbers;
+      } else if (bad == cells.size()) {
+        bad = c;
+      }
+    }
+    if (bad == cells.size()) {
+      if (values.empty()) continue;  // a line of empty cells
+      t.rows.push_back(std::move(values));
+      t.lines.push_back(rows[r].line);
+      continue;
+    }
+    if (r == 0 && numbers == 0) {  // a header names columns; it holds no number
+      t.header = true;
+      continue;
+    }
+    throw DataError(fmt::format("predictions file '{}' line {} column {} holds '{}'; expected a number{}", origin,
+                                rows[r].line, bad + 1, cells[bad],
+                                t.delimiter == ',' && cells.size() > 1
+                                    ? std::string()
+                                    : fmt::format(" (columns split at {})", delimiter_name(t.delimiter))));
+  }
+  return t;
+}
+
+PredictionTable read_predictions(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw DataError(fmt::format("predictions file '{}' cannot be read; expected a readable CSV or savetxt file", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_predictions(ss.str(), path);
 }
 
 }  // namespace classflow
