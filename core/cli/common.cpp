@@ -67,6 +67,8 @@ void ScanFlags::add_to(CLI::App& app) {
   app.add_flag("--validate-filenames", validate_filenames,
                "CSV: check that listed files exist, one listing per folder (the default)");
   app.add_flag("--no-validate-filenames", no_validate_filenames, "CSV: do not check that listed files exist");
+  app.add_flag("--allow-absolute-paths", allow_absolute_paths,
+               "CSV with --directory: accept absolute paths (otherwise every path must stay inside --directory)");
 }
 
 std::vector<std::pair<std::string, std::string>> ScanFlags::source_options() const {
@@ -81,6 +83,7 @@ std::vector<std::pair<std::string, std::string>> ScanFlags::source_options() con
   }
   if (!label_delimiter.empty()) out.emplace_back("label_delimiter", label_delimiter);
   if (raw) out.emplace_back("raw", "1");
+  if (allow_absolute_paths) out.emplace_back("allow_absolute_paths", "1");
   if (no_validate_filenames) out.emplace_back("validate_filenames", "0");
   else if (validate_filenames) out.emplace_back("validate_filenames", "1");
   return out;

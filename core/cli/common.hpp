@@ -53,6 +53,7 @@ struct ScanFlags {
   bool raw = false;
   bool validate_filenames = false;
   bool no_validate_filenames = false;
+  bool allow_absolute_paths = false;
   void add_to(CLI::App& app);
   /// --source-opt items plus the CSV flags, as source options.
   std::vector<std::pair<std::string, std::string>> source_options() const;

@@ -168,6 +168,8 @@ struct Settings {
   std::string y_option = "y_col";   ///< which option named y_cols ("y_col" | "y_cols"), for messages
   std::string delimiter;            ///< label_delimiter; default none
   bool validate = true;             ///< validate_filenames; default true
+  bool confined = false;            ///< `directory` was given: listed paths must stay inside it
+  bool allow_absolute = false;      ///< allow_absolute_paths; default false (with `directory`)
   LabelMode mode = LabelMode::single;
 };
 
@@ -198,10 +200,11 @@ Settings parse_settings(const ScanRequest& request) {
   // follow_links is what the core passes for --follow-links: listed paths are opened as written,
   // links included, so it changes nothing here.
   o.require_known("source 'csv'", {"directory", "x_col", "y_col", "y_cols", "label_delimiter", "validate_filenames",
-                                   "labels", "raw", "follow_links"});
+                                   "labels", "raw", "follow_links", "allow_absolute_paths"});
   o.get_bool("follow_links", false);
   Settings s;
   s.validate = o.get_bool("validate_filenames", true);
+  s.allow_absolute = o.get_bool("allow_absolute_paths", false);
   const bool labels = o.get_bool("labels", true);
   const bool raw = o.get_bool("raw", false);
   if (o.has("x_col")) s.x_col = o.get("x_col");
@@ -243,6 +246,7 @@ Settings parse_settings(const ScanRequest& request) {
       throw DataError("option 'directory' value '" + dir + "' is not a folder; expected the folder the paths in '" +
                       request.root + "' are relative to");
     s.directory = to_path(dir);
+    s.confined = true;
   } else {
     s.directory = to_path(request.root).parent_path();
     if (s.directory.empty()) s.directory = ".";
@@ -390,8 +394,12 @@ class RowReader {
                       " fields (" + problem + "); expected " + std::to_string(header_.size()) +
                       " as in the header: " + join_names(header_));
     }
+    for (std::size_t c = 0; c < n; ++c)
+      if (record.fields[c].find('\0') != std::string::npos)
+        throw DataError(where(record, c) + " holds a NUL byte; expected text");
     const std::string& x = record.fields[x_];
     if (x.empty()) throw DataError(where(record, x_) + " is empty; expected an image path");
+    if (settings_.confined) require_inside(record, x);
 
     classes_.clear();
     values_.clear();
@@ -433,6 +441,27 @@ class RowReader {
     }
     sink_.add_sample(x, classes_);
     if (settings_.mode == LabelMode::columns || settings_.mode == LabelMode::raw) sink_.add_values(values_);
+  }
+
+  /// With `directory` given, a listed path must stay inside it: no absolute path (unless
+  /// allow_absolute_paths=1) and no `..` that climbs above it (checked on the text, before any
+  /// file is touched). @throws DataError naming the row and the path.
+  void require_inside(const Record& record, const std::string& x) const {
+    const fs::path path = to_path(x);
+    const std::string dir = to_utf8(settings_.directory);
+    if (path.is_absolute()) {
+      if (settings_.allow_absolute) return;
+      throw DataError(where(record, x_) + " holds the absolute path '" + x + "' while option 'directory' is '" + dir +
+                      "'; expected a path inside that folder (or allow_absolute_paths=1, --allow-absolute-paths)");
+    }
+    int depth = 0;
+    for (const auto& part : path) {
+      if (part == "..") --depth;
+      else if (part != "." && !part.empty()) ++depth;
+      if (depth < 0)
+        throw DataError(where(record, x_) + " holds the path '" + x + "', which leaves the folder '" + dir +
+                        "' (option 'directory'); expected a path inside it");
+    }
   }
 
   /// Class names of a delimited cell: split, trimmed, empty parts dropped, repeats dropped.
@@ -511,7 +540,11 @@ std::string read_labels_file(const std::string& file) {
 ///
 /// Options (booleans "1"/"0"/"true"/"false"):
 ///  - `directory` (default: the labels file's folder): folder that relative paths start from;
-///    sample paths stay as written in the file (absolute ones stay absolute).
+///    sample paths stay as written in the file (absolute ones stay absolute). When given, every
+///    listed path must stay inside it: no `..` climbing out, no absolute path unless
+///    `allow_absolute_paths=1` (a data error naming the row otherwise).
+///  - `allow_absolute_paths` (default 0): with `directory`, accept absolute paths.
+///  - A NUL byte in any cell is a data error naming the row and column.
 ///  - `x_col` (default `filename`): column of the image paths.
 ///  - `y_col` (default `class`): column of the class name, one per row; an empty cell is an error.
 ///  - `label_delimiter` (no default): with y_col, the cell holds 0..n class names separated by

@@ -239,8 +239,11 @@ def flow_from_directory(
     return _open(scan, loader_args={n: args[n] for n in _LOADER_ARGS}, **{n: args[n] for n in _LABEL_ARGS})
 
 
-def _csv_source_options(directory, x_col, y_col, label_delimiter, validate_filenames, extra) -> dict:
+def _csv_source_options(directory, x_col, y_col, label_delimiter, validate_filenames, extra,
+                        allow_absolute_paths=False) -> dict:
     opts = dict(extra or {})
+    if allow_absolute_paths:
+        opts["allow_absolute_paths"] = "1"
     if directory is not None:
         opts["directory"] = os.fsencode(directory)
     opts["x_col"] = x_col
@@ -262,6 +265,7 @@ def flow_from_csv(
     *,
     label_delimiter: Optional[str] = None,
     validate_filenames: bool = True,
+    allow_absolute_paths: bool = False,
     **kwargs,
 ):
     """Batches of the images a CSV lists (the CLI's csv source), with :func:`flow_from_directory`'s
@@ -269,9 +273,10 @@ def flow_from_csv(
     ``y_col`` the class (classes sorted by byte order, never by first appearance), or a list of
     0/1 columns (multi-label, ``class_mode='multi_hot'``) or numeric columns (``'raw'``);
     ``label_delimiter`` splits one cell into several classes. Rows of missing files are skipped and
-    counted unless ``validate_filenames=False``."""
+    counted unless ``validate_filenames=False``. With ``directory`` every listed path must stay
+    inside it (no ``..`` climbing out; absolute paths only with ``allow_absolute_paths=True``)."""
     source_options = _csv_source_options(directory, x_col, y_col, label_delimiter, validate_filenames,
-                                         kwargs.pop("source_options", None))
+                                         kwargs.pop("source_options", None), allow_absolute_paths)
     kwargs.setdefault("source", "csv")
     return flow_from_directory(path, source_options=source_options, **kwargs)
 
@@ -335,9 +340,11 @@ def flow_from_dataframe(
             extra = kwargs.pop("source_options")
         else:
             extra = None
+        # Without a directory (Keras: absolute paths) relative ones start at the current folder.
         source_options = _csv_source_options(
             directory if directory is not None else os.getcwd(), x_col, y_col, delimiter,
             kwargs.pop("validate_filenames", True), extra,
+            kwargs.pop("allow_absolute_paths", directory is None),
         )
         kwargs.setdefault("source", "csv")
         scan = _scan_options(

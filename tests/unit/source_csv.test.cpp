@@ -267,8 +267,15 @@ TEST_CASE("csv: paths start at `directory` (default the labels file's folder), a
   t.touch("elsewhere/2.png");
   const std::string absolute = t.path("elsewhere/2.png");
   t.write_file("lists/labels.csv", "filename,class\na/1.png,a\n" + absolute + ",b\n");
-  CHECK(run_source(t.path("lists/labels.csv"), {{"directory", t.path("images")}}).events ==
-        Strings{"sample a/1.png <a>", "sample " + absolute + " <b>"});
+  // With `directory`, paths must stay inside it; absolute ones only when allowed explicitly.
+  const auto confined = run_source(t.path("lists/labels.csv"), {{"directory", t.path("images")}});
+  CHECK(confined.rc == CF_ERROR_DATA);
+  CHECK(confined.message == "labels file '" + t.path("lists/labels.csv") + "' line 3 column 'filename' holds the "
+                                "absolute path '" + absolute + "' while option 'directory' is '" + t.path("images") +
+                                "'; expected a path inside that folder (or allow_absolute_paths=1, "
+                                "--allow-absolute-paths)");
+  CHECK(run_source(t.path("lists/labels.csv"), {{"directory", t.path("images")}, {"allow_absolute_paths", "1"}})
+            .events == Strings{"sample a/1.png <a>", "sample " + absolute + " <b>"});
   // Without `directory`, a/1.png is looked up next to the labels file.
   CHECK(run_source(t.path("lists/labels.csv")).events ==
         Strings{"skip a/1.png (missing '')", "class a", "sample " + absolute + " <b>"});
@@ -383,7 +390,7 @@ TEST_CASE("csv: a missing labels file or `directory` is a data error, bad option
       {{{"x_col", ""}}, "option 'x_col' value '' is empty; expected a column name"},
       {{{"ycol", "a"}},
        "unknown option 'ycol' for source 'csv'; expected one of: directory, x_col, y_col, y_cols, label_delimiter, "
-       "validate_filenames, labels, raw, follow_links"},
+       "validate_filenames, labels, raw, follow_links, allow_absolute_paths"},
   }));
   CHECK_THROWS_MATCHES(scan(csv_options(t.path("labels.csv"), options)), UsageError, Catch::Message(message));
 }
@@ -558,4 +565,24 @@ TEST_CASE("csv: a listing of a folder tree in tree order equals the directory so
   CHECK(listed.filenames() == folder.filenames());
   CHECK(listed.classes() == folder.classes());
   CHECK(listed.skipped.empty());
+}
+
+TEST_CASE("csv: with `directory`, no listed path climbs out of it, and a NUL byte is refused", "[csv][hostile]") {
+  TempDir t;
+  t.touch("images/a/1.png");
+  t.write_file("labels.csv", "filename,class\na/1.png,a\na/../../../etc/passwd.png,a\n");
+  const auto escape = run_source(t.path("labels.csv"), {{"directory", t.path("images")}});
+  CHECK(escape.rc == CF_ERROR_DATA);
+  CHECK(escape.message == "labels file '" + t.path("labels.csv") + "' line 3 column 'filename' holds the path "
+                              "'a/../../../etc/passwd.png', which leaves the folder '" + t.path("images") +
+                              "' (option 'directory'); expected a path inside it");
+  // A `..` that stays inside is fine.
+  t.mkdir("images/b");
+  t.write_file("inside.csv", "filename,class\nb/../a/1.png,a\n");
+  CHECK(run_source(t.path("inside.csv"), {{"directory", t.path("images")}, {"validate_filenames", "0"}}).events ==
+        Strings{"sample b/../a/1.png <a>"});
+  t.write_file("nul.csv", std::string("filename,class\na/1.png,a\0b\n", 28));
+  const auto nul = run_source(t.path("nul.csv"));
+  CHECK(nul.rc == CF_ERROR_DATA);
+  CHECK(nul.message == "labels file '" + t.path("nul.csv") + "' line 2 column 'class' holds a NUL byte; expected text");
 }

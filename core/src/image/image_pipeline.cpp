@@ -173,13 +173,12 @@ cv::Mat load_image(const Registry& registry, const std::string& path, const Load
   if (bytes.empty()) throw DataError(fmt::format("image file '{}' is empty (0 bytes); expected an image", path));
   const DecoderEntry* dec = registry.decoder_for(bytes.data(), bytes.size());
   if (dec == nullptr) {
-    std::string head;
-    for (std::size_t i = 0; i < bytes.size() && i < 4; ++i) head += fmt::format("{:02x}", bytes[i]);
+    // Never echo the file's bytes: a listed path may point at something secret.
     std::vector<std::string> names;
     for (const auto& d : registry.decoders()) names.emplace_back(d.vtable->name);
-    throw DataError(fmt::format("image file '{}' is not a decodable image (starts with bytes {}); expected a "
-                                "format of the loaded decoders ({})",
-                                path, head, fmt::join(names, ", ")));
+    throw DataError(fmt::format("image file '{}' is not a decodable image (no loaded decoder recognises its first "
+                                "bytes); expected a format of the loaded decoders ({})",
+                                path, fmt::join(names, ", ")));
   }
   const int th = o.target_size[0], tw = o.target_size[1];
   auto req = detail::sized<cf_decode_request>();
