@@ -1,7 +1,7 @@
 # Two commands do all the set-up on Debian bookworm:
 #   make demo   installs what is missing, builds, and runs classflow on examples/data/digits
 #   make test   installs what is missing, builds, and runs every test (ctest)
-.PHONY: deps test-deps build demo test test-asan test-tsan bench clean
+.PHONY: deps test-deps build demo test test-asan test-tsan fuzz bench clean
 
 deps:
 	@scripts/install-deps
@@ -19,8 +19,9 @@ test-deps:
 test: test-deps build
 	@ctest --preset default
 
-# The same suite built with -fsanitize=address,undefined (one CI configuration).
-test-asan: deps
+# The same suite built with clang -fsanitize=address,undefined (one CI configuration), with the
+# libFuzzer targets, whose seeds and saved crashes ctest replays.
+test-asan: test-deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan
 	@ctest --preset asan
@@ -29,6 +30,11 @@ test-tsan: deps
 	@cmake --preset tsan >/dev/null
 	@cmake --build --preset tsan --target classflow_tsan_tests
 	@ctest --preset tsan -L tsan
+
+# libFuzzer targets (built by test-asan) for FUZZ_SECONDS each (60), two at a time.
+FUZZ_SECONDS ?= 60
+fuzz: test-asan
+	@scripts/fuzz $(FUZZ_SECONDS)
 
 # Throughput and memory against the libjpeg-turbo bound and torchvision (bench/README.md).
 bench: deps
