@@ -254,3 +254,20 @@ TEST_CASE("world-writable plugin files and folders, and relative CLASSFLOW_PLUGI
   }
   fs::remove_all(dir);
 }
+
+TEST_CASE("an encoder that lies about its labels or decodes out-of-range ids is a PluginError naming it",
+          "[registry][hostile]") {
+  const Registry reg(only({fixture_dir("liar")}));
+  REQUIRE(reg.refused().empty());
+  const std::string file = find_plugin(reg, "encoder", "liar_dtype")->file;
+  CHECK_THROWS_MATCHES(reg.make_encoder("liar_dtype", {"a", "b"}), PluginError,
+                       Catch::Message("encoder 'liar_dtype' (plugin '" + file +
+                                      "') reported label dtype 99; expected a cf_dtype (1..5)"));
+  CHECK_THROWS_MATCHES(reg.make_encoder("liar_shape", {"a", "b"}), PluginError,
+                       Catch::Message("encoder 'liar_shape' (plugin '" + file +
+                                      "') reported label dimension 0 of size -5; expected 1..2^31"));
+  auto liar = reg.make_encoder("liar_id", {"a", "b"});
+  const std::vector<float> row{0.2f, 0.8f};
+  CHECK_THROWS_MATCHES(liar->decode(row.data(), 2, {}), PluginError,
+                       Catch::Message("encoder 'liar_id' (plugin '" + file + "') decoded class id 7; expected 0..1"));
+}
