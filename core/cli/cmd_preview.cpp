@@ -3,8 +3,10 @@
 // [0,1]?".
 #include "common.hpp"
 
+#include <cairo.h>
 #include <fmt/format.h>
 #include <opencv2/imgcodecs.hpp>
+#include <pango/pangocairo.h>
 #include <opencv2/imgproc.hpp>
 
 #include <cmath>
@@ -18,13 +20,6 @@ constexpr int kTile = 160;      // image area of a tile, pixels
 constexpr int kCaption = 40;    // two caption lines under each image
 constexpr int kPad = 8;
 const cv::Scalar kInk(20, 20, 20), kPaper(250, 250, 250), kAccent(160, 60, 0);
-
-// Hershey fonts are ASCII: other bytes become '?', so a UTF-8 name stays readable in shape.
-std::string ascii(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) out += (c >= 32 && c < 127) ? static_cast<char>(c) : '?';
-  return out;
-}
 
 std::string number(double v) { return fmt::format("{:g}", v); }
 
@@ -49,8 +44,61 @@ std::string label_text(const Tensor& t, int64_t i) {
   return s + "]";
 }
 
+// UTF-8 text through Pango (shaping, fontconfig's font fallback) on a Cairo surface, blended
+// into the BGR canvas: class names in any script are drawn as themselves, not as '???'. `y` is
+// the baseline, `scale` the old Hershey scale (0.5 ~ 13 px). Characters no installed font has
+// are counted, so the command can say so.
+int g_missing_glyphs = 0;
+
 void text(cv::Mat& img, const std::string& s, int x, int y, double scale, const cv::Scalar& colour) {
-  cv::putText(img, ascii(s), cv::Point(x, y), cv::FONT_HERSHEY_SIMPLEX, scale, colour, 1, cv::LINE_AA);
+  if (s.empty()) return;
+  const std::string shown = printable(s);
+  const int px = std::max(8, static_cast<int>(std::lround(scale * 26)));
+  cairo_surface_t* probe = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
+  cairo_t* pc = cairo_create(probe);
+  PangoLayout* layout = pango_cairo_create_layout(pc);
+  PangoFontDescription* font = pango_font_description_from_string("Sans");
+  pango_font_description_set_absolute_size(font, px * PANGO_SCALE);
+  pango_layout_set_font_description(layout, font);
+  pango_layout_set_text(layout, shown.c_str(), static_cast<int>(shown.size()));
+  g_missing_glyphs += pango_layout_get_unknown_glyphs_count(layout);
+  int w = 0, h = 0;
+  pango_layout_get_pixel_size(layout, &w, &h);
+  const int baseline = pango_layout_get_baseline(layout) / PANGO_SCALE;
+  w = std::min(w, img.cols - x);
+  const int top = y - baseline;
+  if (w > 0 && h > 0) {
+    cairo_surface_t* surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
+    cairo_t* cr = cairo_create(surface);
+    // Colour as the canvas's BGR scalar; Cairo wants RGB.
+    cairo_set_source_rgb(cr, colour[2] / 255.0, colour[1] / 255.0, colour[0] / 255.0);
+    pango_cairo_update_layout(cr, layout);
+    pango_cairo_show_layout(cr, layout);
+    cairo_surface_flush(surface);
+    const unsigned char* data = cairo_image_surface_get_data(surface);
+    const int stride = cairo_image_surface_get_stride(surface);
+    for (int r = 0; r < h; ++r) {
+      const int yy = top + r;
+      if (yy < 0 || yy >= img.rows) continue;
+      const auto* src = reinterpret_cast<const uint32_t*>(data + static_cast<std::size_t>(r) * stride);
+      auto* dst = img.ptr<cv::Vec3b>(yy);
+      for (int c = 0; c < w; ++c) {
+        const uint32_t argb = src[c];  // premultiplied
+        const unsigned a = argb >> 24;
+        if (a == 0 || x + c < 0) continue;
+        cv::Vec3b& p = dst[x + c];
+        const unsigned rgb[3] = {(argb >> 16) & 0xff, (argb >> 8) & 0xff, argb & 0xff};
+        for (int k = 0; k < 3; ++k)  // BGR destination
+          p[k] = static_cast<uint8_t>(rgb[2 - k] + p[k] * (255 - a) / 255);
+      }
+    }
+    cairo_destroy(cr);
+    cairo_surface_destroy(surface);
+  }
+  pango_font_description_free(font);
+  g_object_unref(layout);
+  cairo_destroy(pc);
+  cairo_surface_destroy(probe);
 }
 
 }  // namespace
@@ -113,6 +161,10 @@ int run_preview_command(const PluginOptions& plugins, const ScanFlags& scan, con
     }
     text(canvas, fmt::format("{:>5}  {}  {}", k, idx.name_of(k), label), kPad, y, 0.45, kInk);
   }
+  if (g_missing_glyphs > 0)
+    std::cerr << "warning: " << g_missing_glyphs
+              << " characters of class names or paths have no glyph in the installed fonts and show as boxes; "
+                 "expected a font covering them (e.g. Debian fonts-noto)\n";
   if (!cv::imwrite(output, canvas))
     throw DataError(fmt::format("preview file '{}' cannot be written; expected a writable .png path", output));
   fmt::print("{}\nwrote {} ({} images of batch {}, {}x{} px)\n", loader.dataset().found_message(), output, n,

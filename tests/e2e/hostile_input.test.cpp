@@ -108,3 +108,21 @@ TEST_CASE("control characters in names are escaped in text output, filenames.txt
   text << names.rdbuf();
   CHECK(text.str() == "ev\\x1b[2Jil/a\\x0ab.png\nok/c\\\\d.png\n");
 }
+
+TEST_CASE("preview draws UTF-8 class names with real fonts and says when a character has no glyph",
+          "[preview][e2e]") {
+  TempDir d;
+  for (const std::string cls : {"caf\xc3\xa9", "\xe7\x8c\xab", "\xc3\x9cn\xc3\xaf"}) {  // café, 猫, Ünï
+    d.mkdir("root/" + cls);
+    classflow::test::solid_rgb_png(d.path("root/" + cls + "/1.png"), 8, 8, 50, 60, 70);
+  }
+  auto drawn = run_cli({"preview", d.path("root"), "--target-size", "8x8", "-o", d.path("p.png")});
+  CHECK(drawn.exit_code == 0);
+  CHECK(drawn.err.empty());  // every character had a glyph
+  // A private-use character no font covers: drawn as a box, and said.
+  d.mkdir("other/\xee\x80\x80");
+  classflow::test::solid_rgb_png(d.path("other/\xee\x80\x80/1.png"), 8, 8, 50, 60, 70);
+  auto missing = run_cli({"preview", d.path("other"), "--target-size", "8x8", "-o", d.path("q.png")});
+  CHECK(missing.exit_code == 0);
+  CHECK_THAT(missing.err, StartsWith("warning: ") && Contains("have no glyph in the installed fonts"));
+}
