@@ -19,9 +19,8 @@ test-deps:
 test: test-deps build
 	@ctest --preset default
 
-# The same suite built with clang -fsanitize=address,undefined (one CI configuration), with the
-# libFuzzer targets, whose seeds and saved crashes ctest replays.
-test-asan: test-deps
+# The same suite built with -fsanitize=address,undefined (one CI configuration).
+test-asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan
 	@ctest --preset asan
@@ -31,9 +30,13 @@ test-tsan: deps
 	@cmake --build --preset tsan --target classflow_tsan_tests
 	@ctest --preset tsan -L tsan
 
-# libFuzzer targets (built by test-asan) for FUZZ_SECONDS each (60), two at a time.
+# libFuzzer targets (clang, ASan + UBSan): build, replay every seed and saved crash, then fuzz
+# each for FUZZ_SECONDS (60), two at a time.
 FUZZ_SECONDS ?= 60
-fuzz: test-asan
+fuzz: test-deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz
+	@ctest --preset fuzz
 	@scripts/fuzz $(FUZZ_SECONDS)
 
 # Throughput and memory against the libjpeg-turbo bound and torchvision (bench/README.md).
@@ -41,4 +44,4 @@ bench: deps
 	@bench/run
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-fuzz

@@ -95,6 +95,7 @@ int run_flow_command(const PluginOptions& plugins, const ScanFlags& scan, const 
   if (flow.epochs < 1) throw UsageError(fmt::format("epochs '{}' is out of range; expected >= 1", flow.epochs));
   LoaderOptions lo = loader_flags.to_options(scan);
   std::shared_ptr<const Registry> registry = plugins.make_registry();
+  DataLoader::check_options(*registry, lo);
   if (parse_subset(scan.subset) != Subset::both) {
     LabelledDataset r = run_scan(*registry, scan);
     print_warnings(r.dataset);

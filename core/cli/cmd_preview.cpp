@@ -107,9 +107,11 @@ int run_preview_command(const PluginOptions& plugins, const ScanFlags& scan, con
                         const std::string& output, int64_t batch_index) {
   LoaderOptions lo = loader_flags.to_options(scan);
   lo.dtype = ImageDType::uint8;  // display pixels as decoded
+  lo.standardize = {};
   lo.rescale = 0.0f;
   lo.data_format = DataFormat::channels_last;
   std::shared_ptr<const Registry> registry = plugins.make_registry();
+  DataLoader::check_options(*registry, lo);
   LabelledDataset r = run_scan(*registry, scan);
   DataLoader loader(registry, std::move(r.dataset), r.labels, lo);
   Batch b = loader.batch(batch_index, 0);

@@ -113,6 +113,12 @@ void LoaderFlags::add_to(CLI::App& app) {
                  "Shards sharing each epoch (default: WORLD_SIZE or OMPI_COMM_WORLD_SIZE, else 1)");
   app.add_option("--shard-id", shard_id, "This shard (default: RANK or OMPI_COMM_WORLD_RANK, else 0)");
   app.add_option("--shard-remainder", shard_remainder, "pad (repeat from the start) or drop")->capture_default_str();
+  app.add_option("--augment", augment,
+                 "Augmentation key=value with Keras ImageDataGenerator names (rotation_range=20, zoom_range=0.1, "
+                 "horizontal_flip=1, fill_mode=reflect, ...), repeatable")
+      ->allow_extra_args(false);
+  app.add_option("--transform", transforms, "A transform plugin NAME or NAME:key=value,... (repeatable, in order)")
+      ->allow_extra_args(false);
 }
 
 LoaderOptions LoaderFlags::to_options(const ScanFlags& scan) const {
@@ -136,6 +142,8 @@ LoaderOptions LoaderFlags::to_options(const ScanFlags& scan) const {
   o.max_image_pixels = max_image_pixels;
   o.shard_remainder = parse_shard_remainder(shard_remainder);
   apply_shard(o, num_shards, shard_id);
+  add_augmentation(o, parse_key_values(augment, "--augment"));
+  for (const auto& t : transforms) o.transforms.push_back(parse_transform_spec(t));
   check_loader_options(o);  // before the scan: a bad value never waits for a large walk
   return o;
 }

@@ -84,6 +84,8 @@ struct LoaderFlags {
   std::optional<int32_t> num_shards;
   std::optional<int32_t> shard_id;
   std::string shard_remainder = "pad";
+  std::vector<std::string> augment;     // --augment key=value (Keras ImageDataGenerator names)
+  std::vector<std::string> transforms;  // --transform NAME[:key=value,...]
   void add_to(CLI::App& app);
   /// @throws UsageError for a malformed value, naming the flag.
   LoaderOptions to_options(const ScanFlags& scan) const;

@@ -7,8 +7,8 @@
 # <libdir>/classflow/plugins.
 function(classflow_add_plugin kind name)
   cmake_parse_arguments(ARG "INSTALL" "OUTPUT_DIRECTORY" "SOURCES;LINK" ${ARGN})
-  if(NOT kind MATCHES "^(source|decoder|encoder)$")
-    message(FATAL_ERROR "classflow_add_plugin: kind '${kind}' is unknown; expected one of: source, decoder, encoder")
+  if(NOT kind MATCHES "^(source|decoder|encoder|transform)$")
+    message(FATAL_ERROR "classflow_add_plugin: kind '${kind}' is unknown; expected one of: source, decoder, encoder, transform")
   endif()
   set(target classflow_${kind}_${name})
   add_library(${target} MODULE ${ARG_SOURCES})

@@ -35,6 +35,11 @@ class CLASSFLOW_CORE_API DataLoader {
   DataLoader(std::shared_ptr<const Registry> registry, Dataset dataset, LabelSpec labels, LoaderOptions options);
   ~DataLoader();
   DataLoader(const DataLoader&) = delete;
+
+  /// Everything the constructor checks about `options` that needs no dataset: check_loader_options
+  /// and each transform made once (an unknown name or a bad option fails here, before a scan).
+  /// @throws as check_loader_options and Registry::make_transform.
+  static void check_options(const Registry& registry, const LoaderOptions& options);
   DataLoader& operator=(const DataLoader&) = delete;
 
   const LoaderOptions& options() const noexcept;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <classflow/export.hpp>
+#include <classflow/image_transform.hpp>
 
 #include <array>
 #include <cstdint>
@@ -65,6 +66,17 @@ CLASSFLOW_CORE_API std::array<uint8_t, 3> parse_alpha_background(const std::stri
 /// Pillow's decompression-bomb limit (2 x Image.MAX_IMAGE_PIXELS): the default max_image_pixels.
 inline constexpr int64_t kDefaultMaxImagePixels = 178956970;
 
+/// Keras ImageDataGenerator.standardize and torchvision Normalize: run on float32 images after
+/// rescale, in this order (Keras's order). Default: all off.
+struct Standardize {
+  bool samplewise_center = false;             ///< x -= mean(x) over the whole image (Keras)
+  bool samplewise_std_normalization = false;  ///< x /= (std(x) + 1e-6) (Keras)
+  std::vector<float> mean;  ///< per channel (or one for all), subtracted (torchvision Normalize); empty = off
+  std::vector<float> std;   ///< per channel (or one for all) divisor; empty = off
+  /// True when any step is on.
+  bool any() const { return samplewise_center || samplewise_std_normalization || !mean.empty() || !std.empty(); }
+};
+
 /// DataLoader configuration. Defaults follow Keras flow_from_directory unless noted.
 struct LoaderOptions {
   std::array<int32_t, 2> target_size{256, 256};  ///< (height, width) in pixels; default 256x256 (Keras)
@@ -89,6 +101,12 @@ struct LoaderOptions {
   int32_t shard_id = 0;            ///< this shard, 0..num_shards-1; default 0
   int32_t num_shards = 1;          ///< shards sharing each epoch (PyTorch DistributedSampler); default 1
   ShardRemainder shard_remainder = ShardRemainder::pad;  ///< default pad (DistributedSampler)
+  /// Augmentation, run in this order on the decode workers: before-resize transforms on the
+  /// decoded image, after-resize ones on the target_size image (float32 when dtype is float32,
+  /// as Keras works on float arrays). Each draws from its own counter-based stream keyed by
+  /// (seed, epoch, sample index, position in this list). Default none.
+  std::vector<TransformSpec> transforms;
+  Standardize standardize;  ///< after rescale; default off
 };
 
 /// Sets options.num_shards / shard_id: the given values when either is given (the other
@@ -104,5 +122,17 @@ CLASSFLOW_CORE_API void apply_shard(LoaderOptions& options, std::optional<int32_
 /// machine's physical memory, named in bytes otherwise.
 /// @throws UsageError naming the option, its value and the valid range.
 CLASSFLOW_CORE_API void check_loader_options(const LoaderOptions& options);
+
+/// Adds `--augment key=value` items (Keras ImageDataGenerator names) to `options`: rotation_range,
+/// width_shift_range, height_shift_range, shear_range, zoom_range, channel_shift_range,
+/// brightness_range, horizontal_flip, vertical_flip, fill_mode, cval go to one `keras`
+/// transform (after resize); samplewise_center, samplewise_std_normalization, and mean / std
+/// (torchvision Normalize, per channel "a,b,c") go to options.standardize; crop_scale /
+/// crop_ratio ("lo,hi") add a `random_resized_crop` transform (before resize, torchvision
+/// RandomResizedCrop). @throws UsageError for an unknown key (listing them) or a bad value.
+CLASSFLOW_CORE_API void add_augmentation(LoaderOptions& options,
+                                         const std::vector<std::pair<std::string, std::string>>& augment);
+/// Parses "NAME" or "NAME:key=value,key=value" (`--transform`). @throws UsageError on another form.
+CLASSFLOW_CORE_API TransformSpec parse_transform_spec(const std::string& text);
 
 }  // namespace classflow

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <classflow/export.hpp>
+#include <classflow/image_transform.hpp>
 #include <classflow/label_encoder.hpp>
 #include <classflow/sdk/abi.h>
 
@@ -15,7 +16,7 @@ namespace classflow {
 
 /// One kind (encoder, decoder or source) a loaded plugin registered.
 struct PluginInfo {
-  std::string kind;          ///< "source" | "decoder" | "encoder"
+  std::string kind;          ///< "source" | "decoder" | "encoder" | "transform"
   std::string name;          ///< e.g. "binary", "jpeg", "directory"
   std::string description;   ///< the kind's one-line description
   std::string plugin;        ///< the library's descriptor name, e.g. "classflow_encoder_binary"
@@ -100,6 +101,14 @@ class CLASSFLOW_CORE_API Registry {
   std::shared_ptr<const LabelEncoder> make_encoder(
       const std::string& class_mode, const std::vector<std::string>& class_names,
       const std::vector<std::pair<std::string, std::string>>& options = {}) const;
+
+  /// Names of registered transforms, sorted.
+  std::vector<std::string> transform_names() const;
+  /// Creates transform `spec.name` with its options for images resized to target_height x
+  /// target_width. @throws UsageError for an unknown name (listing them) or an option it
+  /// refuses; PluginError when its plugin was refused or fails.
+  std::shared_ptr<const ImageTransform> make_transform(const TransformSpec& spec, int32_t target_height,
+                                                       int32_t target_width) const;
 
   /// Every registered decoder.
   const std::vector<DecoderEntry>& decoders() const noexcept;

@@ -163,9 +163,23 @@ cv::Mat to_color_mode(const cv::Mat& m, const LoaderOptions& o) {
   return m;
 }
 
+cv::Mat resized(const Registry& registry, const std::string& path, const LoaderOptions& o,
+                const Augmentation* augmentation, const SampleKey& key);
+
 }  // namespace
 
-cv::Mat load_image(const Registry& registry, const std::string& path, const LoaderOptions& o) {
+cv::Mat load_image(const Registry& registry, const std::string& path, const LoaderOptions& o,
+                   const Augmentation* augmentation, const SampleKey& key) {
+  cv::Mat m = resized(registry, path, o, augmentation, key);
+  if (augmentation == nullptr || !augmentation->has_after()) return m;
+  // Keras augments float arrays (img_to_array): so do we when the batch is float32.
+  if (o.dtype == ImageDType::float32) m.convertTo(m, CV_MAKETYPE(CV_32F, m.channels()));
+  return augmentation->after_resize(std::move(m), key);
+}
+
+namespace {
+cv::Mat resized(const Registry& registry, const std::string& path, const LoaderOptions& o,
+                const Augmentation* augmentation, const SampleKey& key) {
   // Per-thread buffers reused across images: RSS stays flat over epochs of large photos.
   thread_local std::vector<uint8_t> bytes;
   thread_local std::vector<uint8_t> decoded;
@@ -183,7 +197,8 @@ cv::Mat load_image(const Registry& registry, const std::string& path, const Load
   const int th = o.target_size[0], tw = o.target_size[1];
   auto req = detail::sized<cf_decode_request>();
   req.apply_orientation = o.apply_orientation ? 1 : 0;
-  if (o.dct_scaling && o.interpolation != Interpolation::nearest) {
+  const bool crops = augmentation != nullptr && augmentation->has_before();
+  if (o.dct_scaling && o.interpolation != Interpolation::nearest && !crops) {
     // A decoder may shrink (JPEG DCT scaling) as long as the upright image stays >= target; the
     // decoder knows the orientation and swaps the minimum for rotated images itself.
     req.min_width = tw;
@@ -222,6 +237,7 @@ cv::Mat load_image(const Registry& registry, const std::string& path, const Load
   }
   if (o.apply_orientation && info.orientation > 1) m = orient(m, info.orientation);
   m = to_color_mode(m, o);
+  if (crops) m = augmentation->before_resize(m.data == decoded.data() ? m.clone() : m, key);
   if (m.rows == th && m.cols == tw) return m.data == decoded.data() ? m.clone() : m;  // never hand out the buffer
   cv::Rect box(0, 0, m.cols, m.rows);
   if (o.keep_aspect_ratio) {
@@ -238,5 +254,6 @@ cv::Mat load_image(const Registry& registry, const std::string& path, const Load
   cv::resize(src, out, cv::Size(tw, th), 0, 0, cv_interpolation(o.interpolation));
   return out;
 }
+}  // namespace
 
 }  // namespace classflow::detail

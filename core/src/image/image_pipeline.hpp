@@ -4,6 +4,8 @@
 #include <classflow/loader_options.hpp>
 #include <classflow/registry.hpp>
 
+#include "image/augmentation.hpp"
+
 #include <opencv2/core.hpp>
 
 #include <string>
@@ -15,8 +17,12 @@ namespace classflow::detail {
 /// or 4 (rgba). Semantics follow Keras load_img: colour conversion as Pillow's convert()
 /// (alpha dropped unless alpha_background), then resize (nearest bit-exact with Pillow),
 /// keep_aspect_ratio centre-crops with Keras' formula.
+/// With `augmentation`, its before-resize transforms run on the decoded image (JPEG DCT scaling
+/// is then off, so a crop keeps its detail) and its after-resize ones on the resized image —
+/// converted to float32 first when options.dtype is float32, so the result is then CV_32F.
 /// @throws DataError naming the path and the reason (empty, not an image, truncated, too many
-/// pixels for max_image_pixels, unreadable).
-cv::Mat load_image(const Registry& registry, const std::string& path, const LoaderOptions& options);
+/// pixels for max_image_pixels, unreadable); what the transforms throw.
+cv::Mat load_image(const Registry& registry, const std::string& path, const LoaderOptions& options,
+                   const Augmentation* augmentation = nullptr, const SampleKey& key = {});
 
 }  // namespace classflow::detail

@@ -25,6 +25,7 @@ struct DataLoader::Impl {
   LoaderOptions options;
   LabelSpec labels;
   std::shared_ptr<const LabelEncoder> encoder;
+  detail::Augmentation augmentation;
   std::vector<std::string> absolute_paths;
   int64_t num_batches = 0;
   mutable std::atomic<int64_t> skipped{0};
@@ -102,6 +103,20 @@ struct DataLoader::Impl {
     const std::size_t elem = f32 ? 4 : 1;
     unsigned char* slot = images.data.data() + static_cast<std::size_t>(i) * h * w * c * elem;
     const int depth = f32 ? CV_32F : CV_8U;
+    if (options.standardize.any()) {
+      // Keras standardize: rescale first, then the sample-wise steps, then Normalize.
+      cv::Mat f;
+      img.convertTo(f, CV_MAKETYPE(CV_32F, c), scale);
+      standardize(f);
+      if (!first) {
+        f.copyTo(cv::Mat(h, w, CV_MAKETYPE(CV_32F, c), slot));
+      } else {
+        std::vector<cv::Mat> planes;
+        for (int k = 0; k < c; ++k) planes.emplace_back(h, w, CV_32FC1, slot + static_cast<std::size_t>(k) * h * w * 4);
+        cv::split(f, planes);
+      }
+      return;
+    }
     if (!first) {
       cv::Mat dst(h, w, CV_MAKETYPE(depth, c), slot);
       img.convertTo(dst, depth, scale);
@@ -116,6 +131,31 @@ struct DataLoader::Impl {
     std::vector<cv::Mat> bytes;
     cv::split(img, bytes);
     for (int k = 0; k < c; ++k) bytes[static_cast<std::size_t>(k)].convertTo(planes[static_cast<std::size_t>(k)], CV_32F, scale);
+  }
+
+  // samplewise_center / samplewise_std_normalization (Keras), then mean / std (torchvision
+  // Normalize), on a float32 image already rescaled.
+  void standardize(cv::Mat& f) const {
+    const Standardize& s = options.standardize;
+    if (s.samplewise_center || s.samplewise_std_normalization) {
+      cv::Mat flat = f.reshape(1);
+      cv::Scalar mean, stddev;
+      cv::meanStdDev(flat, mean, stddev);
+      if (s.samplewise_center) flat -= mean[0];
+      if (s.samplewise_std_normalization) flat /= (stddev[0] + 1e-6);
+    }
+    if (!s.mean.empty() || !s.std.empty()) {
+      const int c = f.channels();
+      cv::Scalar m = cv::Scalar::all(0), d = cv::Scalar::all(1);
+      for (int k = 0; k < c; ++k) {
+        if (!s.mean.empty()) m[k] = s.mean[s.mean.size() == 1 ? 0 : static_cast<std::size_t>(k)];
+        if (!s.std.empty()) d[k] = s.std[s.std.size() == 1 ? 0 : static_cast<std::size_t>(k)];
+      }
+      if (c <= 4) {
+        cv::subtract(f, m, f);
+        cv::divide(f, d, f);
+      }
+    }
   }
 
   Batch make_batch(int64_t index, int64_t epoch, TensorBytes recycled = {}) const {
@@ -148,7 +188,7 @@ struct DataLoader::Impl {
       const std::string& path = absolute_paths[static_cast<std::size_t>(s)];
       cv::Mat img;
       try {
-        img = load(path);
+        img = load(path, {static_cast<uint64_t>(options.seed), static_cast<uint64_t>(epoch), static_cast<uint64_t>(s)});
         store(img, b.images, n);
       } catch (const DataError& e) {
         if (options.on_error == OnError::raise) throw;
@@ -170,9 +210,9 @@ struct DataLoader::Impl {
 
   // One image, with every failure that belongs to this file (OpenCV's own errors, memory)
   // turned into a DataError naming it, so on_error=skip can skip it and raise can say which.
-  cv::Mat load(const std::string& path) const {
+  cv::Mat load(const std::string& path, const detail::SampleKey& key) const {
     try {
-      return detail::load_image(*registry, path, options);
+      return detail::load_image(*registry, path, options, augmentation.empty() ? nullptr : &augmentation, key);
     } catch (const Error&) {
       throw;
     } catch (const std::bad_alloc&) {
@@ -223,6 +263,7 @@ DataLoader::DataLoader(std::shared_ptr<const Registry> registry, Dataset dataset
   d.options = std::move(options);
   d.labels = labels.bound() ? std::move(labels) : labels.bind(*d.registry, d.dataset);
   d.encoder = d.labels.encoder();
+  d.augmentation = detail::Augmentation(*d.registry, d.options);
   for (const auto& s : d.dataset.samples) {
     bool absolute = !s.path.empty() && s.path.front() == '/';
     const std::string& base = d.dataset.base_directory.empty() ? d.dataset.root : d.dataset.base_directory;
@@ -235,6 +276,11 @@ DataLoader::DataLoader(std::shared_ptr<const Registry> registry, Dataset dataset
 }
 
 DataLoader::~DataLoader() = default;
+
+void DataLoader::check_options(const Registry& registry, const LoaderOptions& options) {
+  check_loader_options(options);
+  (void)detail::Augmentation(registry, options);
+}
 
 const LoaderOptions& DataLoader::options() const noexcept { return impl_->options; }
 const Dataset& DataLoader::dataset() const noexcept { return impl_->dataset; }

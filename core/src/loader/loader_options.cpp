@@ -3,6 +3,7 @@
 #include <classflow/loader_options.hpp>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <unistd.h>
 
@@ -115,6 +116,14 @@ void check_loader_options(const LoaderOptions& o) {
     throw UsageError(fmt::format("rescale '{}' is not a finite number; expected e.g. 0.00392156862745098", o.rescale));
   if (o.rescale != 0.0f && o.dtype == ImageDType::uint8)
     throw UsageError("rescale needs dtype float32; expected --dtype float32 with --rescale");
+  if (o.standardize.any() && o.dtype == ImageDType::uint8)
+    throw UsageError("samplewise_center, samplewise_std_normalization, mean and std need dtype float32; expected "
+                     "--dtype float32 with them");
+  const std::size_t nchannels = o.color_mode == ColorMode::grayscale ? 1 : o.color_mode == ColorMode::rgba ? 4 : 3;
+  for (const auto* v : {&o.standardize.mean, &o.standardize.std})
+    if (!v->empty() && v->size() != 1 && v->size() != nchannels)
+      throw UsageError(fmt::format("augment '{}' has {} values for {} channels; expected 1 or {}",
+                                   v == &o.standardize.mean ? "mean" : "std", v->size(), nchannels, nchannels));
   // Refuse up front what cannot fit, instead of a bad_alloc minutes into the run.
   const double channels = o.color_mode == ColorMode::grayscale ? 1 : o.color_mode == ColorMode::rgba ? 4 : 3;
   const double batch = static_cast<double>(o.batch_size) * o.target_size[0] * o.target_size[1] * channels *
@@ -164,6 +173,86 @@ std::array<uint8_t, 3> parse_alpha_background(const std::string& text) {
     start = end + 1;
   }
   return rgb;
+}
+
+namespace {
+std::vector<float> parse_floats(const std::string& key, const std::string& text) {
+  std::vector<float> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    std::string part = text.substr(start, end - start);
+    char* stop = nullptr;
+    double v = std::strtod(part.c_str(), &stop);
+    if (part.empty() || *stop != '\0' || !std::isfinite(v))
+      throw UsageError(fmt::format("augment '{}' value '{}' is not a list of numbers; expected e.g. {}=0.5,0.5,0.5",
+                                   key, text, key));
+    out.push_back(static_cast<float>(v));
+    start = end + 1;
+  }
+  return out;
+}
+
+bool parse_flag(const std::string& key, const std::string& v) {
+  if (v == "1" || v == "true" || v == "True") return true;
+  if (v == "0" || v == "false" || v == "False") return false;
+  throw UsageError(fmt::format("augment '{}' value '{}' is not a boolean; expected one of: 1, 0, true, false", key, v));
+}
+}  // namespace
+
+void add_augmentation(LoaderOptions& o, const std::vector<std::pair<std::string, std::string>>& augment) {
+  static const std::vector<std::string> keras_keys{"rotation_range",      "width_shift_range", "height_shift_range",
+                                                   "shear_range",         "zoom_range",        "channel_shift_range",
+                                                   "brightness_range",    "horizontal_flip",   "vertical_flip",
+                                                   "fill_mode",           "cval"};
+  TransformSpec keras{"keras", {}}, crop{"random_resized_crop", {}};
+  for (const auto& [key, value] : augment) {
+    if (std::find(keras_keys.begin(), keras_keys.end(), key) != keras_keys.end()) {
+      keras.options.emplace_back(key, value);
+    } else if (key == "crop_scale" || key == "crop_ratio") {
+      crop.options.emplace_back(key == "crop_scale" ? "scale" : "ratio", value);
+    } else if (key == "samplewise_center") {
+      o.standardize.samplewise_center = parse_flag(key, value);
+    } else if (key == "samplewise_std_normalization") {
+      o.standardize.samplewise_std_normalization = parse_flag(key, value);
+    } else if (key == "mean") {
+      o.standardize.mean = parse_floats(key, value);
+    } else if (key == "std") {
+      o.standardize.std = parse_floats(key, value);
+      for (float v : o.standardize.std)
+        if (v == 0.0f) throw UsageError(fmt::format("augment 'std' value '{}' holds 0; expected non-zero divisors", value));
+    } else {
+      std::vector<std::string> all = keras_keys;
+      for (const char* k : {"crop_ratio", "crop_scale", "mean", "samplewise_center", "samplewise_std_normalization", "std"})
+        all.emplace_back(k);
+      std::sort(all.begin(), all.end());
+      throw UsageError(fmt::format("unknown augment '{}'; expected one of: {}", key, fmt::join(all, ", ")));
+    }
+  }
+  if (!crop.options.empty()) o.transforms.push_back(std::move(crop));
+  if (!keras.options.empty()) o.transforms.push_back(std::move(keras));
+}
+
+TransformSpec parse_transform_spec(const std::string& text) {
+  TransformSpec spec;
+  const auto colon = text.find(':');
+  spec.name = text.substr(0, colon);
+  if (spec.name.empty())
+    throw UsageError(fmt::format("transform '{}' has no name; expected NAME or NAME:key=value,...", text));
+  if (colon == std::string::npos) return spec;
+  std::size_t start = colon + 1;
+  while (start <= text.size()) {
+    std::size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    std::string item = text.substr(start, end - start);
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw UsageError(fmt::format("transform '{}' option '{}' is not key=value; expected NAME:key=value,...", text, item));
+    spec.options.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+    start = end + 1;
+  }
+  return spec;
 }
 
 }  // namespace classflow

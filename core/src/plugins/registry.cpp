@@ -30,6 +30,7 @@ namespace {
 constexpr std::size_t kMinEncoderSize = offsetof(cf_encoder_vtable, decode) + sizeof(void*);
 constexpr std::size_t kMinDecoderSize = offsetof(cf_decoder_vtable, decode) + sizeof(void*);
 constexpr std::size_t kMinSourceSize = offsetof(cf_source_vtable, scan) + sizeof(void*);
+constexpr std::size_t kMinTransformSize = offsetof(cf_transform_vtable, apply) + sizeof(void*);
 constexpr std::size_t kMinDescriptorSize = offsetof(cf_plugin_descriptor, register_plugin) + sizeof(void*);
 
 std::vector<std::string> split_path_list(const char* text) {
@@ -58,6 +59,11 @@ struct Registry::Impl {
     std::string file;
     std::shared_ptr<void> library;
   };
+  struct TransformSlot {
+    const cf_transform_vtable* vtable;
+    std::string file;
+    std::shared_ptr<void> library;
+  };
 
   std::vector<std::string> search_path;
   std::vector<PluginInfo> plugins;
@@ -65,6 +71,7 @@ struct Registry::Impl {
   std::vector<RefusedPlugin> overridden;  // (file, what it replaced)
   std::vector<std::string> warnings;
   std::map<std::string, EncoderSlot> encoders;
+  std::map<std::string, TransformSlot> transforms;
   std::vector<DecoderEntry> decoders;
   std::vector<SourceEntry> sources;
   std::vector<std::shared_ptr<boost::dll::shared_library>> libraries;
@@ -81,6 +88,7 @@ struct Registry::Impl {
     std::vector<const cf_encoder_vtable*> encoders;
     std::vector<const cf_decoder_vtable*> decoders;
     std::vector<const cf_source_vtable*> sources;
+    std::vector<const cf_transform_vtable*> transforms;
     std::vector<std::pair<std::string, std::string>> replaces;  // (kind, name) of built-ins overridden
   };
 
@@ -104,6 +112,7 @@ struct Registry::Impl {
                                  [&](const PluginInfo& p) { return p.kind == kind && p.name == name; }),
                   plugins.end());
     if (kind == "encoder") encoders.erase(name);
+    if (kind == "transform") transforms.erase(name);
     if (kind == "decoder")
       decoders.erase(std::remove_if(decoders.begin(), decoders.end(),
                                     [&](const DecoderEntry& d) { return name == d.vtable->name; }),
@@ -130,6 +139,8 @@ struct Registry::Impl {
       for (auto* v : s->decoders) staged = staged || std::string(v->name) == name;
     if (kind == "source")
       for (auto* v : s->sources) staged = staged || std::string(v->name) == name;
+    if (kind == "transform")
+      for (auto* v : s->transforms) staged = staged || std::string(v->name) == name;
     if (staged)
       return refuse(st, fmt::format("{} '{}' is registered twice by '{}'; expected unique names", kind, name, s->file));
     if (owner.empty()) return CF_OK;
@@ -192,6 +203,22 @@ struct Registry::Impl {
       warnings.push_back(fmt::format("plugin {} '{}' is writable by every user: anyone could make classflow load "
                                      "their code; expected chmod o-w '{}'",
                                      folder ? "folder" : "file", path, path));
+  }
+
+  static int32_t add_transform(void* ctx, const cf_transform_vtable* v, cf_status* st) {
+    auto* s = static_cast<Staging*>(ctx);
+    if (v == nullptr || v->struct_size < kMinTransformSize)
+      return refuse(st, fmt::format("transform vtable struct_size got {}, expected at least {}",
+                                    v ? v->struct_size : 0, kMinTransformSize));
+    if (!v->create || !v->destroy || !v->apply)
+      return refuse(st, "transform vtable has a null function; expected create, destroy, apply");
+    if (v->stage != CF_TRANSFORM_BEFORE_RESIZE && v->stage != CF_TRANSFORM_AFTER_RESIZE)
+      return refuse(st, fmt::format("transform stage got {}, expected {} (before resize) or {} (after resize)",
+                                    v->stage, static_cast<int>(CF_TRANSFORM_BEFORE_RESIZE),
+                                    static_cast<int>(CF_TRANSFORM_AFTER_RESIZE)));
+    if (int32_t rc = check_name(s, "transform", v->name, st); rc != CF_OK) return rc;
+    s->transforms.push_back(v);
+    return CF_OK;
   }
 
   void load_dir(const std::string& dir) {
@@ -275,7 +302,7 @@ struct Registry::Impl {
       refused.push_back({file, "descriptor has no name or register function; expected both"});
       return;
     }
-    Staging staging{this, file, d, {}, {}, {}, {}};
+    Staging staging{this, file, d, {}, {}, {}, {}, {}};
     cf_host host{};
     host.struct_size = sizeof(host);
     host.context = &staging;
@@ -284,6 +311,7 @@ struct Registry::Impl {
     host.add_encoder = &Impl::add_encoder;
     host.add_decoder = &Impl::add_decoder;
     host.add_source = &Impl::add_source;
+    host.add_transform = &Impl::add_transform;
     auto st = detail::sized<cf_status>();
     if (d->register_plugin(&host, &st) != CF_OK) {
       refused.push_back({file, fmt::format("registration failed: {}", st.message)});
@@ -323,6 +351,10 @@ struct Registry::Impl {
     for (auto* v : staging.encoders) {
       plugins.push_back(info("encoder", v->name, v->description));
       encoders.emplace(v->name, EncoderSlot{v, file, keep});
+    }
+    for (auto* v : staging.transforms) {
+      plugins.push_back(info("transform", v->name, v->description));
+      transforms.emplace(v->name, TransformSlot{v, file, keep});
     }
   }
 };
@@ -400,6 +432,31 @@ std::shared_ptr<const LabelEncoder> Registry::make_encoder(
   if (instance == nullptr) call.violation("returned no instance from create; expected an encoder object");
   return std::make_shared<const LabelEncoder>(it->second.vtable, instance, it->second.library, it->second.file,
                                               static_cast<int32_t>(class_names.size()));
+}
+
+std::vector<std::string> Registry::transform_names() const {
+  std::vector<std::string> names;
+  for (const auto& [name, slot] : impl_->transforms) names.push_back(name);
+  return names;
+}
+
+std::shared_ptr<const ImageTransform> Registry::make_transform(const TransformSpec& spec, int32_t target_height,
+                                                               int32_t target_width) const {
+  auto it = impl_->transforms.find(spec.name);
+  if (it == impl_->transforms.end())
+    detail::throw_unknown_plugin(*this, "transform", "transform", spec.name, transform_names());
+  std::vector<cf_option> opts;
+  for (const auto& [k, v] : spec.options) opts.push_back({k.c_str(), v.c_str()});
+  auto cfg = detail::sized<cf_transform_config>();
+  cfg.options = opts.data();
+  cfg.num_options = opts.size();
+  cfg.target_height = target_height;
+  cfg.target_width = target_width;
+  void* instance = nullptr;
+  detail::PluginCall call({"transform", spec.name, it->second.file}, "create");
+  call.check(it->second.vtable->create(&cfg, &instance, call.status()));
+  if (instance == nullptr) call.violation("returned no instance from create; expected a transform object");
+  return std::make_shared<const ImageTransform>(it->second.vtable, instance, it->second.library, it->second.file);
 }
 
 std::vector<std::string> Registry::extensions() const {

@@ -24,8 +24,10 @@ extern "C" {
 
 /** ABI major version: a plugin is loaded only if its major equals the host's. */
 #define CF_ABI_VERSION_MAJOR 1
-/** ABI minor version: a plugin is loaded only if its minor is not newer than the host's. */
-#define CF_ABI_VERSION_MINOR 0
+/** ABI minor version: a plugin is loaded only if its minor is not newer than the host's.
+ *  1.1 added the transform kind (cf_transform_vtable, cf_host.add_transform), append-only:
+ *  plugins built for 1.0 load unchanged. */
+#define CF_ABI_VERSION_MINOR 1
 
 /** Name of the single exported entry point. */
 #define CF_PLUGIN_ENTRY_SYMBOL "classflow_plugin_entry_v1"
@@ -245,6 +247,60 @@ typedef struct cf_source_vtable {
 } cf_source_vtable;
 
 /* ------------------------------------------------------------------------------------------ */
+/* Transforms (ABI 1.1): per-sample augmentation run on the decode workers                     */
+
+/** Random numbers for one application of one transform to one sample: a counter-based stream
+ *  (Philox-4x64) keyed by (seed, epoch, sample index, transform position), so the draws are the
+ *  same whatever thread, batch, worker count or resume point runs it. Draw only from here. */
+typedef struct cf_random {
+  size_t struct_size;
+  void* context;
+  /** The next 64 random bits of this sample's stream. */
+  uint64_t (*next_u64)(void* context);
+} cf_random;
+
+/** An image: height x width x channels interleaved, rows `row_bytes` apart. */
+typedef struct cf_image_view {
+  size_t struct_size;
+  int32_t width;
+  int32_t height;
+  int32_t channels;   /**< 1, 3 or 4 */
+  int32_t dtype;      /**< CF_DTYPE_UINT8 (0..255) or CF_DTYPE_FLOAT32 (0..255 scale) */
+  int64_t row_bytes;
+  void* data;
+} cf_image_view;
+
+/** When a transform runs. */
+typedef enum cf_transform_stage {
+  CF_TRANSFORM_BEFORE_RESIZE = 1, /**< on the decoded image (any size; e.g. a random crop) */
+  CF_TRANSFORM_AFTER_RESIZE = 2   /**< on the target_size image, as Keras ImageDataGenerator */
+} cf_transform_stage;
+
+/** What a transform instance is created with. Valid only during create. */
+typedef struct cf_transform_config {
+  size_t struct_size;
+  const cf_option* options;   /**< [num_options] key=value (e.g. rotation_range=20) */
+  size_t num_options;
+  int32_t target_height;      /**< the loader's target_size */
+  int32_t target_width;
+} cf_transform_config;
+
+/** A transform kind. Instances are immutable after create and called from many threads. */
+typedef struct cf_transform_vtable {
+  size_t struct_size;
+  const char* name;
+  const char* description;
+  int32_t stage;              /**< a cf_transform_stage */
+  int32_t (*create)(const cf_transform_config* config, void** out_instance, cf_status* status);
+  void (*destroy)(void* instance);
+  /** Writes the transformed `in` into `out`. `out` arrives with in's size, channels and dtype
+   *  and a buffer of `out_capacity` bytes; a BEFORE_RESIZE transform may set a smaller or larger
+   *  width/height (and row_bytes) that fits the capacity; AFTER_RESIZE must keep the size. */
+  int32_t (*apply)(void* instance, const cf_image_view* in, cf_image_view* out, size_t out_capacity,
+                   const cf_random* random, cf_status* status);
+} cf_transform_vtable;
+
+/* ------------------------------------------------------------------------------------------ */
 /* Registration                                                                               */
 
 /** The host's registration table, passed to a plugin's register function.
@@ -257,6 +313,8 @@ typedef struct cf_host {
   int32_t (*add_encoder)(void* context, const cf_encoder_vtable* vtable, cf_status* status);
   int32_t (*add_decoder)(void* context, const cf_decoder_vtable* vtable, cf_status* status);
   int32_t (*add_source)(void* context, const cf_source_vtable* vtable, cf_status* status);
+  /** ABI 1.1. A 1.0 host's cf_host ends before it: check struct_size first. */
+  int32_t (*add_transform)(void* context, const cf_transform_vtable* vtable, cf_status* status);
 } cf_host;
 
 /** What `classflow_plugin_entry_v1` returns; static storage in the plugin. */

@@ -11,9 +11,11 @@
 #include <classflow/sdk/error.hpp>
 #include <classflow/sdk/image_decoder.hpp>
 #include <classflow/sdk/label_encoder.hpp>
+#include <classflow/sdk/transform.hpp>
 #include <classflow/sdk/types.hpp>
 
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <string>
 
@@ -174,6 +176,47 @@ struct SourceAdapter {
   }
 };
 
+inline ImageView from_c(const cf_image_view* c) {
+  ImageView v;
+  v.width = c->width;
+  v.height = c->height;
+  v.channels = c->channels;
+  v.dtype = static_cast<DType>(c->dtype);
+  v.row_bytes = c->row_bytes;
+  v.data = c->data;
+  return v;
+}
+
+/// C entry points for a transform type T; an instance pointer is a heap-allocated T.
+template <class T>
+struct TransformAdapter {
+  static int32_t create(const cf_transform_config* c, void** out, cf_status* st) {
+    return guard(st, [&] {
+      TransformContext ctx;
+      ctx.options = Options(c->options, c->num_options);
+      ctx.target_height = c->target_height;
+      ctx.target_width = c->target_width;
+      *out = static_cast<Transform*>(new T(ctx));
+    });
+  }
+  static void destroy(void* inst) { delete static_cast<Transform*>(inst); }
+  static int32_t apply(void* inst, const cf_image_view* in, cf_image_view* out, size_t capacity,
+                       const cf_random* random, cf_status* st) {
+    return guard(st, [&] {
+      ImageView o = from_c(out);
+      Random r(random);
+      static_cast<Transform*>(inst)->apply(from_c(in), o, capacity, r);
+      out->width = o.width;
+      out->height = o.height;
+      out->row_bytes = o.row_bytes;
+    });
+  }
+  static cf_transform_vtable& vtable() {
+    static cf_transform_vtable v{};
+    return v;
+  }
+};
+
 }  // namespace detail
 
 /// Handed to the CLASSFLOW_PLUGIN block; each add_* registers one kind with the host.
@@ -226,6 +269,26 @@ class Registrar {
     v.probe = &A::probe;
     v.scan = &A::scan;
     check(host_->add_source(host_->context, &v, &status_));
+  }
+
+  /// Registers transform type T (derived from Transform) as `name`, run at `stage` (ABI 1.1).
+  /// @throws Error when the host is older than ABI 1.1 (it has no transforms).
+  template <class T>
+  void add_transform(const char* name, const char* description, Stage stage) {
+    if (host_->struct_size < offsetof(cf_host, add_transform) + sizeof(void*) || host_->add_transform == nullptr)
+      throw Error(CF_ERROR_UNSUPPORTED, std::string("transform '") + name +
+                                            "' needs a classflow host with ABI 1.1 or newer; expected an updated "
+                                            "classflow");
+    using A = detail::TransformAdapter<T>;
+    cf_transform_vtable& v = A::vtable();
+    v.struct_size = sizeof(cf_transform_vtable);
+    v.name = name;
+    v.description = description;
+    v.stage = static_cast<int32_t>(stage);
+    v.create = &A::create;
+    v.destroy = &A::destroy;
+    v.apply = &A::apply;
+    check(host_->add_transform(host_->context, &v, &status_));
   }
 
  private:

@@ -1,0 +1,39 @@
+#include "image/augmentation.hpp"
+
+#include "random/philox_stream.hpp"
+
+#include <classflow/registry.hpp>
+
+namespace classflow::detail {
+
+Augmentation::Augmentation(const Registry& registry, const LoaderOptions& options) {
+  for (std::size_t i = 0; i < options.transforms.size(); ++i) {
+    auto t = registry.make_transform(options.transforms[i], options.target_size[0], options.target_size[1]);
+    (t->stage() == CF_TRANSFORM_BEFORE_RESIZE ? before_ : after_).push_back({static_cast<int>(i), std::move(t)});
+  }
+}
+
+cv::Mat Augmentation::run(const std::vector<Step>& steps, cv::Mat image, const SampleKey& key) {
+  for (const auto& step : steps) {
+    if (!image.isContinuous()) image = image.clone();
+    const int depth = image.depth();
+    cf_image_view in{sizeof(cf_image_view), image.cols,  image.rows, image.channels(),
+                     depth == CV_32F ? CF_DTYPE_FLOAT32 : CF_DTYPE_UINT8, static_cast<int64_t>(image.step[0]),
+                     image.data};
+    // A before-resize transform may change the size (a crop, at most the input's area here
+    // or four times it for a zoom-out): the buffer is the larger of the two.
+    const std::size_t capacity = image.total() * image.elemSize() * (step.transform->stage() == CF_TRANSFORM_BEFORE_RESIZE ? 4 : 1);
+    cv::Mat out(1, static_cast<int>(capacity), CV_8UC1);
+    cf_image_view view = in;
+    view.data = out.data;
+    PhiloxStream stream(key.seed, key.epoch, key.sample, static_cast<uint64_t>(step.position));
+    const cf_random random = stream.as_c();
+    step.transform->apply(in, view, capacity, random);
+    image = cv::Mat(view.height, view.width, CV_MAKETYPE(depth, view.channels), out.data,
+                    static_cast<std::size_t>(view.row_bytes))
+                .clone();
+  }
+  return image;
+}
+
+}  // namespace classflow::detail
