@@ -38,7 +38,7 @@ add_test(NAME examples:custom_encoder:listed
 set_tests_properties(examples:custom_encoder:listed PROPERTIES
   FIXTURES_REQUIRED "classflow_stage;classflow_example_custom_encoder"
   ENVIRONMENT "CLASSFLOW_PLUGIN_PATH="
-  PASS_REGULAR_EXPRESSION "encoder +ordinal +1\\.0\\.0 +1\\.0 "
+  PASS_REGULAR_EXPRESSION "encoder +ordinal +1\\.0\\.0 +1\\.1 "
   FAIL_REGULAR_EXPRESSION "refused \\([1-9]")
 
 # ...and decodes with it: class = number of scores >= 0.5, score = their mean.

@@ -251,12 +251,14 @@ class KerasTransform : public Transform {
       }
   }
 
-  // scipy 'wrap': the first and last samples overlap, so the period is n - 1 on each axis.
+  // scipy 'wrap': the first and last samples overlap, so the period is n - 1 on each axis; a
+  // coordinate inside [0, n-1] stays as it is (n-1 itself is the last sample, not the first).
   cv::Mat wrap(const cv::Mat& src, const cv::Matx23d& m) const {
     cv::Mat map_x(src.rows, src.cols, CV_32FC1), map_y(src.rows, src.cols, CV_32FC1);
     auto fold = [](double c, int n) {
       if (n <= 1) return 0.0;
       const double period = n - 1;
+      if (c >= 0 && c <= period) return c;
       double r = std::fmod(c, period);
       return r < 0 ? r + period : r;
     };

@@ -25,9 +25,12 @@ from ._mapping import ClassIndices, decode, load_class_indices
 from ._iterator import DirectoryIterator
 from ._flow import flow_from_csv, flow_from_dataframe, flow_from_directory
 from ._registry import plugins
+from ._augment import ImageDataGenerator, apply_transform
 
 __all__ = [
     "Batch",
+    "ImageDataGenerator",
+    "apply_transform",
     "ClassIndices",
     "DataError",
     "DirectoryIterator",

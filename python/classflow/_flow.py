@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _native
 from ._iterator import DirectoryIterator
+from ._augment import _text, augment_pairs
 from ._mapping import as_class_indices, encoder_option_pairs
 from ._registry import registry
 
@@ -22,7 +23,7 @@ PathLike = Union[str, os.PathLike]
 _LOADER_ARGS = (
     "target_size color_mode interpolation keep_aspect_ratio dtype data_format rescale batch_size shuffle seed "
     "drop_last num_workers prefetch on_error max_image_pixels alpha_background apply_exif_orientation "
-    "num_shards shard_id shard_remainder"
+    "num_shards shard_id shard_remainder augment transforms"
 ).split()
 _LABEL_ARGS = ("class_mode", "class_indices", "encoder_options", "plugin_dirs", "plugin_overrides")
 
@@ -56,6 +57,8 @@ def _loader_options(
     num_shards,
     shard_id,
     shard_remainder,
+    augment=None,
+    transforms=(),
 ) -> "_native.LoaderOptions":
     o = _native.LoaderOptions()
     try:
@@ -88,6 +91,15 @@ def _loader_options(
     o.shard_remainder = shard_remainder
     o.apply_shard(None if num_shards is None else _int("num_shards", num_shards),
                   None if shard_id is None else _int("shard_id", shard_id))
+    o.add_augmentation(augment_pairs(augment))
+    specs = list(o.transforms)
+    for t in transforms or ():
+        if isinstance(t, str):
+            name, opts = t, {}
+        else:
+            name, opts = t
+        specs.append(_native.TransformSpec(str(name), [(str(k), _text(v)) for k, v in dict(opts).items()]))
+    o.transforms = specs
     o.check()  # every range, and the memory of the batches in flight, before any file is read
     return o
 
@@ -121,6 +133,7 @@ def _open(
 ):
     opts = _loader_options(**loader_args)  # first: a bad value never waits for a large walk
     reg = registry(plugin_dirs, plugin_overrides)
+    _native.check_options(reg, opts)  # transform names and options too, before the scan
     labels = _native.LabelOptions()
     # Keras spells "no labels" class_mode=None; "" lets a saved mapping's class_mode apply.
     labels.class_mode = "none" if class_mode is None else "" if class_mode is _CATEGORICAL else str(class_mode)
@@ -211,6 +224,8 @@ def flow_from_directory(
     source: Optional[str] = None,
     source_options: Optional[Mapping[str, Any]] = None,
     plugin_overrides: Iterable[str] = (),
+    augment: Optional[Mapping[str, Any]] = None,
+    transforms: Iterable[Any] = (),
 ):
     """Batches of images from a folder with one subfolder per class (Keras
     ``ImageDataGenerator().flow_from_directory``, same names, defaults and batch order).
@@ -228,6 +243,12 @@ def flow_from_directory(
     ``subset='both'`` (with ``validation_split``) returns ``(training, validation)`` iterators
     of one scan. ``num_workers`` decode threads; ``prefetch`` batches decoded ahead;
     ``on_error='skip'`` drops unreadable images with a warning instead of raising.
+    ``augment``: Keras ImageDataGenerator arguments (``{'rotation_range': 20, 'zoom_range': 0.1,
+    'horizontal_flip': True, 'fill_mode': 'reflect'}``; also ``samplewise_center``,
+    ``samplewise_std_normalization``, ``mean``/``std`` (torchvision Normalize after rescale) and
+    ``crop_scale``/``crop_ratio`` (RandomResizedCrop)); ``transforms``: plugin transforms as
+    ``'name'`` or ``('name', {options})``. Every random draw is a function of (seed, epoch,
+    sample, transform position): the batches are the same whatever ``num_workers``.
 
     Returns a :class:`DirectoryIterator`. Raises UsageError (a ValueError) for a bad argument,
     DataError for data that cannot be used as asked (no classes, binary with 3 classes, a

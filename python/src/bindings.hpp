@@ -32,5 +32,7 @@ void bind_options(py::module_& m);
 void bind_dataset(py::module_& m);
 /// Loader, Stream, and batches whose arrays view the loader's buffers (zero copy).
 void bind_loader(py::module_& m);
+/// TransformSpec, apply_transform, philox_stream.
+void bind_transform(py::module_& m);
 
 }  // namespace classflow::python

@@ -92,6 +92,8 @@ void bind_loader(py::module_& m) {
       .def_property_readonly("position", &Stream::position)
       .def("close", &Stream::close);
 
+  m.def("check_options", &DataLoader::check_options, py::arg("registry"), py::arg("options"),
+        "Every loader option and transform checked before a scan (DataLoader::check_options).");
   py::class_<DataLoader, std::shared_ptr<DataLoader>>(m, "Loader", "classflow::DataLoader")
       .def(py::init([](std::shared_ptr<Registry> registry, const std::shared_ptr<Dataset>& dataset,
                        const LabelSpec& labels, const LoaderOptions& options) {

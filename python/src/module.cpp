@@ -10,4 +10,5 @@ PYBIND11_MODULE(_native, m) {
   classflow::python::bind_options(m);
   classflow::python::bind_dataset(m);
   classflow::python::bind_loader(m);
+  classflow::python::bind_transform(m);
 }

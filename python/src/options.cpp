@@ -101,6 +101,9 @@ void bind_options(py::module_& m) {
       .def_readwrite("apply_orientation", &LoaderOptions::apply_orientation)
       .def_readwrite("dct_scaling", &LoaderOptions::dct_scaling)
       .def_readwrite("shuffle", &LoaderOptions::shuffle)
+      .def_readwrite("transforms", &LoaderOptions::transforms)
+      .def("add_augmentation", &add_augmentation, py::arg("augment"),
+           "Keras ImageDataGenerator names (and samplewise_*, mean, std, crop_scale, crop_ratio).")
       .def_readwrite("drop_last", &LoaderOptions::drop_last)
       .def_property(
           "alpha_background",

@@ -47,6 +47,10 @@ class CLASSFLOW_CORE_API ImageTransform {
   /// PluginError when it breaks the contract (an after-resize transform changing the size, an
   /// output that does not fit `capacity`).
   void apply(const cf_image_view& in, cf_image_view& out, std::size_t capacity, const cf_random& random) const;
+  /// apply() with the stream a DataLoader would give sample `sample` of epoch `epoch` for the
+  /// transform at `position` of LoaderOptions::transforms (Philox-4x64 keyed by the seed).
+  void apply(const cf_image_view& in, cf_image_view& out, std::size_t capacity, uint64_t seed, uint64_t epoch,
+             uint64_t sample, uint64_t position) const;
 
  private:
   detail::PluginRef ref() const;

@@ -1,6 +1,5 @@
 #include "image/augmentation.hpp"
 
-#include "random/philox_stream.hpp"
 
 #include <classflow/registry.hpp>
 
@@ -26,9 +25,7 @@ cv::Mat Augmentation::run(const std::vector<Step>& steps, cv::Mat image, const S
     cv::Mat out(1, static_cast<int>(capacity), CV_8UC1);
     cf_image_view view = in;
     view.data = out.data;
-    PhiloxStream stream(key.seed, key.epoch, key.sample, static_cast<uint64_t>(step.position));
-    const cf_random random = stream.as_c();
-    step.transform->apply(in, view, capacity, random);
+    step.transform->apply(in, view, capacity, key.seed, key.epoch, key.sample, static_cast<uint64_t>(step.position));
     image = cv::Mat(view.height, view.width, CV_MAKETYPE(depth, view.channels), out.data,
                     static_cast<std::size_t>(view.row_bytes))
                 .clone();

@@ -3,6 +3,7 @@
 #include <classflow/image_transform.hpp>
 
 #include "plugins/plugin_call.hpp"
+#include "random/philox_stream.hpp"
 
 #include <fmt/format.h>
 
@@ -33,6 +34,13 @@ void ImageTransform::apply(const cf_image_view& in, cf_image_view& out, std::siz
   if (vtable_->stage == CF_TRANSFORM_AFTER_RESIZE && (out.width != in.width || out.height != in.height))
     call.violation(fmt::format("changed the size from {}x{} to {}x{} after the resize; expected the target size",
                                in.width, in.height, out.width, out.height));
+}
+
+void ImageTransform::apply(const cf_image_view& in, cf_image_view& out, std::size_t capacity, uint64_t seed,
+                           uint64_t epoch, uint64_t sample, uint64_t position) const {
+  detail::PhiloxStream stream(seed, epoch, sample, position);
+  const cf_random random = stream.as_c();
+  apply(in, out, capacity, random);
 }
 
 }  // namespace classflow
