@@ -100,7 +100,8 @@ void bind_loader(py::module_& m) {
              return std::make_shared<DataLoader>(std::move(registry), *dataset, labels, options);
            }),
            py::arg("registry"), py::arg("dataset"), py::arg("labels"), py::arg("options"))
-      .def_property_readonly("num_batches", &DataLoader::num_batches)
+      .def_property_readonly("num_batches", [](const DataLoader& l) { return l.num_batches(); })
+      .def("epoch_batches", [](const DataLoader& l, const py::object& e) { return l.num_batches(checked_int(e, "epoch", INT64_MIN, INT64_MAX)); })
       .def_property_readonly("num_samples", &DataLoader::num_samples)
       .def_property_readonly("shard_size", &DataLoader::shard_size)
       .def_property_readonly("skipped_count", &DataLoader::skipped_count)

@@ -57,10 +57,14 @@ class CLASSFLOW_CORE_API DataLoader {
 
   /// Number of samples N of the dataset (all shards).
   int64_t num_samples() const noexcept;
-  /// Samples this shard visits per epoch: N with one shard; ceil(N/W) with pad; floor(N/W) with drop.
+  /// Samples this shard visits per epoch: N with one shard; ceil(N/W) with pad; floor(N/W) with
+  /// drop; ceil((N - shard_id)/W) with exact.
   int64_t shard_size() const noexcept;
   /// ceil(shard_size / batch_size), or floor with drop_last.
   int64_t num_batches() const noexcept;
+  /// Batches of `epoch`: num_batches(), except for an epoch resumed with another shard count
+  /// mid-way (see resume), which holds the rest of that epoch.
+  int64_t num_batches(int64_t epoch) const;
   /// Sample indices this shard visits in epoch `epoch`, in order. The epoch permutation P is the
   /// identity without shuffle; with shuffle, NumPy RandomState(seed + epoch * ceil(N /
   /// batch_size)).permutation(N): epoch 0 equals RandomState(seed).permutation(N), and later

@@ -41,6 +41,8 @@ enum class OnError {
 enum class ShardRemainder {
   pad,   ///< repeat indices from the start of the permutation so every shard has ceil(N/W)
   drop,  ///< drop the tail so every shard has floor(N/W)
+  exact, ///< no padding, nothing dropped: shard r takes P[r::W], every sample exactly once
+         ///< (shards differ by at most one sample; for evaluation)
 };
 
 /// Parsers for the flag spellings; each @throws UsageError listing the valid choices.
@@ -51,8 +53,9 @@ CLASSFLOW_CORE_API DataFormat parse_data_format(const std::string& text);
 CLASSFLOW_CORE_API OnError parse_on_error(const std::string& text);
 CLASSFLOW_CORE_API ShardRemainder parse_shard_remainder(const std::string& text);
 
-/// (shard_id, num_shards) from the launcher's environment when present: torchrun's RANK and
-/// WORLD_SIZE, else Open MPI's OMPI_COMM_WORLD_RANK and OMPI_COMM_WORLD_SIZE; nullopt if neither.
+/// (shard_id, num_shards) from the launcher's environment when present, first found of: torchrun's
+/// RANK / WORLD_SIZE, Open MPI's OMPI_COMM_WORLD_RANK / OMPI_COMM_WORLD_SIZE, SLURM's SLURM_PROCID /
+/// SLURM_NTASKS, MPICH and Intel MPI's PMI_RANK / PMI_SIZE; nullopt if none.
 /// @throws UsageError when a variable is set but not a valid number.
 CLASSFLOW_CORE_API std::optional<std::array<int32_t, 2>> shard_from_environment();
 /// Parses "HxW" (e.g. "224x224", height first). @throws UsageError on another form.

@@ -62,35 +62,65 @@ struct DataLoader::Impl {
   int64_t shard_size = 0;
   int64_t full_num_batches = 0;  // unsharded batches per epoch: the Keras reseed step
 
+  // The epoch permutation P of all samples (every shard computes the same).
+  std::vector<int64_t> permutation(int64_t epoch) const {
+    const int64_t n = dataset.num_samples();
+    if (!options.shuffle) {
+      std::vector<int64_t> p(static_cast<std::size_t>(n));
+      for (int64_t i = 0; i < n; ++i) p[static_cast<std::size_t>(i)] = i;
+      return p;
+    }
+    // Keras reseeds each epoch with seed + total_batches_seen.
+    auto seed = static_cast<uint32_t>(options.seed + static_cast<uint64_t>(epoch) * static_cast<uint64_t>(full_num_batches));
+    return detail::NumpyRandomState(seed).permutation(n);
+  }
+
+  // The shard arithmetic, in one place: list `p` extended (pad: repeating its start) or cut
+  // (drop) to a multiple of w, or left as it is (exact), then every w-th item from r
+  // (PyTorch DistributedSampler).
+  static std::vector<int64_t> shard_of(std::vector<int64_t> p, int64_t r, int64_t w, ShardRemainder mode) {
+    if (w == 1) return p;
+    const int64_t n = static_cast<int64_t>(p.size());
+    int64_t total = n;
+    if (mode == ShardRemainder::pad) total = (n + w - 1) / w * w;
+    if (mode == ShardRemainder::drop) total = n / w * w;
+    for (int64_t i = 0; n > 0 && static_cast<int64_t>(p.size()) < total; ++i) p.push_back(p[static_cast<std::size_t>(i)]);
+    p.resize(static_cast<std::size_t>(total));
+    std::vector<int64_t> o;
+    for (int64_t i = r; i < total; i += w) o.push_back(p[static_cast<std::size_t>(i)]);
+    return o;
+  }
+
+  int64_t batches_of(int64_t size) const {
+    const int64_t bs = options.batch_size;
+    return options.drop_last ? size / bs : (size + bs - 1) / bs;
+  }
+
+  // An epoch resumed with another shard count mid-way: the rest of that epoch, this shard's part.
+  struct ResumedEpoch {
+    int64_t epoch = -1;
+    std::shared_ptr<const std::vector<int64_t>> order;
+  };
+  ResumedEpoch resumed;  // guarded by order_mutex
+
   std::shared_ptr<const std::vector<int64_t>> order(int64_t epoch) const {
     if (epoch < 0) throw UsageError(fmt::format("epoch '{}' is out of range; expected >= 0", epoch));
     std::lock_guard<std::mutex> lock(order_mutex);
+    if (resumed.order && resumed.epoch == epoch) return resumed.order;
     if (cached_order && cached_epoch == epoch) return cached_order;
-    auto n = dataset.num_samples();
-    std::vector<int64_t> p;
-    if (options.shuffle) {
-      // Keras reseeds each epoch with seed + total_batches_seen.
-      auto seed = static_cast<uint32_t>(options.seed + static_cast<uint64_t>(epoch) * static_cast<uint64_t>(full_num_batches));
-      p = detail::NumpyRandomState(seed).permutation(n);
-    } else {
-      p.resize(static_cast<std::size_t>(n));
-      for (int64_t i = 0; i < n; ++i) p[static_cast<std::size_t>(i)] = i;
-    }
-    const int64_t w = options.num_shards;
-    std::vector<int64_t> o;
-    if (w == 1) {
-      o = std::move(p);
-    } else {
-      // DistributedSampler: pad by repeating from the start (or drop the tail) to W * shard_size.
-      const int64_t total = shard_size * w;
-      for (int64_t i = 0; static_cast<int64_t>(p.size()) > 0 && static_cast<int64_t>(p.size()) < total; ++i)
-        p.push_back(p[static_cast<std::size_t>(i)]);
-      p.resize(static_cast<std::size_t>(total));
-      for (int64_t i = options.shard_id; i < total; i += w) o.push_back(p[static_cast<std::size_t>(i)]);
-    }
     cached_epoch = epoch;
-    cached_order = std::make_shared<const std::vector<int64_t>>(std::move(o));
+    cached_order = std::make_shared<const std::vector<int64_t>>(
+        shard_of(permutation(epoch), options.shard_id, options.num_shards, options.shard_remainder));
     return cached_order;
+  }
+
+  int64_t epoch_batches(int64_t epoch) const {
+    if (epoch < 0) throw UsageError(fmt::format("epoch '{}' is out of range; expected >= 0", epoch));
+    {
+      std::lock_guard<std::mutex> lock(order_mutex);
+      if (resumed.order && resumed.epoch == epoch) return batches_of(static_cast<int64_t>(resumed.order->size()));
+    }
+    return num_batches;
   }
 
   // Copies one [H, W, C] uint8 image into slot `i` of the batch tensor with dtype/layout/rescale,
@@ -159,8 +189,9 @@ struct DataLoader::Impl {
   }
 
   Batch make_batch(int64_t index, int64_t epoch, TensorBytes recycled = {}) const {
-    if (index < 0 || index >= num_batches)
-      throw UsageError(fmt::format("batch index '{}' is out of range; expected 0..{}", index, num_batches - 1));
+    const int64_t batches = epoch_batches(epoch);
+    if (index < 0 || index >= batches)
+      throw UsageError(fmt::format("batch index '{}' is out of range; expected 0..{}", index, batches - 1));
     auto ord = order(epoch);
     const int64_t bs = options.batch_size;
     const int64_t begin = index * bs;
@@ -269,10 +300,24 @@ DataLoader::DataLoader(std::shared_ptr<const Registry> registry, Dataset dataset
     const std::string& base = d.dataset.base_directory.empty() ? d.dataset.root : d.dataset.base_directory;
     d.absolute_paths.push_back(absolute ? s.path : base + "/" + s.path);
   }
-  const int64_t n = d.dataset.num_samples(), bs = d.options.batch_size, w = d.options.num_shards;
-  d.shard_size = w == 1 ? n : (d.options.shard_remainder == ShardRemainder::pad ? (n + w - 1) / w : n / w);
+  const int64_t n = d.dataset.num_samples(), bs = d.options.batch_size, w = d.options.num_shards,
+                r = d.options.shard_id;
+  switch (d.options.shard_remainder) {
+    case ShardRemainder::pad: d.shard_size = (n + w - 1) / w; break;
+    case ShardRemainder::drop: d.shard_size = n / w; break;
+    case ShardRemainder::exact: d.shard_size = r < n ? (n - r + w - 1) / w : 0; break;
+  }
   d.full_num_batches = (n + bs - 1) / bs;
-  d.num_batches = d.options.drop_last ? d.shard_size / bs : (d.shard_size + bs - 1) / bs;
+  d.num_batches = d.batches_of(d.shard_size);
+  // A shard that never gets a batch would make its rank wait forever for the others.
+  if (n > 0 && d.num_batches == 0)
+    throw UsageError(fmt::format("shard {} of {} gets 0 batches ({} samples, {} per shard with shard_remainder {}, "
+                                 "batch_size {}{}); expected fewer shards or a smaller batch_size",
+                                 r, w, n, d.shard_size,
+                                 d.options.shard_remainder == ShardRemainder::pad    ? "pad"
+                                 : d.options.shard_remainder == ShardRemainder::drop ? "drop"
+                                                                                     : "exact",
+                                 bs, d.options.drop_last ? ", drop_last" : ""));
 }
 
 DataLoader::~DataLoader() = default;
@@ -391,19 +436,22 @@ int64_t DataLoader::BatchStream::position() const noexcept {
   return state_->next_to_deliver;
 }
 
+int64_t DataLoader::num_batches(int64_t epoch) const { return impl_->epoch_batches(epoch); }
+
 DataLoader::BatchStream DataLoader::stream(int64_t epoch, int64_t first_batch) const {
-  if (first_batch < 0 || first_batch > impl_->num_batches)
-    throw UsageError(fmt::format("first batch '{}' is out of range; expected 0..{}", first_batch, impl_->num_batches));
+  const int64_t batches = impl_->epoch_batches(epoch);
+  if (first_batch < 0 || first_batch > batches)
+    throw UsageError(fmt::format("first batch '{}' is out of range; expected 0..{}", first_batch, batches));
   auto s = std::make_unique<BatchStream::State>();
   s->loader = impl_.get();
   s->epoch = epoch;
-  s->num_batches = impl_->num_batches;
+  s->num_batches = batches;
   s->next_to_make = first_batch;
   s->next_to_deliver = first_batch;
   s->in_flight_limit = std::max(impl_->options.prefetch, impl_->options.num_workers);
   impl_->order(epoch);  // compute the permutation once, before the workers start
   const int workers = static_cast<int>(
-      std::min<int64_t>(impl_->options.num_workers, std::max<int64_t>(impl_->num_batches - first_batch, 1)));
+      std::min<int64_t>(impl_->options.num_workers, std::max<int64_t>(batches - first_batch, 1)));
   for (int i = 0; i < workers; ++i) s->workers.emplace_back([st = s.get()] { st->work(); });
   return BatchStream(std::move(s));
 }

@@ -52,7 +52,8 @@ OnError parse_on_error(const std::string& t) {
 ShardRemainder parse_shard_remainder(const std::string& t) {
   if (t == "pad") return ShardRemainder::pad;
   if (t == "drop") return ShardRemainder::drop;
-  throw UsageError(fmt::format("unknown shard_remainder '{}'; expected one of: drop, pad", t));
+  if (t == "exact") return ShardRemainder::exact;
+  throw UsageError(fmt::format("unknown shard_remainder '{}'; expected one of: drop, exact, pad", t));
 }
 
 namespace {
@@ -68,7 +69,8 @@ std::optional<int32_t> env_int(const char* name) {
 }  // namespace
 
 std::optional<std::array<int32_t, 2>> shard_from_environment() {
-  for (auto [rank, size] : {std::pair{"RANK", "WORLD_SIZE"}, std::pair{"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"}}) {
+  for (auto [rank, size] : {std::pair{"RANK", "WORLD_SIZE"}, std::pair{"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"},
+                            std::pair{"SLURM_PROCID", "SLURM_NTASKS"}, std::pair{"PMI_RANK", "PMI_SIZE"}}) {
     auto r = env_int(rank);
     auto w = env_int(size);
     if (r && w) return std::array<int32_t, 2>{*r, *w};
