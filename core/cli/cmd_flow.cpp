@@ -93,6 +93,8 @@ int run_flow_command(const PluginOptions& plugins, const ScanFlags& scan, const 
                      const FlowFlags& flow) {
   Format format = parse_format(flow.format);
   if (flow.epochs < 1) throw UsageError(fmt::format("epochs '{}' is out of range; expected >= 1", flow.epochs));
+  if (flow.stop_after_batches < 0)
+    throw UsageError(fmt::format("stop_after_batches '{}' is out of range; expected >= 0", flow.stop_after_batches));
   LoaderOptions lo = loader_flags.to_options(scan);
   std::shared_ptr<const Registry> registry = plugins.make_registry();
   DataLoader::check_options(*registry, lo);
@@ -144,11 +146,20 @@ int run_flow_subset(const std::shared_ptr<const Registry>& registry, Dataset dat
   int64_t images = 0, batch_count = 0, exported = 0;
   auto t0 = std::chrono::steady_clock::now();
   Batch b;  // one Batch across epochs: its buffer is recycled by the next stream
-  for (int64_t e = 0; e < flow.epochs; ++e) {
-    auto stream = loader.stream(e);
+  // Where to start: the beginning, or the next batch of a saved run (O(1): nothing replayed).
+  int64_t start_epoch = 0, first_batch = 0;
+  if (!flow.resume.empty()) {
+    auto at = loader.resume(load_state(flow.resume));
+    start_epoch = at[0];
+    first_batch = at[1];
+  }
+  bool stopped = false;
+  int64_t delivered = 0;
+  for (int64_t e = start_epoch; e < flow.epochs && !stopped; ++e) {
+    auto stream = loader.stream(e, e == start_epoch ? first_batch : 0);
     epoch_indices.emplace_back();
     int64_t done = 0;
-    while (stream.next(b)) {
+    while (!stopped && stream.next(b)) {
       images += b.size();
       epoch_indices.back().insert(epoch_indices.back().end(), b.sample_indices.begin(), b.sample_indices.end());
       ++batch_count;
@@ -158,7 +169,10 @@ int run_flow_subset(const std::shared_ptr<const Registry>& registry, Dataset dat
         skipped.push_back({{"path", s.path}, {"reason", s.reason}, {"epoch", e}});
       }
       if (!flow.export_dir.empty()) {
-        std::string stem = fmt::format("{}/{{}}_{:05d}.npy", flow.export_dir, exported++);
+        // Numbered by position in the whole run, so the files of a stopped run and of its
+        // resumed continuation are exactly the files of one uninterrupted run.
+        std::string stem = fmt::format("{}/{{}}_{:05d}.npy", flow.export_dir, e * loader.num_batches() + b.index);
+        ++exported;
         write_npy(fmt::format(fmt::runtime(stem), "images"), b.images);
         if (!b.labels.data.empty()) write_npy(fmt::format(fmt::runtime(stem), "labels"), b.labels);
         Tensor idx{sdk::DType::int64, {b.size()}, {}};
@@ -169,10 +183,15 @@ int run_flow_subset(const std::shared_ptr<const Registry>& registry, Dataset dat
       if (flow.dump_labels)
         batches.push_back({{"epoch", e}, {"index", b.index}, {"sample_indices", b.sample_indices}, {"paths", b.paths},
                            {"labels", labels_json(b)}});
-      if (tty) progress(done, loader.num_batches(), e, flow.epochs);
+      if (tty) progress(done, loader.num_batches(e), e, flow.epochs);
+      if (flow.stop_after_batches > 0 && ++delivered == flow.stop_after_batches) {
+        stopped = true;
+        if (!flow.save_state.empty()) save_state(flow.save_state, loader.state(e, b.index + 1));
+      }
     }
     rss_after_epoch.push_back(current_rss_mib());
   }
+  if (!stopped && !flow.save_state.empty()) save_state(flow.save_state, loader.state(flow.epochs, 0));
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!flow.export_dir.empty()) {
     // Last: an export folder without this file is unfinished, whatever else it holds.

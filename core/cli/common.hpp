@@ -144,6 +144,9 @@ struct FlowFlags {
   std::string export_dir;
   std::string format = "text";
   bool dump_labels = false;
+  int64_t stop_after_batches = 0;  // --stop-after-batches K (0: run to the end)
+  std::string save_state;          // --save-state FILE
+  std::string resume;              // --resume FILE
 };
 int run_flow_command(const PluginOptions& plugins, const ScanFlags& scan, const LoaderFlags& loader,
                      const FlowFlags& flow);

@@ -58,6 +58,12 @@ int main(int argc, char** argv) {
   flow->add_option("--export", flow_flags.export_dir, "Write batches as .npy with class_indices.json and filenames.txt");
   flow->add_option("--format", flow_flags.format, "text or json")->capture_default_str();
   flow->add_flag("--dump-labels", flow_flags.dump_labels, "JSON: add every batch's sample_indices, paths and labels");
+  flow->add_option("--stop-after-batches", flow_flags.stop_after_batches,
+                   "Stop after K batches of this run (with --save-state: where to resume)");
+  flow->add_option("--save-state", flow_flags.save_state,
+                   "Write where the run stopped (JSON), for --resume; at the end of the run too");
+  flow->add_option("--resume", flow_flags.resume,
+                   "Continue a run from a --save-state file at its next batch (--epochs counts from the start)");
 
   PluginOptions preview_plugins;
   ScanFlags preview_scan;

@@ -113,6 +113,20 @@ void bind_loader(py::module_& m) {
              return py::array_t<int64_t>(static_cast<py::ssize_t>(o.size()), o.data());
            })
       .def(
+          "state_json",
+          [](const DataLoader& l, const py::object& epoch, const py::object& consumed) {
+            return state_to_json(l.state(checked_int(epoch, "epoch", INT64_MIN, INT64_MAX),
+                                         checked_int(consumed, "batches consumed", INT64_MIN, INT64_MAX)));
+          },
+          py::arg("epoch"), py::arg("batches_consumed"), "LoaderState as JSON text (DataLoader::state).")
+      .def(
+          "resume_json",
+          [](DataLoader& l, const std::string& text) {
+            auto at = l.resume(state_from_json(text, "state_dict"));
+            return py::make_tuple(at[0], at[1]);
+          },
+          py::arg("state"), "(epoch, first batch) to continue from a state (DataLoader::resume).")
+      .def(
           "batch",
           [](const std::shared_ptr<DataLoader>& l, const py::object& index, const py::object& epoch) {
             const int64_t i = checked_int(index, "batch index", INT64_MIN, INT64_MAX);

@@ -26,23 +26,7 @@ const char* name_of(Subset v) {
   return "all";
 }
 const char* name_of(SplitMethod v) { return v == SplitMethod::random ? "random" : "head"; }
-const char* name_of(ColorMode v) {
-  return v == ColorMode::rgb ? "rgb" : v == ColorMode::rgba ? "rgba" : "grayscale";
-}
-const char* name_of(Interpolation v) {
-  switch (v) {
-    case Interpolation::nearest: return "nearest";
-    case Interpolation::bilinear: return "bilinear";
-    case Interpolation::bicubic: return "bicubic";
-    case Interpolation::area: return "area";
-    case Interpolation::lanczos: return "lanczos";
-  }
-  return "nearest";
-}
-const char* name_of(ImageDType v) { return v == ImageDType::uint8 ? "uint8" : "float32"; }
-const char* name_of(DataFormat v) { return v == DataFormat::channels_last ? "channels_last" : "channels_first"; }
-const char* name_of(OnError v) { return v == OnError::raise ? "raise" : v == OnError::skip ? "skip" : "warn"; }
-const char* name_of(ShardRemainder v) { return v == ShardRemainder::pad ? "pad" : "drop"; }
+using classflow::name_of;
 
 // A string-valued property over an enum field: get -> name, set -> the core's parser.
 template <class Class, class Enum, class Parse>

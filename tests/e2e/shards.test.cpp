@@ -94,7 +94,8 @@ TEST_CASE("shards: RANK/WORLD_SIZE, then Open MPI's variables, are read from the
   CHECK_FALSE(classflow::shard_from_environment().has_value());
 }
 
-TEST_CASE("shards under mpirun -np 3: union is the epoch, overlaps only the padding", "[shards][mpi][e2e]") {
+TEST_CASE("shards under mpirun -np 3: union is the epoch, overlaps only the padding, exact has none",
+          "[shards][mpi][e2e]") {
   auto mpirun = boost::process::search_path("mpirun");
   if (mpirun.empty()) {
     WARN("mpirun not found: the multi-rank shard test is skipped (scripts/install-deps installs openmpi-bin)");
@@ -102,7 +103,7 @@ TEST_CASE("shards under mpirun -np 3: union is the epoch, overlaps only the padd
   }
   TempDir d;
   make_tree(d, 10);
-  for (std::string remainder : {"pad", "drop"}) {
+  for (std::string remainder : {"pad", "drop", "exact"}) {
     d.mkdir("out-" + remainder);
     // Each rank writes its own JSON; the rank comes from Open MPI's environment, not from flags.
     auto r = classflow::test::run_command(
@@ -129,6 +130,11 @@ TEST_CASE("shards under mpirun -np 3: union is the epoch, overlaps only the padd
     if (remainder == "drop") {
       CHECK(all.size() == 9);
       CHECK(std::set<int64_t>(all.begin(), all.end()).size() == 9);  // pairwise disjoint
+    } else if (remainder == "exact") {
+      CHECK(all.size() == 10);  // every sample exactly once; shards of 4, 3 and 3
+      for (int64_t i = 0; i < 10; ++i) CHECK(all.count(i) == 1u);
+      CHECK(parts[0].size() == 4);
+      CHECK(parts[2].size() == 3);
     } else {
       CHECK(all.size() == 12);
       CHECK(std::set<int64_t>(all.begin(), all.end()).size() == 10);  // the whole epoch
@@ -136,4 +142,28 @@ TEST_CASE("shards under mpirun -np 3: union is the epoch, overlaps only the padd
       for (int64_t i = 0; i < 10; ++i) CHECK(all.count(i) == (i == 7 || i == 8 ? 2u : 1u));
     }
   }
+}
+
+TEST_CASE("shards: SLURM and PMI ranks are read, a shard without batches is an error", "[shards][e2e]") {
+  for (const char* v : {"RANK", "WORLD_SIZE", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "SLURM_PROCID",
+                        "SLURM_NTASKS", "PMI_RANK", "PMI_SIZE"})
+    ::unsetenv(v);
+  ::setenv("SLURM_PROCID", "1", 1);
+  ::setenv("SLURM_NTASKS", "5", 1);
+  CHECK(classflow::shard_from_environment() == std::optional<std::array<int32_t, 2>>({1, 5}));
+  ::unsetenv("SLURM_PROCID");
+  ::unsetenv("SLURM_NTASKS");
+  ::setenv("PMI_RANK", "3", 1);
+  ::setenv("PMI_SIZE", "4", 1);
+  CHECK(classflow::shard_from_environment() == std::optional<std::array<int32_t, 2>>({3, 4}));
+  ::unsetenv("PMI_RANK");
+  ::unsetenv("PMI_SIZE");
+
+  TempDir d;
+  make_tree(d, 10);
+  CHECK_THROWS_WITH(shard(d, 11, 12, classflow::ShardRemainder::exact),
+                    "shard 11 of 12 gets 0 batches (10 samples, 0 per shard with shard_remainder exact, batch_size "
+                    "3); expected fewer shards or a smaller batch_size");
+  CHECK_THROWS_AS(shard(d, 0, 12, classflow::ShardRemainder::drop), classflow::UsageError);
+  CHECK(shard(d, 2, 3, classflow::ShardRemainder::exact).epoch_order(0).size() == 3);
 }

@@ -7,7 +7,9 @@
 #include <classflow/label_encoder.hpp>
 #include <classflow/label_spec.hpp>
 #include <classflow/loader_options.hpp>
+#include <classflow/loader_state.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -78,6 +80,21 @@ class CLASSFLOW_CORE_API DataLoader {
   /// @throws UsageError when index is outside [0, num_batches()); DataError for a bad file under
   /// on_error=raise, naming the path and reason.
   Batch batch(int64_t index, int64_t epoch = 0) const;
+
+  /// The resume point after `batches_consumed` batches of `epoch` (see LoaderState).
+  /// @throws UsageError when batches_consumed is outside [0, num_batches(epoch)].
+  LoaderState state(int64_t epoch, int64_t batches_consumed) const;
+
+  /// Where to continue from `state`: {epoch, first batch}, to pass to stream() (the next batch
+  /// an uninterrupted run would have delivered; the next epoch when that epoch was finished).
+  /// With the same shard count this is O(1). With another shard count mid-epoch, the rest of
+  /// that epoch — every sample no old shard delivered yet (all shards at the same
+  /// batches_consumed, as in lockstep training) — is divided over the new shards the way an
+  /// epoch is, so nothing is lost or repeated; later epochs are as usual.
+  /// @throws UsageError naming what differs when the state belongs to another dataset (file
+  /// list, classes) or to other options that change batches (num_workers and prefetch may
+  /// change freely).
+  std::array<int64_t, 2> resume(const LoaderState& state);
 
   /// Images skipped so far (on_error=skip), over all batches produced by this loader.
   int64_t skipped_count() const noexcept;

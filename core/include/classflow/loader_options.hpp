@@ -45,6 +45,14 @@ enum class ShardRemainder {
          ///< (shards differ by at most one sample; for evaluation)
 };
 
+/// The flag spelling of each choice ("rgb", "bilinear", "channels_first", ...).
+CLASSFLOW_CORE_API const char* name_of(ColorMode v);
+CLASSFLOW_CORE_API const char* name_of(Interpolation v);
+CLASSFLOW_CORE_API const char* name_of(ImageDType v);
+CLASSFLOW_CORE_API const char* name_of(DataFormat v);
+CLASSFLOW_CORE_API const char* name_of(OnError v);
+CLASSFLOW_CORE_API const char* name_of(ShardRemainder v);
+
 /// Parsers for the flag spellings; each @throws UsageError listing the valid choices.
 CLASSFLOW_CORE_API ColorMode parse_color_mode(const std::string& text);
 CLASSFLOW_CORE_API Interpolation parse_interpolation(const std::string& text);

@@ -7,6 +7,7 @@
 #include "random/numpy_random.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -343,6 +344,142 @@ int64_t DataLoader::skipped_count() const noexcept { return impl_->skipped.load(
 std::vector<int64_t> DataLoader::epoch_order(int64_t epoch) const { return *impl_->order(epoch); }
 
 Batch DataLoader::batch(int64_t index, int64_t epoch) const { return impl_->make_batch(index, epoch); }
+
+namespace {
+
+// FNV-1a 64: a stable fingerprint (std::hash is not stable across builds) — not security.
+struct Fnv {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  void add(std::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 0x100000001b3ULL;
+    }
+    h ^= 0xff;  // a separator no UTF-8 text holds
+    h *= 0x100000001b3ULL;
+  }
+};
+
+std::string dataset_fingerprint(const Dataset& d) {
+  Fnv f;
+  for (const auto& name : d.class_index.class_names()) f.add(name);
+  for (const auto& s : d.samples) {
+    f.add(s.path);
+    std::string ids;
+    for (int32_t c : s.class_ids) ids += std::to_string(c) + ",";
+    f.add(ids);
+  }
+  return fmt::format("fnv1a64:{:016x}", f.h);
+}
+
+// The options that change what batches hold or which samples they hold, as text.
+std::vector<std::pair<std::string, std::string>> batch_options(const LoaderOptions& o, const LabelSpec& labels) {
+  std::vector<std::pair<std::string, std::string>> out{
+      {"batch_size", std::to_string(o.batch_size)},
+      {"shuffle", o.shuffle ? "1" : "0"},
+      {"seed", std::to_string(o.seed)},
+      {"drop_last", o.drop_last ? "1" : "0"},
+      {"target_size", fmt::format("{}x{}", o.target_size[0], o.target_size[1])},
+      {"color_mode", name_of(o.color_mode)},
+      {"interpolation", name_of(o.interpolation)},
+      {"keep_aspect_ratio", o.keep_aspect_ratio ? "1" : "0"},
+      {"dtype", name_of(o.dtype)},
+      {"rescale", fmt::format("{}", o.rescale)},
+      {"data_format", name_of(o.data_format)},
+      {"alpha_background",
+       o.alpha_background ? fmt::format("{},{},{}", (*o.alpha_background)[0], (*o.alpha_background)[1],
+                                        (*o.alpha_background)[2])
+                          : std::string("none")},
+      {"apply_orientation", o.apply_orientation ? "1" : "0"},
+      {"dct_scaling", o.dct_scaling ? "1" : "0"},
+      {"max_image_pixels", std::to_string(o.max_image_pixels)},
+      {"on_error", name_of(o.on_error)},
+      {"shard_remainder", name_of(o.shard_remainder)},
+      {"class_mode", labels.class_mode()},
+  };
+  std::string transforms, options;
+  for (const auto& t : o.transforms) {
+    transforms += (transforms.empty() ? "" : ";") + t.name;
+    for (const auto& [k, v] : t.options) transforms += fmt::format(" {}={}", k, v);
+  }
+  out.emplace_back("transforms", transforms);
+  const Standardize& s = o.standardize;
+  out.emplace_back("standardize", fmt::format("center={} std={} mean={} std={}", s.samplewise_center,
+                                              s.samplewise_std_normalization, fmt::join(s.mean, ","),
+                                              fmt::join(s.std, ",")));
+  for (const auto& [k, v] : labels.encoder_options()) options += fmt::format("{}={};", k, v);
+  out.emplace_back("encoder_options", options);
+  return out;
+}
+
+}  // namespace
+
+LoaderState DataLoader::state(int64_t epoch, int64_t batches_consumed) const {
+  const int64_t batches = num_batches(epoch);
+  if (batches_consumed < 0 || batches_consumed > batches)
+    throw UsageError(fmt::format("batches consumed '{}' is out of range for epoch {}; expected 0..{}", batches_consumed,
+                                 epoch, batches));
+  LoaderState s;
+  s.epoch = epoch;
+  s.batches_consumed = batches_consumed;
+  s.shard_id = impl_->options.shard_id;
+  s.num_shards = impl_->options.num_shards;
+  s.num_samples = num_samples();
+  s.dataset_fingerprint = dataset_fingerprint(impl_->dataset);
+  s.options = batch_options(impl_->options, impl_->labels);
+  return s;
+}
+
+std::array<int64_t, 2> DataLoader::resume(const LoaderState& state) {
+  auto& d = *impl_;
+  const std::string fingerprint = dataset_fingerprint(d.dataset);
+  if (state.dataset_fingerprint != fingerprint || state.num_samples != num_samples())
+    throw UsageError(fmt::format("the state was saved for another dataset ({} samples, {}), this one has {} samples "
+                                 "({}); expected the same files, classes and mapping",
+                                 state.num_samples, state.dataset_fingerprint, num_samples(), fingerprint));
+  const auto now = batch_options(d.options, d.labels);
+  for (const auto& [key, value] : now) {
+    std::string saved = "(missing)";
+    for (const auto& kv : state.options)
+      if (kv.first == key) saved = kv.second;
+    if (saved != value)
+      throw UsageError(fmt::format("the state was saved with {} '{}', this run has '{}'; expected the same options "
+                                   "(only num_workers, prefetch and the shard count may change)",
+                                   key, saved, value));
+  }
+  const int64_t epoch = state.epoch, k = state.batches_consumed;
+  const int64_t w = d.options.num_shards, old_w = state.num_shards;
+  if (old_w == w && state.shard_id == d.options.shard_id) {
+    if (k > d.num_batches)
+      throw UsageError(fmt::format("the state says {} batches of epoch {} were consumed, but an epoch has {}; expected "
+                                   "a state of this run",
+                                   k, epoch, d.num_batches));
+    if (k == d.num_batches) return {epoch + 1, 0};
+    return {epoch, k};
+  }
+  if (k == 0) return {epoch, 0};
+  // Another shard count mid-epoch: every old shard delivered its first k batches; the rest of
+  // the epoch, in permutation order, is divided over the new shards.
+  std::vector<int64_t> p = d.permutation(epoch);
+  const int64_t n = static_cast<int64_t>(p.size());
+  int64_t total = n;
+  if (d.options.shard_remainder == ShardRemainder::pad) total = (n + old_w - 1) / old_w * old_w;
+  if (d.options.shard_remainder == ShardRemainder::drop) total = n / old_w * old_w;
+  for (int64_t i = 0; n > 0 && static_cast<int64_t>(p.size()) < total; ++i) p.push_back(p[static_cast<std::size_t>(i)]);
+  p.resize(static_cast<std::size_t>(total));
+  const int64_t consumed_positions = k * d.options.batch_size;
+  std::vector<int64_t> rest;
+  for (int64_t i = 0; i < total; ++i)
+    if (i / old_w >= consumed_positions) rest.push_back(p[static_cast<std::size_t>(i)]);
+  auto mine = Impl::shard_of(std::move(rest), d.options.shard_id, w,
+                             d.options.shard_remainder == ShardRemainder::pad ? ShardRemainder::pad
+                                                                               : d.options.shard_remainder);
+  if (d.batches_of(static_cast<int64_t>(mine.size())) == 0) return {epoch + 1, 0};
+  std::lock_guard<std::mutex> lock(d.order_mutex);
+  d.resumed.epoch = epoch;
+  d.resumed.order = std::make_shared<const std::vector<int64_t>>(std::move(mine));
+  return {epoch, 0};
+}
 
 struct DataLoader::BatchStream::State {
   const DataLoader::Impl* loader = nullptr;

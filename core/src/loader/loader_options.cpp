@@ -14,6 +14,24 @@
 
 namespace classflow {
 
+const char* name_of(ColorMode v) { return v == ColorMode::rgb ? "rgb" : v == ColorMode::rgba ? "rgba" : "grayscale"; }
+const char* name_of(Interpolation v) {
+  switch (v) {
+    case Interpolation::nearest: return "nearest";
+    case Interpolation::bilinear: return "bilinear";
+    case Interpolation::bicubic: return "bicubic";
+    case Interpolation::area: return "area";
+    case Interpolation::lanczos: return "lanczos";
+  }
+  return "nearest";
+}
+const char* name_of(ImageDType v) { return v == ImageDType::uint8 ? "uint8" : "float32"; }
+const char* name_of(DataFormat v) { return v == DataFormat::channels_last ? "channels_last" : "channels_first"; }
+const char* name_of(OnError v) { return v == OnError::raise ? "raise" : v == OnError::skip ? "skip" : "warn"; }
+const char* name_of(ShardRemainder v) {
+  return v == ShardRemainder::pad ? "pad" : v == ShardRemainder::drop ? "drop" : "exact";
+}
+
 ColorMode parse_color_mode(const std::string& t) {
   if (t == "rgb") return ColorMode::rgb;
   if (t == "rgba") return ColorMode::rgba;
