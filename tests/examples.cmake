@@ -19,7 +19,7 @@ if(CLASSFLOW_SANITIZE)
     "-DCMAKE_MODULE_LINKER_FLAGS=-fsanitize=${CLASSFLOW_SANITIZE}")
 endif()
 
-foreach(_example IN ITEMS custom_encoder embed_core)
+foreach(_example IN ITEMS custom_encoder custom_transform embed_core)
   # --build-options takes every remaining argument, so it comes last.
   add_test(NAME examples:${_example}:build
     COMMAND ${CMAKE_CTEST_COMMAND} --build-and-test
@@ -81,3 +81,28 @@ set_tests_properties(examples:custom_encoder:scan PROPERTIES
   FIXTURES_REQUIRED "classflow_stage;classflow_example_custom_encoder"
   ENVIRONMENT "CLASSFLOW_PLUGIN_PATH="
   PASS_REGULAR_EXPRESSION "class_mode: ordinal \\(labels float32 \\[N, 2\\]\\)")
+
+# The out-of-tree transform is listed, and runs through `--transform` with its option: the same
+# batches with 1 and 3 workers (its draws come from the host's counter-based stream).
+add_test(NAME examples:custom_transform:listed
+  COMMAND "${_cf_stage_cli}" plugins --plugin-dir "${_cf_examples_bin}/custom_transform")
+set_tests_properties(examples:custom_transform:listed PROPERTIES
+  FIXTURES_REQUIRED "classflow_stage;classflow_example_custom_transform"
+  ENVIRONMENT "CLASSFLOW_PLUGIN_PATH="
+  PASS_REGULAR_EXPRESSION "transform +cutout +1\\.0\\.0 +1\\.1 "
+  FAIL_REGULAR_EXPRESSION "refused \\([1-9]")
+foreach(_w 1 3)
+  # (the export folder must be new: removed first, so the test can run again)
+  add_test(NAME examples:custom_transform:flow_workers_${_w}
+    COMMAND sh -c "rm -rf \"$1\" && exec \"$0\" flow \"$2\" --plugin-dir \"$3\" --transform cutout:size=4,fill=255 \
+--target-size 8x8 --num-workers $4 --batch-size 200 --dtype uint8 --export \"$1\""
+      "${_cf_stage_cli}" "${_cf_examples_bin}/cutout_w${_w}" "${PROJECT_SOURCE_DIR}/examples/data/digits"
+      "${_cf_examples_bin}/custom_transform" ${_w})
+  set_tests_properties(examples:custom_transform:flow_workers_${_w} PROPERTIES
+    FIXTURES_REQUIRED "classflow_stage;classflow_example_custom_transform" FIXTURES_SETUP cutout_export_${_w}
+    ENVIRONMENT "CLASSFLOW_PLUGIN_PATH=")
+endforeach()
+add_test(NAME examples:custom_transform:same_batches
+  COMMAND ${CMAKE_COMMAND} -E compare_files "${_cf_examples_bin}/cutout_w1/images_00004.npy"
+          "${_cf_examples_bin}/cutout_w3/images_00004.npy")
+set_tests_properties(examples:custom_transform:same_batches PROPERTIES FIXTURES_REQUIRED "cutout_export_1;cutout_export_3")
