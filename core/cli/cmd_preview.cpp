@@ -104,7 +104,9 @@ void text(cv::Mat& img, const std::string& s, int x, int y, double scale, const 
 }  // namespace
 
 int run_preview_command(const PluginOptions& plugins, const ScanFlags& scan, const LoaderFlags& loader_flags,
-                        const std::string& output, int64_t batch_index) {
+                        const std::string& output, int64_t batch_index, int64_t augmented) {
+  if (augmented < 1 || augmented > 64)
+    throw UsageError(fmt::format("augmented '{}' is out of range; expected 1..64 copies of each tile", augmented));
   LoaderOptions lo = loader_flags.to_options(scan);
   lo.dtype = ImageDType::uint8;  // display pixels as decoded
   lo.standardize = {};
@@ -115,8 +117,14 @@ int run_preview_command(const PluginOptions& plugins, const ScanFlags& scan, con
   LabelledDataset r = run_scan(*registry, scan);
   DataLoader loader(registry, std::move(r.dataset), r.labels, lo);
   Batch b = loader.batch(batch_index, 0);
+  // --augmented N: each sample again as epochs 1..N-1 make it (their augmentation draws), so the
+  // copies sit next to each other: tile t is sample t / N, copy t % N.
+  std::vector<Batch> copies;
+  for (int64_t k = 1; k < augmented; ++k) copies.push_back(loader.samples(b.sample_indices, k));
+  for (const auto& copy : copies)
+    if (copy.size() != b.size()) augmented = 1;  // a file skipped in one copy only: show the batch plain
 
-  const int n = static_cast<int>(b.size());
+  const int n = static_cast<int>(b.size() * augmented);
   const int cols = std::max(1, static_cast<int>(std::ceil(std::sqrt(static_cast<double>(std::max(n, 1))))));
   const int rows = (n + cols - 1) / cols;
   const int cell_w = kTile + 2 * kPad, cell_h = kTile + kCaption + 2 * kPad;
@@ -131,8 +139,10 @@ int run_preview_command(const PluginOptions& plugins, const ScanFlags& scan, con
 
   const int h = lo.target_size[0], w = lo.target_size[1];
   const int c = static_cast<int>(b.images.shape.size() == 4 ? b.images.shape[3] : 3);
-  for (int i = 0; i < n; ++i) {
-    cv::Mat img(h, w, CV_8UC(c), b.images.data.data() + static_cast<std::size_t>(i) * h * w * c);
+  for (int t = 0; t < n; ++t) {
+    const int i = static_cast<int>(t / augmented), k = static_cast<int>(t % augmented);
+    const Batch& from = k == 0 ? b : copies[static_cast<std::size_t>(k - 1)];
+    cv::Mat img(h, w, CV_8UC(c), const_cast<unsigned char*>(from.images.data.data()) + static_cast<std::size_t>(i) * h * w * c);
     cv::Mat bgr;
     if (c == 1) cv::cvtColor(img, bgr, cv::COLOR_GRAY2BGR);
     else if (c == 4) cv::cvtColor(img, bgr, cv::COLOR_RGBA2BGR);
@@ -142,11 +152,13 @@ int run_preview_command(const PluginOptions& plugins, const ScanFlags& scan, con
     // Small images (digits are 8x8) are enlarged with nearest so their pixels stay visible.
     cv::resize(bgr, shown, cv::Size(std::max(1, static_cast<int>(w * s)), std::max(1, static_cast<int>(h * s))), 0, 0,
                s > 1 ? cv::INTER_NEAREST : cv::INTER_AREA);
-    int x = (i % cols) * cell_w + kPad, y = 36 + (i / cols) * cell_h + kPad;
+    int x = (t % cols) * cell_w + kPad, y = 36 + (t / cols) * cell_h + kPad;
     shown.copyTo(canvas(cv::Rect(x, y, shown.cols, shown.rows)));
     std::string name = b.class_ids[static_cast<std::size_t>(i)] >= 0 ? idx.name_of(b.class_ids[static_cast<std::size_t>(i)]) : "-";
     text(canvas, fmt::format("{} {}", name, label_text(b.labels, i)), x, y + kTile + 16, 0.45, kInk);
-    text(canvas, b.paths[static_cast<std::size_t>(i)], x, y + kTile + 32, 0.35, kAccent);
+    text(canvas, augmented > 1 ? fmt::format("{} (epoch {} draw)", b.paths[static_cast<std::size_t>(i)], k)
+                               : b.paths[static_cast<std::size_t>(i)],
+         x, y + kTile + 32, 0.35, kAccent);
   }
 
   int y = 36 + rows * cell_h + 16;

@@ -151,6 +151,6 @@ struct FlowFlags {
 int run_flow_command(const PluginOptions& plugins, const ScanFlags& scan, const LoaderFlags& loader,
                      const FlowFlags& flow);
 int run_preview_command(const PluginOptions& plugins, const ScanFlags& scan, const LoaderFlags& loader,
-                        const std::string& output, int64_t batch_index);
+                        const std::string& output, int64_t batch_index, int64_t augmented = 1);
 
 }  // namespace classflow::cli

@@ -76,6 +76,10 @@ int main(int argc, char** argv) {
   preview_plugins.add_to(*preview);
   preview->add_option("--output,-o", preview_output, "PNG file to write")->required();
   preview->add_option("--batch", preview_batch, "Batch index of epoch 0 to draw")->capture_default_str();
+  int64_t preview_augmented = 1;
+  preview->add_option("--augmented", preview_augmented,
+                      "Draw N copies of each tile, augmented as epochs 0..N-1 draw them (with --augment/--transform)")
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -93,7 +97,8 @@ int main(int argc, char** argv) {
     if (*scan) return run_scan_command(scan_plugins, scan_flags, scan_format);
     if (*plugins) return run_plugins_command(list_plugins, plugins_format);
     if (*flow) return run_flow_command(flow_plugins, flow_scan, flow_loader, flow_flags);
-    if (*preview) return run_preview_command(preview_plugins, preview_scan, preview_loader, preview_output, preview_batch);
+    if (*preview) return run_preview_command(preview_plugins, preview_scan, preview_loader, preview_output, preview_batch,
+                                              preview_augmented);
     if (*decode) {
       decode_flags.threshold = threshold;
       return run_decode_command(decode_plugins, decode_flags);

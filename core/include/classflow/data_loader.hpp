@@ -80,6 +80,10 @@ class CLASSFLOW_CORE_API DataLoader {
   /// @throws UsageError when index is outside [0, num_batches()); DataError for a bad file under
   /// on_error=raise, naming the path and reason.
   Batch batch(int64_t index, int64_t epoch = 0) const;
+  /// These samples (indices into filenames()) as one batch, made as in epoch `epoch` (their
+  /// augmentation is that epoch's), on the calling thread; Batch::index is -1.
+  /// @throws UsageError for an index outside [0, N) or epoch < 0; as batch() for bad files.
+  Batch samples(const std::vector<int64_t>& sample_indices, int64_t epoch) const;
 
   /// The resume point after `batches_consumed` batches of `epoch` (see LoaderState).
   /// @throws UsageError when batches_consumed is outside [0, num_batches(epoch)].

@@ -197,6 +197,12 @@ struct DataLoader::Impl {
     const int64_t bs = options.batch_size;
     const int64_t begin = index * bs;
     const int64_t end = std::min<int64_t>(begin + bs, static_cast<int64_t>(ord->size()));
+    return make_items(*ord, begin, end, index, epoch, std::move(recycled));
+  }
+
+  // Items ord[begin, end) as batch `index` of `epoch` (their augmentation keyed by that epoch).
+  Batch make_items(const std::vector<int64_t>& ord, int64_t begin, int64_t end, int64_t index, int64_t epoch,
+                   TensorBytes recycled = {}) const {
     const int64_t h = options.target_size[0], w = options.target_size[1], c = channels();
     const bool first = options.data_format == DataFormat::channels_first;
     const sdk::DType dt = options.dtype == ImageDType::uint8 ? sdk::DType::uint8 : sdk::DType::float32;
@@ -216,7 +222,7 @@ struct DataLoader::Impl {
     }
     int64_t n = 0;
     for (int64_t pos = begin; pos < end; ++pos) {
-      const int64_t s = (*ord)[static_cast<std::size_t>(pos)];
+      const int64_t s = ord[static_cast<std::size_t>(pos)];
       const std::string& path = absolute_paths[static_cast<std::size_t>(s)];
       cv::Mat img;
       try {
@@ -344,6 +350,14 @@ int64_t DataLoader::skipped_count() const noexcept { return impl_->skipped.load(
 std::vector<int64_t> DataLoader::epoch_order(int64_t epoch) const { return *impl_->order(epoch); }
 
 Batch DataLoader::batch(int64_t index, int64_t epoch) const { return impl_->make_batch(index, epoch); }
+
+Batch DataLoader::samples(const std::vector<int64_t>& sample_indices, int64_t epoch) const {
+  if (epoch < 0) throw UsageError(fmt::format("epoch '{}' is out of range; expected >= 0", epoch));
+  for (int64_t s : sample_indices)
+    if (s < 0 || s >= num_samples())
+      throw UsageError(fmt::format("sample index '{}' is out of range; expected 0..{}", s, num_samples() - 1));
+  return impl_->make_items(sample_indices, 0, static_cast<int64_t>(sample_indices.size()), -1, epoch);
+}
 
 namespace {
 
