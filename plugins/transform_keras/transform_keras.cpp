@@ -162,13 +162,19 @@ class KerasTransform : public Transform {
     const int type = CV_MAKETYPE(in.dtype == DType::float32 ? CV_32F : CV_8U, in.channels);
     const cv::Mat src(in.height, in.width, type, in.data, static_cast<std::size_t>(in.row_bytes));
     cv::Mat dst(out.height, out.width, type, out.data, static_cast<std::size_t>(out.row_bytes));
-    cv::Mat img = affine(src, p);
-    if (p.channel_shift) channel_shift(img, *p.channel_shift);
-    if (p.flip_horizontal) cv::flip(img, img, 1);
-    if (p.flip_vertical) cv::flip(img, img, 0);
-    if (p.brightness) img.convertTo(img, img.type(), *p.brightness);  // saturates uint8 at 0..255
-    if (p.brightness && img.depth() == CV_32F) cv::min(cv::max(img, 0.0), 255.0, img);
-    img.copyTo(dst);
+    // Everything is written into the host's buffer (dst) and changed there in place: no
+    // allocation per image.
+    // Flips commute with the per-pixel steps after them: when a warp runs anyway they are folded
+    // into its matrix (one pass over the image instead of two).
+    const bool warped = affine(src, dst, p);
+    if (p.channel_shift) channel_shift(dst, *p.channel_shift);
+    if (p.flip_horizontal && !warped) cv::flip(dst, dst, 1);
+    if (p.flip_vertical && !warped) cv::flip(dst, dst, 0);
+    if (p.brightness) dst.convertTo(dst, dst.type(), *p.brightness);  // saturates uint8 at 0..255
+    if (p.brightness && dst.depth() == CV_32F) {
+      cv::max(dst, 0.0, dst);
+      cv::min(dst, 255.0, dst);
+    }
   }
 
  private:
@@ -190,7 +196,9 @@ class KerasTransform : public Transform {
   }
 
   // Keras apply_affine_transform: the matrix maps output (row, col) to input (row, col).
-  cv::Mat affine(const cv::Mat& src, const Params& p) const {
+  // Writes the warped `src` into `out`, flips included; false (and nothing written) when there
+  // is no warp to do.
+  bool affine(const cv::Mat& src, cv::Mat& out, const Params& p) const {
     const double pi = 3.14159265358979323846;
     const M3 id{{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}};
     M3 t = id;
@@ -209,30 +217,37 @@ class KerasTransform : public Transform {
       then({{{1, -std::sin(s), 0}, {0, std::cos(s), 0}, {0, 0, 1}}});
     }
     if (p.zx != 1 || p.zy != 1) then({{{p.zx, 0, 0}, {0, p.zy, 0}, {0, 0, 1}}});
-    if (!any) return src.clone();
+    if (!any) {
+      src.copyTo(out);
+      return false;
+    }
     const double ox = src.rows / 2.0 + 0.5, oy = src.cols / 2.0 + 0.5;  // Keras's centre offset
     t = mul(mul(M3{{{1, 0, ox}, {0, 1, oy}, {0, 0, 1}}}, t), M3{{{1, 0, -ox}, {0, 1, -oy}, {0, 0, 1}}});
+    // A flip of the output: out(r, c) = warped(r, w-1-c), i.e. the matrix applied to the flipped
+    // output coordinates.
+    if (p.flip_horizontal) t = mul(t, M3{{{1, 0, 0}, {0, -1, src.cols - 1.0}, {0, 0, 1}}});
+    if (p.flip_vertical) t = mul(t, M3{{{-1, 0, src.rows - 1.0}, {0, 1, 0}, {0, 0, 1}}});
     // OpenCV speaks (x = col, y = row): swap the axes of the matrix.
     const cv::Matx23d m(t[1][1], t[1][0], t[1][2], t[0][1], t[0][0], t[0][2]);
-    cv::Mat out;
     const int flags = cv::INTER_LINEAR | cv::WARP_INVERSE_MAP;
     switch (fill_) {
       case Fill::nearest:  // (a a a | a b c d | d d d)
         cv::warpAffine(src, out, m, src.size(), flags, cv::BORDER_REPLICATE);
-        return out;
+        return true;
       case Fill::reflect:  // (d c b a | a b c d | d c b a)
         cv::warpAffine(src, out, m, src.size(), flags, cv::BORDER_REFLECT);
-        return out;
+        return true;
       case Fill::constant:
         // scipy: a coordinate outside [0, n-1] on either axis is cval, with no blending into
         // the edge pixels (OpenCV would blend over the last half pixel).
         cv::warpAffine(src, out, m, src.size(), flags, cv::BORDER_REPLICATE);
         mask_outside(out, m, src.cols, src.rows);
-        return out;
+        return true;
       case Fill::wrap:
-        return wrap(src, m);
+        wrap(src, out, m);
+        return true;
     }
-    return out;
+    return true;
   }
 
   void mask_outside(cv::Mat& out, const cv::Matx23d& m, int w, int h) const {
@@ -253,7 +268,7 @@ class KerasTransform : public Transform {
 
   // scipy 'wrap': the first and last samples overlap, so the period is n - 1 on each axis; a
   // coordinate inside [0, n-1] stays as it is (n-1 itself is the last sample, not the first).
-  cv::Mat wrap(const cv::Mat& src, const cv::Matx23d& m) const {
+  void wrap(const cv::Mat& src, cv::Mat& out, const cv::Matx23d& m) const {
     cv::Mat map_x(src.rows, src.cols, CV_32FC1), map_y(src.rows, src.cols, CV_32FC1);
     auto fold = [](double c, int n) {
       if (n <= 1) return 0.0;
@@ -267,9 +282,7 @@ class KerasTransform : public Transform {
         map_x.at<float>(y, x) = static_cast<float>(fold(m(0, 0) * x + m(0, 1) * y + m(0, 2), src.cols));
         map_y.at<float>(y, x) = static_cast<float>(fold(m(1, 0) * x + m(1, 1) * y + m(1, 2), src.rows));
       }
-    cv::Mat out;
     cv::remap(src, out, map_x, map_y, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-    return out;
   }
 
   // Keras apply_channel_shift: x + intensity, clipped to the image's own min and max.
@@ -277,7 +290,8 @@ class KerasTransform : public Transform {
     double lo = 0, hi = 0;
     cv::minMaxLoc(img.reshape(1), &lo, &hi);
     img.convertTo(img, img.type(), 1.0, intensity);
-    cv::min(cv::max(img, lo), hi, img);
+    cv::max(img, lo, img);
+    cv::min(img, hi, img);
   }
 
   double rotation_ = 0, shear_ = 0, channel_shift_ = 0, cval_ = 0;

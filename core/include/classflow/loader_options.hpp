@@ -113,9 +113,10 @@ struct LoaderOptions {
   int32_t num_shards = 1;          ///< shards sharing each epoch (PyTorch DistributedSampler); default 1
   ShardRemainder shard_remainder = ShardRemainder::pad;  ///< default pad (DistributedSampler)
   /// Augmentation, run in this order on the decode workers: before-resize transforms on the
-  /// decoded image, after-resize ones on the target_size image (float32 when dtype is float32,
-  /// as Keras works on float arrays). Each draws from its own counter-based stream keyed by
-  /// (seed, epoch, sample index, position in this list). Default none.
+  /// decoded image, after-resize ones on the target_size image (8 bits per sample, as decoded;
+  /// Keras's float augmentation of the same pixels differs by the rounding of each result).
+  /// Each draws from its own counter-based stream keyed by (seed, epoch, sample index, position
+  /// in this list). Default none.
   std::vector<TransformSpec> transforms;
   Standardize standardize;  ///< after rescale; default off
 };

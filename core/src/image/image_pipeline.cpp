@@ -172,8 +172,9 @@ cv::Mat load_image(const Registry& registry, const std::string& path, const Load
                    const Augmentation* augmentation, const SampleKey& key) {
   cv::Mat m = resized(registry, path, o, augmentation, key);
   if (augmentation == nullptr || !augmentation->has_after()) return m;
-  // Keras augments float arrays (img_to_array): so do we when the batch is float32.
-  if (o.dtype == ImageDType::float32) m.convertTo(m, CV_MAKETYPE(CV_32F, m.channels()));
+  // The resized image is augmented as decoded, 8 bits per sample: OpenCV's 8-bit warp is about
+  // three times its float one, and Keras's float augmentation of the same integer pixels differs
+  // only by the rounding of each result (<= 0.5). The store converts to float32 afterwards.
   return augmentation->after_resize(std::move(m), key);
 }
 
@@ -250,7 +251,7 @@ cv::Mat resized(const Registry& registry, const std::string& path, const LoaderO
   }
   if (o.interpolation == Interpolation::nearest) return pillow_nearest(m, box, tw, th);
   cv::Mat src = m(box);
-  cv::Mat out;
+  thread_local cv::Mat out;  // reused by this thread's next image, once this one is stored
   cv::resize(src, out, cv::Size(tw, th), 0, 0, cv_interpolation(o.interpolation));
   return out;
 }

@@ -18,8 +18,9 @@ namespace classflow::detail {
 /// (alpha dropped unless alpha_background), then resize (nearest bit-exact with Pillow),
 /// keep_aspect_ratio centre-crops with Keras' formula.
 /// With `augmentation`, its before-resize transforms run on the decoded image (JPEG DCT scaling
-/// is then off, so a crop keeps its detail) and its after-resize ones on the resized image —
-/// converted to float32 first when options.dtype is float32, so the result is then CV_32F.
+/// is then off, so a crop keeps its detail) and its after-resize ones on the resized 8-bit image.
+/// The result may view a per-thread buffer that this thread's next call reuses: store or copy it
+/// first (OpenCV reference counting allocates anew while a copy of the header is still alive).
 /// @throws DataError naming the path and the reason (empty, not an image, truncated, too many
 /// pixels for max_image_pixels, unreadable); what the transforms throw.
 cv::Mat load_image(const Registry& registry, const std::string& path, const LoaderOptions& options,
