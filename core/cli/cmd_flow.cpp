@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -58,6 +59,50 @@ void progress(int64_t done, int64_t total, int64_t epoch, int64_t epochs) {
 }  // namespace
 
 namespace {
+
+// flow --profile. Stage seconds are summed over the worker threads; a stage's share is of their
+// sum, so the shares say where the workers' time goes whatever the worker count.
+constexpr std::array<const char*, 5> kStages{"read", "decode", "resize", "store", "encode"};
+
+std::array<double, 5> stage_seconds(const LoaderProfile& p) { return {p.read, p.decode, p.resize, p.store, p.encode}; }
+
+nlohmann::ordered_json profile_json(const LoaderProfile& p, double wall, double first_batch, int workers,
+                                    const std::array<double, 3>& rss) {
+  const auto sec = stage_seconds(p);
+  double total = 0;
+  for (double v : sec) total += v;
+  nlohmann::ordered_json j, seconds, share;
+  for (std::size_t i = 0; i < kStages.size(); ++i) {
+    seconds[kStages[i]] = sec[i];
+    share[kStages[i]] = total > 0 ? sec[i] / total : 0.0;
+  }
+  j["num_workers"] = workers;
+  j["images"] = p.images;
+  j["batches"] = p.batches;
+  j["stage_seconds"] = seconds;
+  j["stage_share"] = share;
+  j["wait_seconds"] = p.wait;
+  j["wall_seconds"] = wall;
+  j["first_batch_seconds"] = first_batch;
+  j["rss_mib"] = {{"ready", rss[0]}, {"first_batch", rss[1]}, {"peak", rss[2]}};
+  return j;
+}
+
+void print_profile(const LoaderProfile& p, double wall, double first_batch, int workers,
+                   const std::array<double, 3>& rss) {
+  const auto sec = stage_seconds(p);
+  double total = 0;
+  for (double v : sec) total += v;
+  fmt::print("profile: {} images on {} workers; stage time summed over the workers ({:.2f} s):\n", p.images, workers,
+             total);
+  for (std::size_t i = 0; i < kStages.size(); ++i)
+    fmt::print("  {:<7} {:8.3f} s  {:5.1f} %  {:7.1f} us/image\n", kStages[i], sec[i],
+               total > 0 ? 100.0 * sec[i] / total : 0.0, p.images > 0 ? 1e6 * sec[i] / p.images : 0.0);
+  fmt::print("  waiting for a batch (the consumer): {:.3f} s of {:.3f} s\n", p.wait, wall);
+  fmt::print("  first batch after {:.3f} s\n", first_batch);
+  fmt::print("  memory: {:.1f} MiB ready (plugins, scan), {:.1f} MiB after the first batch, {:.1f} MiB peak\n",
+             rss[0], rss[1], rss[2]);
+}
 
 constexpr const char* kExportMarker = "export_complete.json";
 
@@ -144,6 +189,8 @@ int run_flow_subset(const std::shared_ptr<const Registry>& registry, Dataset dat
   std::vector<double> rss_after_epoch;
   std::vector<std::vector<int64_t>> epoch_indices;
   int64_t images = 0, batch_count = 0, exported = 0;
+  const double rss_ready = current_rss_mib();  // plugins loaded, dataset scanned
+  double rss_first_batch = 0.0, first_batch_seconds = 0.0;
   auto t0 = std::chrono::steady_clock::now();
   Batch b;  // one Batch across epochs: its buffer is recycled by the next stream
   // Where to start: the beginning, or the next batch of a saved run (O(1): nothing replayed).
@@ -160,6 +207,10 @@ int run_flow_subset(const std::shared_ptr<const Registry>& registry, Dataset dat
     epoch_indices.emplace_back();
     int64_t done = 0;
     while (!stopped && stream.next(b)) {
+      if (batch_count == 0) {
+        first_batch_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        rss_first_batch = current_rss_mib();
+      }
       images += b.size();
       epoch_indices.back().insert(epoch_indices.back().end(), b.sample_indices.begin(), b.sample_indices.end());
       ++batch_count;
@@ -225,6 +276,8 @@ int run_flow_subset(const std::shared_ptr<const Registry>& registry, Dataset dat
     j["rss_after_epoch_mib"] = rss_after_epoch;
     j["sample_indices"] = epoch_indices;  // per epoch, in visiting order
     if (flow.dump_labels) j["batches"] = batches;
+    if (flow.profile) j["profile"] = profile_json(loader.profile(), seconds, first_batch_seconds, lo.num_workers,
+                                                  {rss_ready, rss_first_batch, peak_rss_mib()});
     if (json_out) *json_out = std::move(j);
     else print_json(j);
     return 0;
@@ -237,6 +290,8 @@ int run_flow_subset(const std::shared_ptr<const Registry>& registry, Dataset dat
                : lo.shard_remainder == ShardRemainder::pad ? "padded"
                                                            : "tail dropped");
   fmt::print("skipped files: {}\n", skipped.size());
+  if (flow.profile)
+    print_profile(loader.profile(), seconds, first_batch_seconds, lo.num_workers, {rss_ready, rss_first_batch, peak_rss_mib()});
   fmt::print("peak memory: {:.1f} MiB\n", peak_rss_mib());
   if (!flow.export_dir.empty())
     fmt::print("exported {} batches to {} (images_NNNNN.npy, labels_NNNNN.npy, indices_NNNNN.npy, class_indices.json, "

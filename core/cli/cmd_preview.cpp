@@ -5,7 +5,6 @@
 
 #include <cairo.h>
 #include <fmt/format.h>
-#include <opencv2/imgcodecs.hpp>
 #include <pango/pangocairo.h>
 #include <opencv2/imgproc.hpp>
 
@@ -15,6 +14,25 @@
 namespace classflow::cli {
 
 namespace {
+
+// The grid as a PNG through Cairo (already here for the text), written atomically: the CLI does
+// not link OpenCV's imgcodecs, whose dependency tree would be mapped into every flow process.
+void write_png(const std::string& output, const cv::Mat& bgr) {
+  cv::Mat bgrx;
+  cv::cvtColor(bgr, bgrx, cv::COLOR_BGR2BGRA);  // Cairo's RGB24: 32-bit native-endian xRGB
+  cairo_surface_t* surface = cairo_image_surface_create_for_data(bgrx.data, CAIRO_FORMAT_RGB24, bgrx.cols, bgrx.rows,
+                                                                 static_cast<int>(bgrx.step[0]));
+  std::string png;
+  const auto append = [](void* closure, const unsigned char* data, unsigned int length) {
+    static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);
+    return CAIRO_STATUS_SUCCESS;
+  };
+  const cairo_status_t status = cairo_surface_write_to_png_stream(surface, append, &png);
+  cairo_surface_destroy(surface);
+  if (status != CAIRO_STATUS_SUCCESS)
+    throw DataError(fmt::format("preview file '{}' cannot be encoded: {}", output, cairo_status_to_string(status)));
+  write_file_atomically(output, png, "preview file");
+}
 
 constexpr int kTile = 160;      // image area of a tile, pixels
 constexpr int kCaption = 40;    // two caption lines under each image
@@ -179,8 +197,7 @@ int run_preview_command(const PluginOptions& plugins, const ScanFlags& scan, con
     std::cerr << "warning: " << g_missing_glyphs
               << " characters of class names or paths have no glyph in the installed fonts and show as boxes; "
                  "expected a font covering them (e.g. Debian fonts-noto)\n";
-  if (!cv::imwrite(output, canvas))
-    throw DataError(fmt::format("preview file '{}' cannot be written; expected a writable .png path", output));
+  write_png(output, canvas);
   fmt::print("{}\nwrote {} ({} images of batch {}, {}x{} px)\n", loader.dataset().found_message(), output, n,
              batch_index, canvas.cols, canvas.rows);
   return 0;

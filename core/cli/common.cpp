@@ -92,8 +92,11 @@ std::vector<std::pair<std::string, std::string>> ScanFlags::source_options() con
 void LoaderFlags::add_to(CLI::App& app) {
   app.add_option("--target-size", target_size, "Output size HxW (height x width), e.g. 224x224")->capture_default_str();
   app.add_option("--color-mode", color_mode, "rgb, rgba or grayscale")->capture_default_str();
-  app.add_option("--interpolation", interpolation, "nearest (Pillow-exact), bilinear, bicubic, area, lanczos")
+  app.add_option("--interpolation", interpolation,
+                 "nearest, bilinear, bicubic, lanczos, box, hamming (Pillow's pixels), area, linear_fast (OpenCV)")
       ->capture_default_str();
+  app.add_flag("--jpeg-draft", jpeg_draft,
+               "Decode large JPEGs at 1/2, 1/4 or 1/8 scale first (Pillow's draft(): faster, other pixels)");
   app.add_flag("--keep-aspect-ratio", keep_aspect_ratio, "Centre-crop to the target aspect before resizing (Keras)");
   app.add_option("--dtype", dtype, "Image dtype: uint8 or float32 (0..255)")->capture_default_str();
   app.add_option("--rescale", rescale, "Multiply float32 pixels by this (e.g. 0.00392156862745098)");
@@ -127,6 +130,7 @@ LoaderOptions LoaderFlags::to_options(const ScanFlags& scan) const {
   o.color_mode = parse_color_mode(color_mode);
   o.interpolation = parse_interpolation(interpolation);
   o.keep_aspect_ratio = keep_aspect_ratio;
+  if (jpeg_draft) o.jpeg_draft = true;
   o.dtype = parse_image_dtype(dtype);
   o.rescale = rescale;
   o.data_format = parse_data_format(data_format);

@@ -69,6 +69,7 @@ struct LoaderFlags {
   std::string color_mode = "rgb";
   std::string interpolation = "nearest";
   bool keep_aspect_ratio = false;
+  bool jpeg_draft = false;
   std::string dtype = "float32";
   float rescale = 0.0f;
   std::string data_format = "channels_last";
@@ -147,6 +148,7 @@ struct FlowFlags {
   int64_t stop_after_batches = 0;  // --stop-after-batches K (0: run to the end)
   std::string save_state;          // --save-state FILE
   std::string resume;              // --resume FILE
+  bool profile = false;            // --profile: time per stage, time to the first batch, RSS per stage
 };
 int run_flow_command(const PluginOptions& plugins, const ScanFlags& scan, const LoaderFlags& loader,
                      const FlowFlags& flow);

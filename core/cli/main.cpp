@@ -62,6 +62,9 @@ int main(int argc, char** argv) {
                    "Stop after K batches of this run (with --save-state: where to resume)");
   flow->add_option("--save-state", flow_flags.save_state,
                    "Write where the run stopped (JSON), for --resume; at the end of the run too");
+  flow->add_flag("--profile", flow_flags.profile,
+                 "Report where the time went (read, decode, resize, store, encode, waiting), the first batch's "
+                 "latency and memory per stage");
   flow->add_option("--resume", flow_flags.resume,
                    "Continue a run from a --save-state file at its next batch (--epochs counts from the start)");
 

@@ -8,8 +8,9 @@
 // first directory only), WebP with libwebp (WebPGetFeatures reads the RIFF/VP8 headers).
 #include <classflow/sdk/plugin.hpp>
 
+#include <dlfcn.h>
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgcodecs.hpp>  // flag values only: the calls are in libclassflow_opencv_imdecode
 #include <opencv2/imgproc.hpp>
 #include <tiffio.h>
 #include <webp/decode.h>
@@ -23,6 +24,30 @@
 #include <string>
 
 namespace {
+
+using ImdecodeFn = int (*)(const unsigned char*, std::size_t, cv::Mat*, char*, std::size_t);
+
+// libclassflow_opencv_imdecode, next to this plugin, loaded on the first decode (thread-safe:
+// a function-local static). It holds the only imgcodecs call (see imdecode.cpp).
+ImdecodeFn imdecode() {
+  static const std::pair<ImdecodeFn, std::string> loaded = []() -> std::pair<ImdecodeFn, std::string> {
+    Dl_info self{};
+    if (dladdr(reinterpret_cast<void*>(&imdecode), &self) == 0 || self.dli_fname == nullptr)
+      return {nullptr, "cannot locate the opencv decoder plugin's own file"};
+    std::string path = self.dli_fname;
+    path = path.substr(0, path.find_last_of('/') + 1) + "libclassflow_opencv_imdecode.so";
+    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) return {nullptr, std::string(dlerror())};
+    auto fn = reinterpret_cast<ImdecodeFn>(dlsym(handle, "classflow_opencv_imdecode"));
+    if (fn == nullptr) return {nullptr, path + " has no classflow_opencv_imdecode"};
+    return {fn, ""};
+  }();
+  if (loaded.first == nullptr)
+    throw classflow::sdk::Error(CF_ERROR_UNSUPPORTED, "the OpenCV imgcodecs helper cannot be loaded (" + loaded.second +
+                                          "); expected libclassflow_opencv_imdecode.so installed next to "
+                                          "classflow_decoder_opencv.so");
+  return loaded.first;
+}
 
 using namespace classflow::sdk;
 
@@ -395,12 +420,8 @@ class OpenCvDecoder : public ImageDecoder {
     // Checked here, not left to OpenCV, which prints its own complaint to stderr.
     require_data(header, size);
     cv::Mat image;
-    try {
-      const cv::Mat buffer(1, static_cast<int>(size), CV_8UC1, const_cast<uint8_t*>(data));
-      image = cv::imdecode(buffer, cv::IMREAD_UNCHANGED | cv::IMREAD_ANYDEPTH);
-    } catch (const cv::Exception& e) {
-      corrupt(header.format, e.what());
-    }
+    char error[512] = {0};
+    if (imdecode()(data, size, &image, error, sizeof error) != 0) corrupt(header.format, error);
     if (image.empty()) corrupt(header.format, "OpenCV could not decode it");
     if (image.cols != info.out_width || image.rows != info.out_height)
       corrupt(header.format, "decoded size '" + std::to_string(image.cols) + "x" +

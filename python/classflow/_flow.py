@@ -23,7 +23,7 @@ PathLike = Union[str, os.PathLike]
 _LOADER_ARGS = (
     "target_size color_mode interpolation keep_aspect_ratio dtype data_format rescale batch_size shuffle seed "
     "drop_last num_workers prefetch on_error max_image_pixels alpha_background apply_exif_orientation "
-    "num_shards shard_id shard_remainder augment transforms"
+    "num_shards shard_id shard_remainder augment transforms jpeg_draft"
 ).split()
 _LABEL_ARGS = ("class_mode", "class_indices", "encoder_options", "plugin_dirs", "plugin_overrides")
 
@@ -59,6 +59,7 @@ def _loader_options(
     shard_remainder,
     augment=None,
     transforms=(),
+    jpeg_draft=None,
 ) -> "_native.LoaderOptions":
     o = _native.LoaderOptions()
     try:
@@ -91,6 +92,8 @@ def _loader_options(
     o.shard_remainder = shard_remainder
     o.apply_shard(None if num_shards is None else _int("num_shards", num_shards),
                   None if shard_id is None else _int("shard_id", shard_id))
+    if jpeg_draft is not None:
+        o.jpeg_draft = bool(jpeg_draft)
     o.add_augmentation(augment_pairs(augment))
     specs = list(o.transforms)
     for t in transforms or ():
@@ -226,6 +229,7 @@ def flow_from_directory(
     plugin_overrides: Iterable[str] = (),
     augment: Optional[Mapping[str, Any]] = None,
     transforms: Iterable[Any] = (),
+    jpeg_draft: Optional[bool] = None,
 ):
     """Batches of images from a folder with one subfolder per class (Keras
     ``ImageDataGenerator().flow_from_directory``, same names, defaults and batch order).

@@ -74,7 +74,7 @@ class LoaderOptions:
     keep_aspect_ratio: bool
     rescale: float
     apply_orientation: bool
-    dct_scaling: bool
+    jpeg_draft: Optional[bool]
     batch_size: int
     shuffle: bool
     seed: int

@@ -83,7 +83,7 @@ void bind_options(py::module_& m) {
       .def_readwrite("keep_aspect_ratio", &LoaderOptions::keep_aspect_ratio)
       .def_readwrite("rescale", &LoaderOptions::rescale)
       .def_readwrite("apply_orientation", &LoaderOptions::apply_orientation)
-      .def_readwrite("dct_scaling", &LoaderOptions::dct_scaling)
+      .def_readwrite("jpeg_draft", &LoaderOptions::jpeg_draft)
       .def_readwrite("shuffle", &LoaderOptions::shuffle)
       .def_readwrite("transforms", &LoaderOptions::transforms)
       .def("add_augmentation", &add_augmentation, py::arg("augment"),

@@ -82,7 +82,7 @@ def test_arrays_view_the_loader_buffers(dogs_cats):
         (["--target-size", "0x5"], dict(target_size=(0, 5))),
         (["--batch-size", "0"], dict(batch_size=0)),
         (["--subset", "training"], dict(subset="training")),
-        (["--interpolation", "hamming"], dict(interpolation="hamming")),
+        (["--interpolation", "hermite"], dict(interpolation="hermite")),
         (["--source", "nosuch"], dict(source="nosuch")),
     ],
 )

@@ -7,6 +7,7 @@
 #include <classflow/label_encoder.hpp>
 #include <classflow/label_spec.hpp>
 #include <classflow/loader_options.hpp>
+#include <classflow/loader_profile.hpp>
 #include <classflow/loader_state.hpp>
 
 #include <array>
@@ -99,6 +100,9 @@ class CLASSFLOW_CORE_API DataLoader {
   /// list, classes) or to other options that change batches (num_workers and prefetch may
   /// change freely).
   std::array<int64_t, 2> resume(const LoaderState& state);
+
+  /// Time per stage so far, over every batch this loader made (flow --profile). Thread-safe.
+  LoaderProfile profile() const noexcept;
 
   /// Images skipped so far (on_error=skip), over all batches produced by this loader.
   int64_t skipped_count() const noexcept;

@@ -15,13 +15,18 @@ namespace classflow {
 
 /// Channels of the output images (Keras `color_mode`).
 enum class ColorMode { rgb, rgba, grayscale };
-/// Resampling filter used to reach target_size (OpenCV imgproc).
+/// Resampling filter used to reach target_size. Keras's names give Pillow's pixels (what Keras
+/// load_img and torchvision Resize feed a model): antialiased when shrinking, bit-exact with
+/// Pillow for 8-bit images.
 enum class Interpolation {
-  nearest,   ///< bit-exact with Pillow's NEAREST (OpenCV INTER_NEAREST_EXACT), Keras' default
-  bilinear,  ///< OpenCV INTER_LINEAR (not antialiased, unlike Pillow's BILINEAR)
-  bicubic,   ///< OpenCV INTER_CUBIC
-  area,      ///< OpenCV INTER_AREA (antialiased; best for strong downscaling)
-  lanczos,   ///< OpenCV INTER_LANCZOS4
+  nearest,      ///< Pillow NEAREST (bit-exact), Keras's default
+  bilinear,     ///< Pillow BILINEAR (antialiased; torchvision Resize's default)
+  bicubic,      ///< Pillow BICUBIC
+  lanczos,      ///< Pillow LANCZOS
+  box,          ///< Pillow BOX
+  hamming,      ///< Pillow HAMMING
+  area,         ///< OpenCV INTER_AREA
+  linear_fast,  ///< OpenCV INTER_LINEAR: fast, not antialiased (aliases when shrinking), not Pillow's
 };
 /// Element type of the image tensor.
 enum class ImageDType { uint8, float32 };
@@ -99,8 +104,10 @@ struct LoaderOptions {
   DataFormat data_format = DataFormat::channels_last;  ///< default channels_last
   std::optional<std::array<uint8_t, 3>> alpha_background;  ///< composite alpha on this colour; default: drop alpha like Pillow
   bool apply_orientation = true;   ///< apply EXIF orientation; default true
-  bool dct_scaling = true;         ///< let JPEGs decode at 1/2, 1/4, 1/8 scale when still >= target
-                                   ///< (never with nearest, to stay bit-exact with Pillow)
+  /// Let JPEGs decode at 1/2, 1/4, 1/8 scale while still >= target (Pillow's draft()): much
+  /// faster for large photos, but the pixels are no longer Pillow's. Default off for Pillow's
+  /// filters and nearest (exact pixels), on for area and linear_fast (`--jpeg-draft` forces it on).
+  std::optional<bool> jpeg_draft;
   int32_t batch_size = 32;         ///< images per batch; default 32 (Keras)
   bool shuffle = true;             ///< new order every epoch; default true (Keras)
   uint32_t seed = 0;               ///< shuffle seed; default 0 (fixed: never random unless asked)
@@ -130,7 +137,7 @@ CLASSFLOW_CORE_API void apply_shard(LoaderOptions& options, std::optional<int32_
 /// Checks every option once, before any file is read (the CLI and Python call it before the
 /// scan; DataLoader calls it again): ranges (batch_size, num_workers, prefetch >= 1; shards;
 /// max_image_pixels >= 0; a finite rescale, only with float32) and memory — the batches in
-/// flight (max(prefetch, num_workers) + 1 of batch_size x H x W x C elements) must fit in this
+/// flight (prefetch + 1 of batch_size x H x W x C elements) must fit in this
 /// machine's physical memory, named in bytes otherwise.
 /// @throws UsageError naming the option, its value and the valid range.
 CLASSFLOW_CORE_API void check_loader_options(const LoaderOptions& options);
@@ -146,5 +153,9 @@ CLASSFLOW_CORE_API void add_augmentation(LoaderOptions& options,
                                          const std::vector<std::pair<std::string, std::string>>& augment);
 /// Parses "NAME" or "NAME:key=value,key=value" (`--transform`). @throws UsageError on another form.
 CLASSFLOW_CORE_API TransformSpec parse_transform_spec(const std::string& text);
+
+/// Whether JPEG drafts (DCT scaling) are on: options.jpeg_draft, else on only for the filters
+/// that are not Pillow's (area, linear_fast).
+CLASSFLOW_CORE_API bool jpeg_draft_enabled(const LoaderOptions& options);
 
 }  // namespace classflow

@@ -1,5 +1,6 @@
 #include "image/image_pipeline.hpp"
 
+#include "image/resample.hpp"
 #include "plugins/plugin_call.hpp"
 
 #include <classflow/error.hpp>
@@ -12,6 +13,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <optional>
 #include <cstdio>
 #include <cstring>
 #include <vector>
@@ -56,15 +59,19 @@ void read_file(const std::string& path, std::vector<uint8_t>& bytes) {
   bytes.resize(done);
 }
 
-int cv_interpolation(Interpolation i) {
+// Pillow's filter for Keras's interpolation names; nullopt for nearest and OpenCV's own.
+std::optional<PillowFilter> pillow_filter(Interpolation i) {
   switch (i) {
-    case Interpolation::nearest: return cv::INTER_NEAREST;  // unused: nearest goes through pillow_nearest
-    case Interpolation::bilinear: return cv::INTER_LINEAR;
-    case Interpolation::bicubic: return cv::INTER_CUBIC;
-    case Interpolation::area: return cv::INTER_AREA;
-    case Interpolation::lanczos: return cv::INTER_LANCZOS4;
+    case Interpolation::bilinear: return PillowFilter::bilinear;
+    case Interpolation::bicubic: return PillowFilter::bicubic;
+    case Interpolation::lanczos: return PillowFilter::lanczos;
+    case Interpolation::box: return PillowFilter::box;
+    case Interpolation::hamming: return PillowFilter::hamming;
+    case Interpolation::nearest:
+    case Interpolation::area:
+    case Interpolation::linear_fast: break;
   }
-  return cv::INTER_LINEAR;
+  return std::nullopt;
 }
 
 // EXIF orientation 2..8 -> upright, as Pillow's ImageOps.exif_transpose.
@@ -164,13 +171,13 @@ cv::Mat to_color_mode(const cv::Mat& m, const LoaderOptions& o) {
 }
 
 cv::Mat resized(const Registry& registry, const std::string& path, const LoaderOptions& o,
-                const Augmentation* augmentation, const SampleKey& key);
+                const Augmentation* augmentation, const SampleKey& key, StageTimes* times);
 
 }  // namespace
 
 cv::Mat load_image(const Registry& registry, const std::string& path, const LoaderOptions& o,
-                   const Augmentation* augmentation, const SampleKey& key) {
-  cv::Mat m = resized(registry, path, o, augmentation, key);
+                   const Augmentation* augmentation, const SampleKey& key, StageTimes* times) {
+  cv::Mat m = resized(registry, path, o, augmentation, key, times);
   if (augmentation == nullptr || !augmentation->has_after()) return m;
   // The resized image is augmented as decoded, 8 bits per sample: OpenCV's 8-bit warp is about
   // three times its float one, and Keras's float augmentation of the same integer pixels differs
@@ -180,11 +187,17 @@ cv::Mat load_image(const Registry& registry, const std::string& path, const Load
 
 namespace {
 cv::Mat resized(const Registry& registry, const std::string& path, const LoaderOptions& o,
-                const Augmentation* augmentation, const SampleKey& key) {
+                const Augmentation* augmentation, const SampleKey& key, StageTimes* times) {
   // Per-thread buffers reused across images: RSS stays flat over epochs of large photos.
   thread_local std::vector<uint8_t> bytes;
   thread_local std::vector<uint8_t> decoded;
+  using Clock = std::chrono::steady_clock;
+  const auto since = [](Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t).count();
+  };
+  auto t0 = Clock::now();
   read_file(path, bytes);
+  if (times != nullptr) times->read_ns = since(t0);
   if (bytes.empty()) throw DataError(fmt::format("image file '{}' is empty (0 bytes); expected an image", path));
   const DecoderEntry* dec = registry.decoder_for(bytes.data(), bytes.size());
   if (dec == nullptr) {
@@ -199,7 +212,7 @@ cv::Mat resized(const Registry& registry, const std::string& path, const LoaderO
   auto req = detail::sized<cf_decode_request>();
   req.apply_orientation = o.apply_orientation ? 1 : 0;
   const bool crops = augmentation != nullptr && augmentation->has_before();
-  if (o.dct_scaling && o.interpolation != Interpolation::nearest && !crops) {
+  if (jpeg_draft_enabled(o) && o.interpolation != Interpolation::nearest && !crops) {
     // A decoder may shrink (JPEG DCT scaling) as long as the upright image stays >= target; the
     // decoder knows the orientation and swaps the minimum for rotated images itself.
     req.min_width = tw;
@@ -208,6 +221,7 @@ cv::Mat resized(const Registry& registry, const std::string& path, const LoaderO
   auto info = detail::sized<cf_image_info>();
   const PluginRef decoder{"decoder", dec->vtable->name, dec->file};
   const std::string cannot = fmt::format("image file '{}' cannot be decoded", path);
+  t0 = Clock::now();  // decode time: plan (header) + decode
   PluginCall plan(decoder, "plan");
   plan.check(dec->vtable->plan(bytes.data(), bytes.size(), &req, &info, plan.status()), cannot);
   // A header without a frame (e.g. a JPEG cut before its SOF) must not become an empty image.
@@ -236,6 +250,7 @@ cv::Mat resized(const Registry& registry, const std::string& path, const LoaderO
     if (decoded.capacity() > (std::size_t{64} << 20)) std::vector<uint8_t>().swap(decoded);
     throw;
   }
+  if (times != nullptr) times->decode_ns = since(t0);
   if (o.apply_orientation && info.orientation > 1) m = orient(m, info.orientation);
   m = to_color_mode(m, o);
   if (crops) m = augmentation->before_resize(m.data == decoded.data() ? m.clone() : m, key);
@@ -252,7 +267,12 @@ cv::Mat resized(const Registry& registry, const std::string& path, const LoaderO
   if (o.interpolation == Interpolation::nearest) return pillow_nearest(m, box, tw, th);
   cv::Mat src = m(box);
   thread_local cv::Mat out;  // reused by this thread's next image, once this one is stored
-  cv::resize(src, out, cv::Size(tw, th), 0, 0, cv_interpolation(o.interpolation));
+  if (auto filter = pillow_filter(o.interpolation)) {
+    pillow_resize(src, out, tw, th, *filter);
+    return out;
+  }
+  cv::resize(src, out, cv::Size(tw, th), 0, 0,
+             o.interpolation == Interpolation::area ? cv::INTER_AREA : cv::INTER_LINEAR);
   return out;
 }
 }  // namespace

@@ -8,9 +8,17 @@
 
 #include <opencv2/core.hpp>
 
+#include <cstdint>
 #include <string>
 
 namespace classflow::detail {
+
+/// Nanoseconds load_image spent reading the file and in the decoder (flow --profile); the rest
+/// of its time is orientation, colour conversion, transforms and resize.
+struct StageTimes {
+  int64_t read_ns = 0;
+  int64_t decode_ns = 0;
+};
 
 /// Reads, decodes (decoder chosen by magic bytes), orients, converts colour and resizes the file
 /// at `path` to options.target_size: a uint8 matrix [H, W, C] with C = 1 (grayscale), 3 (rgb)
@@ -24,6 +32,7 @@ namespace classflow::detail {
 /// @throws DataError naming the path and the reason (empty, not an image, truncated, too many
 /// pixels for max_image_pixels, unreadable); what the transforms throw.
 cv::Mat load_image(const Registry& registry, const std::string& path, const LoaderOptions& options,
-                   const Augmentation* augmentation = nullptr, const SampleKey& key = {});
+                   const Augmentation* augmentation = nullptr, const SampleKey& key = {},
+                   StageTimes* times = nullptr);
 
 }  // namespace classflow::detail

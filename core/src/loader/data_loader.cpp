@@ -4,6 +4,7 @@
 #include <classflow/registry.hpp>
 
 #include "image/image_pipeline.hpp"
+#include "image/pixel_convert.hpp"
 #include "random/numpy_random.hpp"
 
 #include <fmt/format.h>
@@ -16,6 +17,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace classflow {
@@ -34,6 +36,14 @@ struct DataLoader::Impl {
   // steady state no batch allocates, so RSS stays flat.
   mutable std::mutex pool_mutex;
   mutable std::vector<TensorBytes> pool;
+  // flow --profile: nanoseconds per stage, summed over the threads that ran it.
+  struct Profile {
+    std::atomic<int64_t> read_ns{0}, decode_ns{0}, resize_ns{0}, store_ns{0}, encode_ns{0}, wait_ns{0};
+    std::atomic<int64_t> images{0}, batches{0};
+  };
+  mutable Profile profile;
+  using Clock = std::chrono::steady_clock;
+  static int64_t ns(Clock::duration d) { return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(); }
 
   TensorBytes take_buffer() const {
     std::lock_guard<std::mutex> lock(pool_mutex);
@@ -149,6 +159,12 @@ struct DataLoader::Impl {
       return;
     }
     if (!first) {
+      if (f32 && img.isContinuous() && img.depth() == CV_8U) {
+        // float(x) * scale: the same value convertTo gives (Keras: x * rescale in float32).
+        detail::u8_to_f32(img.data, reinterpret_cast<float*>(slot), img.total() * img.channels(),
+                          static_cast<float>(scale));
+        return;
+      }
       cv::Mat dst(h, w, CV_MAKETYPE(depth, c), slot);
       img.convertTo(dst, depth, scale);
       return;
@@ -194,63 +210,114 @@ struct DataLoader::Impl {
     if (index < 0 || index >= batches)
       throw UsageError(fmt::format("batch index '{}' is out of range; expected 0..{}", index, batches - 1));
     auto ord = order(epoch);
-    const int64_t bs = options.batch_size;
-    const int64_t begin = index * bs;
-    const int64_t end = std::min<int64_t>(begin + bs, static_cast<int64_t>(ord->size()));
+    const auto [begin, end] = batch_range(*ord, index);
     return make_items(*ord, begin, end, index, epoch, std::move(recycled));
   }
 
-  // Items ord[begin, end) as batch `index` of `epoch` (their augmentation keyed by that epoch).
-  Batch make_items(const std::vector<int64_t>& ord, int64_t begin, int64_t end, int64_t index, int64_t epoch,
-                   TensorBytes recycled = {}) const {
-    const int64_t h = options.target_size[0], w = options.target_size[1], c = channels();
-    const bool first = options.data_format == DataFormat::channels_first;
-    const sdk::DType dt = options.dtype == ImageDType::uint8 ? sdk::DType::uint8 : sdk::DType::float32;
-    const std::size_t per_bytes = static_cast<std::size_t>(h * w * c) * sdk::dtype_size(dt);
+  // Positions [begin, end) of `ord` that batch `index` holds.
+  std::pair<int64_t, int64_t> batch_range(const std::vector<int64_t>& ord, int64_t index) const {
+    const int64_t bs = options.batch_size;
+    const int64_t begin = index * bs;
+    return {begin, std::min<int64_t>(begin + bs, static_cast<int64_t>(ord.size()))};
+  }
 
+  std::size_t image_bytes() const {
+    const sdk::DType dt = options.dtype == ImageDType::uint8 ? sdk::DType::uint8 : sdk::DType::float32;
+    return static_cast<std::size_t>(options.target_size[0]) * options.target_size[1] * channels() *
+           sdk::dtype_size(dt);
+  }
+
+  // An empty batch `index` of `epoch` with room for `count` images (a recycled buffer if given).
+  Batch open_batch(int64_t index, int64_t epoch, int64_t count, TensorBytes recycled = {}) const {
     Batch b;
     b.epoch = epoch;
     b.index = index;
-    b.images.dtype = dt;
+    b.images.dtype = options.dtype == ImageDType::uint8 ? sdk::DType::uint8 : sdk::DType::float32;
     b.images.data = std::move(recycled);  // reuse a consumed batch's buffer: no page faults, no RSS drift
     try {
-      b.images.data.resize(static_cast<std::size_t>(end - begin) * per_bytes);
+      b.images.data.resize(static_cast<std::size_t>(count) * image_bytes());
     } catch (const std::bad_alloc&) {
       throw UsageError(fmt::format("batch {} of {} images of {}x{} needs {} bytes and memory ran out; expected a "
                                    "smaller batch_size or target_size",
-                                   index, end - begin, h, w, static_cast<std::size_t>(end - begin) * per_bytes));
+                                   index, count, options.target_size[0], options.target_size[1],
+                                   static_cast<std::size_t>(count) * image_bytes()));
     }
+    return b;
+  }
+
+  // Sample `s` loaded and stored into slot `slot` of `b`; the reason when it is skipped
+  // (on_error=skip). @throws what loading throws under on_error=raise.
+  std::optional<std::string> load_item(Batch& b, int64_t slot, int64_t s, int64_t epoch) const {
+    const std::string& path = absolute_paths[static_cast<std::size_t>(s)];
+    try {
+      const auto t0 = Clock::now();
+      detail::StageTimes times;
+      cv::Mat img = load(path, {static_cast<uint64_t>(options.seed), static_cast<uint64_t>(epoch), static_cast<uint64_t>(s)},
+                         &times);
+      const auto t1 = Clock::now();
+      store(img, b.images, slot);
+      const auto t2 = Clock::now();
+      profile.read_ns += times.read_ns;
+      profile.decode_ns += times.decode_ns;
+      profile.resize_ns += ns(t1 - t0) - times.read_ns - times.decode_ns;
+      profile.store_ns += ns(t2 - t1);
+      profile.images += 1;
+    } catch (const DataError& e) {
+      if (options.on_error == OnError::raise) throw;
+      return std::string(e.what());
+    }
+    return std::nullopt;
+  }
+
+  // Batch `b` made whole: slots whose item was skipped are squeezed out (order kept), the
+  // per-item fields filled, the labels encoded. `ids[k]` is the sample of slot k.
+  void finish_batch(Batch& b, const int64_t* ids, int64_t count, const std::vector<std::optional<std::string>>& skip) const {
+    const std::size_t per_bytes = image_bytes();
     int64_t n = 0;
-    for (int64_t pos = begin; pos < end; ++pos) {
-      const int64_t s = ord[static_cast<std::size_t>(pos)];
-      const std::string& path = absolute_paths[static_cast<std::size_t>(s)];
-      cv::Mat img;
-      try {
-        img = load(path, {static_cast<uint64_t>(options.seed), static_cast<uint64_t>(epoch), static_cast<uint64_t>(s)});
-        store(img, b.images, n);
-      } catch (const DataError& e) {
-        if (options.on_error == OnError::raise) throw;
+    for (int64_t k = 0; k < count; ++k) {
+      const int64_t s = ids[k];
+      if (skip[static_cast<std::size_t>(k)]) {
         skipped.fetch_add(1);
-        b.skipped.push_back({s, path, e.what()});
+        b.skipped.push_back({s, absolute_paths[static_cast<std::size_t>(s)], *skip[static_cast<std::size_t>(k)]});
         continue;
       }
+      if (n != k)
+        std::memmove(b.images.data.data() + static_cast<std::size_t>(n) * per_bytes,
+                     b.images.data.data() + static_cast<std::size_t>(k) * per_bytes, per_bytes);
       const Sample& sample = dataset.samples[static_cast<std::size_t>(s)];
       b.sample_indices.push_back(s);
       b.paths.push_back(sample.path);
       b.class_ids.push_back(sample.class_ids.empty() ? -1 : sample.class_ids.front());
       ++n;
     }
+    const int64_t h = options.target_size[0], w = options.target_size[1], c = channels();
     b.images.data.resize(static_cast<std::size_t>(n) * per_bytes);
-    b.images.shape = first ? std::vector<int64_t>{n, c, h, w} : std::vector<int64_t>{n, h, w, c};
+    b.images.shape = options.data_format == DataFormat::channels_first ? std::vector<int64_t>{n, c, h, w}
+                                                                       : std::vector<int64_t>{n, h, w, c};
+    const auto t0 = Clock::now();
     encode_labels(b);
+    profile.encode_ns += ns(Clock::now() - t0);
+    profile.batches += 1;
+  }
+
+  // Items ord[begin, end) as batch `index` of `epoch` (their augmentation keyed by that epoch),
+  // on the calling thread.
+  Batch make_items(const std::vector<int64_t>& ord, int64_t begin, int64_t end, int64_t index, int64_t epoch,
+                   TensorBytes recycled = {}) const {
+    const int64_t count = end - begin;
+    Batch b = open_batch(index, epoch, count, std::move(recycled));
+    std::vector<std::optional<std::string>> skip(static_cast<std::size_t>(count));
+    for (int64_t k = 0; k < count; ++k)
+      skip[static_cast<std::size_t>(k)] = load_item(b, k, ord[static_cast<std::size_t>(begin + k)], epoch);
+    finish_batch(b, ord.data() + begin, count, skip);
     return b;
   }
 
   // One image, with every failure that belongs to this file (OpenCV's own errors, memory)
   // turned into a DataError naming it, so on_error=skip can skip it and raise can say which.
-  cv::Mat load(const std::string& path, const detail::SampleKey& key) const {
+  cv::Mat load(const std::string& path, const detail::SampleKey& key, detail::StageTimes* times = nullptr) const {
     try {
-      return detail::load_image(*registry, path, options, augmentation.empty() ? nullptr : &augmentation, key);
+      return detail::load_image(*registry, path, options, augmentation.empty() ? nullptr : &augmentation, key, times);
     } catch (const Error&) {
       throw;
     } catch (const std::bad_alloc&) {
@@ -345,6 +412,21 @@ void DataLoader::recycle(Batch&& batch) const { impl_->give_buffer(std::move(bat
 int64_t DataLoader::num_samples() const noexcept { return impl_->dataset.num_samples(); }
 int64_t DataLoader::num_batches() const noexcept { return impl_->num_batches; }
 int64_t DataLoader::shard_size() const noexcept { return impl_->shard_size; }
+LoaderProfile DataLoader::profile() const noexcept {
+  const auto& p = impl_->profile;
+  const auto sec = [](const std::atomic<int64_t>& ns) { return static_cast<double>(ns.load()) * 1e-9; };
+  LoaderProfile r;
+  r.images = p.images.load();
+  r.batches = p.batches.load();
+  r.read = sec(p.read_ns);
+  r.decode = sec(p.decode_ns);
+  r.resize = sec(p.resize_ns);
+  r.store = sec(p.store_ns);
+  r.encode = sec(p.encode_ns);
+  r.wait = sec(p.wait_ns);
+  return r;
+}
+
 int64_t DataLoader::skipped_count() const noexcept { return impl_->skipped.load(); }
 
 std::vector<int64_t> DataLoader::epoch_order(int64_t epoch) const { return *impl_->order(epoch); }
@@ -405,7 +487,7 @@ std::vector<std::pair<std::string, std::string>> batch_options(const LoaderOptio
                                         (*o.alpha_background)[2])
                           : std::string("none")},
       {"apply_orientation", o.apply_orientation ? "1" : "0"},
-      {"dct_scaling", o.dct_scaling ? "1" : "0"},
+      {"jpeg_draft", jpeg_draft_enabled(o) ? "1" : "0"},
       {"max_image_pixels", std::to_string(o.max_image_pixels)},
       {"on_error", name_of(o.on_error)},
       {"shard_remainder", name_of(o.shard_remainder)},
@@ -495,46 +577,109 @@ std::array<int64_t, 2> DataLoader::resume(const LoaderState& state) {
   return {epoch, 0};
 }
 
+// Image-level work: every worker takes the next image of the oldest batch that still has one,
+// opening a new batch (at most in_flight_limit ahead of the consumer) only when the open ones
+// are all claimed. So all workers finish batch 0 together (the first batch arrives after about
+// one batch's decode time over the workers) and no worker idles at an epoch's tail while
+// another finishes a whole batch alone. Every image's pixels depend only on its sample key, and
+// a batch is assembled in position order, so batches are the same for any worker count.
 struct DataLoader::BatchStream::State {
   const DataLoader::Impl* loader = nullptr;
   int64_t epoch = 0;
   int64_t num_batches = 0;
   int64_t in_flight_limit = 1;
+  std::shared_ptr<const std::vector<int64_t>> order;
   std::mutex mutex;
   std::condition_variable cv;
   int64_t next_to_make = 0;
   int64_t next_to_deliver = 0;
   bool stop = false;
+  // A batch being made: its images are claimed one at a time and stored into their own slots.
+  struct Building {
+    Batch batch;
+    int64_t begin = 0, count = 0;
+    int64_t next_item = 0, done = 0;
+    std::vector<std::optional<std::string>> skip;
+    int64_t error_at = -1;  // the lowest failing position: the error every worker count reports
+    std::exception_ptr error;
+  };
+  std::map<int64_t, Building> building;
   std::map<int64_t, Batch> ready;
   std::map<int64_t, std::exception_ptr> failed;
   std::vector<std::thread> workers;
 
+  // The oldest open batch with an unclaimed image, or a newly opened one; nullptr when there is
+  // nothing to do now. Called with the lock held.
+  std::pair<int64_t, Building*> claimable(std::unique_lock<std::mutex>& lock) {
+    for (auto& [index, bl] : building)
+      if (bl.next_item < bl.count) return {index, &bl};
+    if (next_to_make >= num_batches || next_to_make - next_to_deliver >= in_flight_limit) return {-1, nullptr};
+    const int64_t index = next_to_make++;
+    const auto [begin, end] = loader->batch_range(*order, index);
+    Building bl;
+    bl.begin = begin;
+    bl.count = end - begin;
+    bl.skip.resize(static_cast<std::size_t>(bl.count));
+    lock.unlock();  // allocating (or faulting in) a batch buffer must not hold up the others
+    try {
+      bl.batch = loader->open_batch(index, epoch, bl.count, loader->take_buffer());
+    } catch (...) {
+      lock.lock();
+      failed[index] = std::current_exception();
+      cv.notify_all();
+      return {-1, nullptr};
+    }
+    lock.lock();
+    auto& placed = building.emplace(index, std::move(bl)).first->second;
+    return {index, &placed};
+  }
+
   void work() {
+    std::unique_lock<std::mutex> lock(mutex);
     for (;;) {
-      int64_t index;
-      TensorBytes recycled;
-      {
-        std::unique_lock<std::mutex> lock(mutex);
-        // Bounded look-ahead: never more than in_flight_limit batches beyond the consumer.
-        cv.wait(lock, [&] {
-          return stop || next_to_make >= num_batches || next_to_make - next_to_deliver < in_flight_limit;
-        });
-        if (stop || next_to_make >= num_batches) return;
-        index = next_to_make++;
-      }
-      recycled = loader->take_buffer();
-      Batch b;
+      std::pair<int64_t, Building*> job{-1, nullptr};
+      cv.wait(lock, [&] {
+        if (stop) return true;
+        job = claimable(lock);
+        // Once every batch is opened and no image is left to claim, no work can appear.
+        return job.second != nullptr || next_to_make >= num_batches || stop;
+      });
+      if (stop || job.second == nullptr) return;
+      const int64_t index = job.first;
+      Building* bl = job.second;  // std::map nodes stay put while other batches come and go
+      const int64_t k = bl->next_item++;
+      const int64_t s = (*order)[static_cast<std::size_t>(bl->begin + k)];
+      lock.unlock();
+      std::optional<std::string> skip;
       std::exception_ptr error;
       try {
-        b = loader->make_batch(index, epoch, std::move(recycled));
+        skip = loader->load_item(bl->batch, k, s, epoch);
       } catch (...) {
         error = std::current_exception();
       }
-      {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (error) failed[index] = error;
-        else ready.emplace(index, std::move(b));
+      lock.lock();
+      bl->skip[static_cast<std::size_t>(k)] = std::move(skip);
+      if (error && (bl->error_at < 0 || k < bl->error_at)) {
+        bl->error_at = k;
+        bl->error = error;
       }
+      if (++bl->done < bl->count) continue;
+      // This worker stored the batch's last image: it assembles the batch.
+      auto node = building.extract(index);
+      Building& whole = node.mapped();
+      lock.unlock();
+      std::exception_ptr failure = whole.error;
+      if (!failure) {
+        try {
+          loader->finish_batch(whole.batch, order->data() + whole.begin, whole.count, whole.skip);
+        } catch (...) {
+          failure = std::current_exception();
+        }
+      }
+      if (failure) loader->give_buffer(std::move(whole.batch.images.data));
+      lock.lock();
+      if (failure) failed[index] = failure;
+      else ready.emplace(index, std::move(whole.batch));
       cv.notify_all();
     }
   }
@@ -561,8 +706,12 @@ std::optional<bool> DataLoader::BatchStream::next_for(Batch& out, std::optional<
   if (s.next_to_deliver >= s.num_batches) return false;
   const int64_t want = s.next_to_deliver;
   auto arrived = [&] { return s.ready.count(want) > 0 || s.failed.count(want) > 0; };
+  const auto t0 = Impl::Clock::now();
+  bool in_time = true;
   if (!timeout) s.cv.wait(lock, arrived);
-  else if (!s.cv.wait_for(lock, *timeout, arrived)) return std::nullopt;
+  else in_time = s.cv.wait_for(lock, *timeout, arrived);
+  s.loader->profile.wait_ns += Impl::ns(Impl::Clock::now() - t0);
+  if (!in_time) return std::nullopt;
   if (auto f = s.failed.find(want); f != s.failed.end()) {
     std::exception_ptr e = f->second;
     s.failed.erase(f);
@@ -599,8 +748,9 @@ DataLoader::BatchStream DataLoader::stream(int64_t epoch, int64_t first_batch) c
   s->num_batches = batches;
   s->next_to_make = first_batch;
   s->next_to_deliver = first_batch;
-  s->in_flight_limit = std::max(impl_->options.prefetch, impl_->options.num_workers);
-  impl_->order(epoch);  // compute the permutation once, before the workers start
+  // Workers share batches, so `prefetch` batches ahead keep them all busy.
+  s->in_flight_limit = std::max<int64_t>(impl_->options.prefetch, 1);
+  s->order = impl_->order(epoch);  // the permutation once, before the workers start
   const int workers = static_cast<int>(
       std::min<int64_t>(impl_->options.num_workers, std::max<int64_t>(batches - first_batch, 1)));
   for (int i = 0; i < workers; ++i) s->workers.emplace_back([st = s.get()] { st->work(); });

@@ -22,6 +22,9 @@ const char* name_of(Interpolation v) {
     case Interpolation::bicubic: return "bicubic";
     case Interpolation::area: return "area";
     case Interpolation::lanczos: return "lanczos";
+    case Interpolation::box: return "box";
+    case Interpolation::hamming: return "hamming";
+    case Interpolation::linear_fast: return "linear_fast";
   }
   return "nearest";
 }
@@ -43,9 +46,14 @@ Interpolation parse_interpolation(const std::string& t) {
   if (t == "nearest") return Interpolation::nearest;
   if (t == "bilinear") return Interpolation::bilinear;
   if (t == "bicubic") return Interpolation::bicubic;
-  if (t == "area" || t == "box") return Interpolation::area;
+  if (t == "area") return Interpolation::area;
+  if (t == "box") return Interpolation::box;
+  if (t == "hamming") return Interpolation::hamming;
   if (t == "lanczos") return Interpolation::lanczos;
-  throw UsageError(fmt::format("unknown interpolation '{}'; expected one of: area, bicubic, bilinear, lanczos, nearest", t));
+  if (t == "linear_fast") return Interpolation::linear_fast;
+  throw UsageError(fmt::format("unknown interpolation '{}'; expected one of: area, bicubic, bilinear, box, hamming, "
+                               "lanczos, linear_fast, nearest",
+                               t));
 }
 
 ImageDType parse_image_dtype(const std::string& t) {
@@ -148,14 +156,19 @@ void check_loader_options(const LoaderOptions& o) {
   const double channels = o.color_mode == ColorMode::grayscale ? 1 : o.color_mode == ColorMode::rgba ? 4 : 3;
   const double batch = static_cast<double>(o.batch_size) * o.target_size[0] * o.target_size[1] * channels *
                        (o.dtype == ImageDType::float32 ? 4 : 1);
-  const double in_flight = static_cast<double>(std::max(o.prefetch, o.num_workers)) + 1;
+  const double in_flight = static_cast<double>(o.prefetch) + 1;
   const double memory = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
   if (memory > 0 && batch * in_flight > memory)
     throw UsageError(fmt::format("batch_size {} of {}x{} images needs {} per batch, {} for the {} batches in flight, "
                                  "more than this machine's {} of memory; expected a smaller target_size or batch_size "
-                                 "(or a smaller prefetch / num_workers)",
+                                 "(or a smaller prefetch)",
                                  o.batch_size, o.target_size[0], o.target_size[1], gib(batch), gib(batch * in_flight),
                                  static_cast<int>(in_flight), gib(memory)));
+}
+
+bool jpeg_draft_enabled(const LoaderOptions& o) {
+  if (o.jpeg_draft) return *o.jpeg_draft;
+  return o.interpolation == Interpolation::area || o.interpolation == Interpolation::linear_fast;
 }
 
 void check_target_size(const std::array<int32_t, 2>& size) {

@@ -14,7 +14,9 @@ constexpr std::align_val_t kAlign{64};
 
 void* allocate_tensor_bytes(std::size_t bytes) {
   if (bytes < kMapFrom) return ::operator new(bytes == 0 ? 1 : bytes, kAlign);
-  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  // MAP_POPULATE: the pages are faulted in by one call instead of one trap per 4 KiB page when
+  // the first batch is written (page faults were ~3.5 % of an epoch's CPU on photos).
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
   return p;
 }

@@ -1,0 +1,23 @@
+// classflow core: where a loader's time goes (flow --profile).
+#pragma once
+
+#include <cstdint>
+
+namespace classflow {
+
+/// Time per stage of the image path, summed over the threads that ran it (so with 2 workers
+/// the stages can add up to twice the wall time), since the DataLoader was made. `wait` is the
+/// consumer's time blocked in BatchStream::next waiting for a batch: near 0 means the loader
+/// keeps up with the training loop.
+struct LoaderProfile {
+  int64_t images = 0;   ///< images loaded (skipped ones not counted)
+  int64_t batches = 0;  ///< batches assembled
+  double read = 0;      ///< seconds reading files
+  double decode = 0;    ///< seconds in the decoder plugins (header + pixels)
+  double resize = 0;    ///< seconds orienting, converting colour, transforming and resizing
+  double store = 0;     ///< seconds writing images into the batch tensor (dtype, layout, rescale)
+  double encode = 0;    ///< seconds encoding labels
+  double wait = 0;      ///< seconds the consumer waited for a batch
+};
+
+}  // namespace classflow

@@ -1,0 +1,44 @@
+// uint8 -> float32 with a scale, vectorised with Highway (runtime dispatch like the resampler).
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "image/pixel_convert.cpp"
+#include <hwy/foreach_target.h>  // must come before highway.h
+#include <hwy/highway.h>
+
+#include "image/pixel_convert.hpp"
+
+HWY_BEFORE_NAMESPACE();
+namespace classflow::detail::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+void U8ToF32(const uint8_t* src, float* dst, size_t n, float scale) {
+  const hn::ScalableTag<float> df;
+  const hn::Rebind<int32_t, decltype(df)> di;
+  const hn::Rebind<uint8_t, decltype(df)> d8;
+  const size_t lanes = hn::Lanes(df);
+  const auto s = hn::Set(df, scale);
+  size_t i = 0;
+  const bool aligned = (reinterpret_cast<uintptr_t>(dst) % 64) == 0;
+  if (aligned) {
+    for (; i + lanes <= n; i += lanes)
+      hn::Stream(hn::Mul(hn::ConvertTo(df, hn::PromoteTo(di, hn::LoadU(d8, src + i))), s), df, dst + i);
+  } else {
+    for (; i + lanes <= n; i += lanes)
+      hn::StoreU(hn::Mul(hn::ConvertTo(df, hn::PromoteTo(di, hn::LoadU(d8, src + i))), s), df, dst + i);
+  }
+  for (; i < n; ++i) dst[i] = static_cast<float>(src[i]) * scale;
+}
+
+}  // namespace classflow::detail::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace classflow::detail {
+
+HWY_EXPORT(U8ToF32);
+
+void u8_to_f32(const uint8_t* src, float* dst, std::size_t n, float scale) {
+  HWY_DYNAMIC_DISPATCH(U8ToF32)(src, dst, n, scale);
+}
+
+}  // namespace classflow::detail
+#endif  // HWY_ONCE

@@ -1,0 +1,316 @@
+// Pillow-equivalent resampling. The arithmetic follows Pillow's libImaging/Resample.c (filter
+// supports, the support widened by the scale when shrinking, weights normalised to sum 1 and
+// rounded to 22-bit fixed point, a 0.5 rounding term, clipping to 0..255 after each pass); the
+// code is ours. Both passes run through one vectorised kernel that combines rows: the
+// horizontal pass is that kernel on the transposed image (OpenCV's transpose), so every output
+// sample is the same integer sum as Pillow's, bit for bit.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "image/resample.cpp"
+#include <hwy/foreach_target.h>  // must come before highway.h
+#include <hwy/highway.h>
+
+#include "image/resample.hpp"
+
+#include <opencv2/core.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+HWY_BEFORE_NAMESPACE();
+namespace classflow::detail::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// out row r = clip8(sum_y in[(bounds[2 (r / C)] + y) * C + r % C] * k[(r / C) * ksize + y]) for
+// `row_len` bytes per row: C = `channels` interleaves the rows of C planes (the transposed
+// horizontal pass); C = 1 is the plain vertical pass.
+void CombineRows(const uint8_t* in, size_t in_stride, uint8_t* out, size_t out_stride, size_t row_len,
+                 int out_rows, int channels, const int* bounds, const int32_t* kk, int ksize) {
+  const hn::ScalableTag<int32_t> d32;
+  const hn::Rebind<uint8_t, decltype(d32)> d8;
+  const size_t lanes = hn::Lanes(d32);
+  const auto half = hn::Set(d32, 1 << 21);  // Pillow's 1 << (PRECISION_BITS - 1)
+  for (int r = 0; r < out_rows * channels; ++r) {
+    const int ro = r / channels, c = r % channels;
+    const int ymin = bounds[2 * ro], ymax = bounds[2 * ro + 1];
+    const int32_t* k = kk + static_cast<size_t>(ro) * ksize;
+    const uint8_t* base = in + (static_cast<size_t>(ymin) * channels + c) * in_stride;
+    const size_t tap_stride = in_stride * channels;
+    uint8_t* o = out + static_cast<size_t>(r) * out_stride;
+    size_t x = 0;
+    for (; x + lanes <= row_len; x += lanes) {
+      auto acc = half;
+      for (int y = 0; y < ymax; ++y) {
+        const auto v = hn::PromoteTo(d32, hn::LoadU(d8, base + y * tap_stride + x));
+        acc = hn::Add(acc, hn::Mul(v, hn::Set(d32, k[y])));
+      }
+      // >> 22, then saturate to 0..255 as Pillow's clip8 does.
+      hn::StoreU(hn::DemoteTo(d8, hn::ShiftRight<22>(acc)), d8, o + x);
+    }
+    for (; x < row_len; ++x) {
+      int32_t acc = 1 << 21;
+      for (int y = 0; y < ymax; ++y) acc += base[y * tap_stride + x] * k[y];
+      const int32_t v = acc >> 22;
+      o[x] = static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
+    }
+  }
+}
+
+// dst[j][i] = src[i][j] for a rows x cols byte matrix: 16 x 16 blocks through four rounds of
+// byte interleaving (a perfect shuffle each), the rest scalar. OpenCV's transpose is scalar.
+#if HWY_TARGET != HWY_SCALAR
+// One perfect-shuffle round of a 16 x 16 byte block: b[2i], b[2i+1] = interleave(a[i], a[i+8]).
+// Written so the compiler keeps all 16 vectors in registers (unrolled, no copies).
+template <class V>
+HWY_INLINE void ShuffleRound(const V* a, V* b) {
+  const hn::Full128<uint8_t> d;
+#pragma GCC unroll 8
+  for (size_t i = 0; i < 8; ++i) {
+    b[2 * i] = hn::InterleaveLower(d, a[i], a[i + 8]);
+    b[2 * i + 1] = hn::InterleaveUpper(d, a[i], a[i + 8]);
+  }
+}
+#endif
+
+void TransposeBytes(const uint8_t* src, size_t src_stride, uint8_t* dst, size_t dst_stride, size_t rows,
+                    size_t cols) {
+#if HWY_TARGET == HWY_SCALAR
+  const size_t rows16 = 0, cols16 = 0;  // no 128-bit vectors: all scalar
+#else
+  const hn::Full128<uint8_t> d;
+  const size_t rows16 = rows & ~size_t{15}, cols16 = cols & ~size_t{15};
+  for (size_t rb = 0; rb < rows16; rb += 16) {
+    for (size_t cb = 0; cb < cols16; cb += 16) {
+      decltype(hn::Zero(d)) a[16], b[16];
+#pragma GCC unroll 16
+      for (size_t i = 0; i < 16; ++i) a[i] = hn::LoadU(d, src + (rb + i) * src_stride + cb);
+      ShuffleRound(a, b);
+      ShuffleRound(b, a);
+      ShuffleRound(a, b);
+      ShuffleRound(b, a);
+#pragma GCC unroll 16
+      for (size_t i = 0; i < 16; ++i) hn::StoreU(a[i], d, dst + (cb + i) * dst_stride + rb);
+    }
+    for (size_t c = cols16; c < cols; ++c)
+      for (size_t i = rb; i < rb + 16; ++i) dst[c * dst_stride + i] = src[i * src_stride + c];
+  }
+#endif
+  for (size_t i = rows16; i < rows; ++i)
+    for (size_t c = 0; c < cols; ++c) dst[c * dst_stride + i] = src[i * src_stride + c];
+}
+
+}  // namespace classflow::detail::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace classflow::detail {
+
+HWY_EXPORT(CombineRows);
+HWY_EXPORT(TransposeBytes);
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+double sinc(double x) {
+  if (x == 0.0) return 1.0;
+  x *= kPi;
+  return std::sin(x) / x;
+}
+
+// Pillow's filters and their supports.
+double filter_value(PillowFilter f, double x) {
+  switch (f) {
+    case PillowFilter::box: return (x > -0.5 && x <= 0.5) ? 1.0 : 0.0;
+    case PillowFilter::bilinear: {
+      if (x < 0.0) x = -x;
+      return x < 1.0 ? 1.0 - x : 0.0;
+    }
+    case PillowFilter::hamming: {
+      if (x < 0.0) x = -x;
+      if (x == 0.0) return 1.0;
+      if (x >= 1.0) return 0.0;
+      x *= kPi;
+      return std::sin(x) / x * (0.54f + 0.46f * std::cos(x));  // float constants, as Pillow
+    }
+    case PillowFilter::bicubic: {
+      const double a = -0.5;
+      if (x < 0.0) x = -x;
+      if (x < 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
+      if (x < 2.0) return (((x - 5) * x + 8) * x - 4) * a;
+      return 0.0;
+    }
+    case PillowFilter::lanczos:
+      if (-3.0 <= x && x < 3.0) return sinc(x) * sinc(x / 3.0);
+      return 0.0;
+  }
+  return 0.0;
+}
+
+double filter_support(PillowFilter f) {
+  switch (f) {
+    case PillowFilter::box: return 0.5;
+    case PillowFilter::bilinear: return 1.0;
+    case PillowFilter::hamming: return 1.0;
+    case PillowFilter::bicubic: return 2.0;
+    case PillowFilter::lanczos: return 3.0;
+  }
+  return 1.0;
+}
+
+// Pillow resizes RGBA as premultiplied RGBa (Image.resize converts there and back), with its
+// Convert.c arithmetic: x * a / 255 rounded by the MULDIV255 trick, back by integer division.
+void premultiply(const cv::Mat& src, cv::Mat& dst) {
+  dst.create(src.size(), src.type());
+  for (int y = 0; y < src.rows; ++y) {
+    const uint8_t* in = src.ptr<uint8_t>(y);
+    uint8_t* out = dst.ptr<uint8_t>(y);
+    for (int x = 0; x < src.cols * 4; x += 4) {
+      const unsigned a = in[x + 3];
+      for (int c = 0; c < 3; ++c) {
+        const unsigned t = in[x + c] * a + 128;
+        out[x + c] = static_cast<uint8_t>(((t >> 8) + t) >> 8);
+      }
+      out[x + 3] = static_cast<uint8_t>(a);
+    }
+  }
+}
+
+void unpremultiply(cv::Mat& m) {
+  for (int y = 0; y < m.rows; ++y) {
+    uint8_t* p = m.ptr<uint8_t>(y);
+    for (int x = 0; x < m.cols * 4; x += 4) {
+      const unsigned a = p[x + 3];
+      if (a == 0 || a == 255) continue;
+      for (int c = 0; c < 3; ++c) {
+        const unsigned v = 255u * p[x + c] / a;
+        p[x + c] = static_cast<uint8_t>(v > 255 ? 255 : v);
+      }
+    }
+  }
+}
+
+void combine_rows(const cv::Mat& in, cv::Mat& out, size_t row_len, const ResampleAxis& axis, int out_rows,
+                  int channels) {
+  HWY_DYNAMIC_DISPATCH(CombineRows)(in.data, in.step[0], out.data, out.step[0], row_len, out_rows, channels,
+                                    axis.bounds.data(), axis.k.data(), axis.ksize);
+}
+
+// `src` (rows x bytes, one channel of uint8) transposed into `dst`.
+void transpose_bytes(const cv::Mat& src, size_t rows, size_t cols, cv::Mat& dst) {
+  dst.create(static_cast<int>(cols), static_cast<int>(rows), CV_8UC1);
+  HWY_DYNAMIC_DISPATCH(TransposeBytes)(src.data, src.step[0], dst.data, dst.step[0], rows, cols);
+}
+
+// Pillow's coefficients for one axis, cached per thread: a loader resizes many images of the same
+// size to the same target.
+std::shared_ptr<const ResampleAxis> cached_axis(int in_size, int out_size, PillowFilter filter) {
+  struct Entry {
+    int in_size, out_size;
+    PillowFilter filter;
+    std::shared_ptr<const ResampleAxis> axis;
+  };
+  thread_local std::vector<Entry> cache;
+  for (auto& e : cache)
+    if (e.in_size == in_size && e.out_size == out_size && e.filter == filter) return e.axis;
+  if (cache.size() >= 8) cache.erase(cache.begin());
+  cache.push_back({in_size, out_size, filter,
+                   std::make_shared<const ResampleAxis>(pillow_axis(in_size, 0, in_size, out_size, filter))});
+  return cache.back().axis;
+}
+
+}  // namespace
+
+ResampleAxis pillow_axis(int in_size, double in0, double in1, int out_size, PillowFilter filter) {
+  const double scale = (in1 - in0) / out_size;
+  const double filterscale = scale < 1.0 ? 1.0 : scale;
+  const double support = filter_support(filter) * filterscale;
+  ResampleAxis a;
+  a.ksize = static_cast<int>(std::ceil(support)) * 2 + 1;
+  a.bounds.resize(static_cast<size_t>(out_size) * 2);
+  a.k.assign(static_cast<size_t>(out_size) * a.ksize, 0);
+  std::vector<double> w(static_cast<size_t>(a.ksize));
+  for (int xx = 0; xx < out_size; ++xx) {
+    const double center = in0 + (xx + 0.5) * scale;
+    const double ss = 1.0 / filterscale;
+    int xmin = static_cast<int>(center - support + 0.5);
+    if (xmin < 0) xmin = 0;
+    int xmax = static_cast<int>(center + support + 0.5);
+    if (xmax > in_size) xmax = in_size;
+    xmax -= xmin;
+    double ww = 0.0;
+    for (int x = 0; x < xmax; ++x) {
+      w[static_cast<size_t>(x)] = filter_value(filter, (x + xmin - center + 0.5) * ss);
+      ww += w[static_cast<size_t>(x)];
+    }
+    for (int x = 0; x < xmax; ++x) {
+      double v = ww != 0.0 ? w[static_cast<size_t>(x)] / ww : w[static_cast<size_t>(x)];
+      // normalize_coeffs_8bpc: round half away from zero to 22 fractional bits.
+      a.k[static_cast<size_t>(xx) * a.ksize + x] =
+          static_cast<int32_t>(v < 0 ? -0.5 + v * (1 << 22) : 0.5 + v * (1 << 22));
+    }
+    a.bounds[static_cast<size_t>(xx) * 2] = xmin;
+    a.bounds[static_cast<size_t>(xx) * 2 + 1] = xmax;
+  }
+  return a;
+}
+
+void pillow_resize(const cv::Mat& src, cv::Mat& dst, int width, int height, PillowFilter filter) {
+  CV_Assert(src.depth() == CV_8U);
+  if (src.channels() == 4 && (width != src.cols || height != src.rows)) {
+    thread_local cv::Mat premultiplied;
+    premultiply(src, premultiplied);
+    pillow_resize_straight(premultiplied, dst, width, height, filter);
+    unpremultiply(dst);
+    return;
+  }
+  pillow_resize_straight(src, dst, width, height, filter);
+}
+
+void pillow_resize_straight(const cv::Mat& src, cv::Mat& dst, int width, int height, PillowFilter filter) {
+  CV_Assert(src.depth() == CV_8U);
+  const int type = src.type(), channels = src.channels();
+  const bool need_h = width != src.cols, need_v = height != src.rows;
+  if (!need_h && !need_v) {
+    src.copyTo(dst);
+    return;
+  }
+  const auto vert_ptr = cached_axis(src.rows, height, filter);
+  const ResampleAxis& vert_axis = *vert_ptr;
+  cv::Mat rows = src;
+  thread_local cv::Mat transposed, combined, back;
+  thread_local ResampleAxis vert_shifted;
+  const ResampleAxis* vert = &vert_axis;
+  if (need_h) {
+    // Only the rows the vertical pass reads, as Pillow does (its ybox_first .. ybox_last).
+    const int first = vert_axis.bounds[0];
+    const int last = vert_axis.bounds[2 * static_cast<size_t>(height) - 2] +
+                     vert_axis.bounds[2 * static_cast<size_t>(height) - 1];
+    if (first != 0) {
+      vert_shifted = vert_axis;
+      for (int i = 0; i < height; ++i) vert_shifted.bounds[2 * static_cast<size_t>(i)] -= first;
+      vert = &vert_shifted;
+    }
+    const auto horiz_ptr = cached_axis(src.cols, width, filter);
+    const ResampleAxis& horiz = *horiz_ptr;
+    const size_t nrows = static_cast<size_t>(last - first), row_bytes = static_cast<size_t>(src.cols) * channels;
+    // Bytes transposed: row (x * C + c) holds channel c of column x down the image, so the
+    // horizontal pass combines whole rows, vectorised like the vertical one.
+    transpose_bytes(src.rowRange(first, last), nrows, row_bytes, transposed);
+    combined.create(width * channels, static_cast<int>(nrows), CV_8UC1);
+    combine_rows(transposed, combined, nrows, horiz, width, channels);
+    back.create(static_cast<int>(nrows), width, type);
+    HWY_DYNAMIC_DISPATCH(TransposeBytes)(combined.data, combined.step[0], back.data, back.step[0],
+                                         static_cast<size_t>(width) * channels, nrows);
+    rows = back;
+  }
+  if (!need_v) {
+    rows.copyTo(dst);
+    return;
+  }
+  dst.create(height, width, type);
+  combine_rows(rows, dst, static_cast<size_t>(width) * channels, *vert, height, 1);
+}
+
+}  // namespace classflow::detail
+#endif  // HWY_ONCE

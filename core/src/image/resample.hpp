@@ -1,0 +1,38 @@
+// Resampling that gives Pillow's pixels (what Keras and torchvision feed a model): Pillow's
+// antialiased separable filters, its coefficient normalisation and its 8-bit fixed-point
+// rounding, vectorised with Highway. Private to the core.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include <cstdint>
+#include <vector>
+
+namespace classflow::detail {
+
+/// Pillow's resampling filters (Image.BOX, BILINEAR, HAMMING, BICUBIC, LANCZOS).
+enum class PillowFilter { box, bilinear, hamming, bicubic, lanczos };
+
+/// One axis of a resize: for output i, input taps [bounds[2i], bounds[2i] + bounds[2i+1]) with
+/// the fixed-point weights k[i * ksize ...] (22 fractional bits), exactly as Pillow's
+/// precompute_coeffs + normalize_coeffs_8bpc compute them.
+struct ResampleAxis {
+  int ksize = 0;
+  std::vector<int> bounds;
+  std::vector<int32_t> k;
+};
+
+/// Pillow's coefficients for resizing [in0, in1) of an axis of `in_size` samples to `out_size`.
+ResampleAxis pillow_axis(int in_size, double in0, double in1, int out_size, PillowFilter filter);
+
+/// `src` (uint8, 1..4 channels, any ROI) resized to width x height with `filter`: bit-exact with
+/// Pillow's Image.resize of the same 8-bit image (horizontal pass first, over the rows the
+/// vertical pass needs, with its 8-bit intermediate, then the vertical pass). 4 channels are
+/// RGBA: resized premultiplied, as Pillow does. `dst` is (re)allocated only when its size or
+/// type differ.
+void pillow_resize(const cv::Mat& src, cv::Mat& dst, int width, int height, PillowFilter filter);
+
+/// pillow_resize without the alpha premultiplication (every channel on its own).
+void pillow_resize_straight(const cv::Mat& src, cv::Mat& dst, int width, int height, PillowFilter filter);
+
+}  // namespace classflow::detail
