@@ -79,6 +79,7 @@ nlohmann::ordered_json profile_json(const LoaderProfile& p, double wall, double 
   j["num_workers"] = workers;
   j["images"] = p.images;
   j["batches"] = p.batches;
+  j["cache_hits"] = p.cache_hits;
   j["stage_seconds"] = seconds;
   j["stage_share"] = share;
   j["wait_seconds"] = p.wait;
@@ -98,6 +99,7 @@ void print_profile(const LoaderProfile& p, double wall, double first_batch, int 
   for (std::size_t i = 0; i < kStages.size(); ++i)
     fmt::print("  {:<7} {:8.3f} s  {:5.1f} %  {:7.1f} us/image\n", kStages[i], sec[i],
                total > 0 ? 100.0 * sec[i] / total : 0.0, p.images > 0 ? 1e6 * sec[i] / p.images : 0.0);
+  if (p.cache_hits > 0) fmt::print("  cache hits: {} images (their read time is the cache read)\n", p.cache_hits);
   fmt::print("  waiting for a batch (the consumer): {:.3f} s of {:.3f} s\n", p.wait, wall);
   fmt::print("  first batch after {:.3f} s\n", first_batch);
   fmt::print("  memory: {:.1f} MiB ready (plugins, scan), {:.1f} MiB after the first batch, {:.1f} MiB peak\n",
@@ -189,6 +191,8 @@ int run_flow_subset(const std::shared_ptr<const Registry>& registry, Dataset dat
   std::vector<double> rss_after_epoch;
   std::vector<std::vector<int64_t>> epoch_indices;
   int64_t images = 0, batch_count = 0, exported = 0;
+  const std::size_t warnings_before = loader.warnings().size();
+  for (const auto& w : loader.warnings()) std::cerr << "warning: " << printable(w) << "\n";
   const double rss_ready = current_rss_mib();  // plugins loaded, dataset scanned
   double rss_first_batch = 0.0, first_batch_seconds = 0.0;
   auto t0 = std::chrono::steady_clock::now();
@@ -243,6 +247,10 @@ int run_flow_subset(const std::shared_ptr<const Registry>& registry, Dataset dat
     rss_after_epoch.push_back(current_rss_mib());
   }
   if (!stopped && !flow.save_state.empty()) save_state(flow.save_state, loader.state(flow.epochs, 0));
+  {
+    const auto after = loader.warnings();  // e.g. the cache folder filled up during the run
+    for (std::size_t i = warnings_before; i < after.size(); ++i) std::cerr << "warning: " << printable(after[i]) << "\n";
+  }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!flow.export_dir.empty()) {
     // Last: an export folder without this file is unfinished, whatever else it holds.

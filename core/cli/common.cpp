@@ -95,6 +95,8 @@ void LoaderFlags::add_to(CLI::App& app) {
   app.add_option("--interpolation", interpolation,
                  "nearest, bilinear, bicubic, lanczos, box, hamming (Pillow's pixels), area, linear_fast (OpenCV)")
       ->capture_default_str();
+  app.add_option("--cache", cache,
+                 "Keep each resized image after its first decode: 'memory', or a folder reused by later runs");
   app.add_flag("--jpeg-draft", jpeg_draft,
                "Decode large JPEGs at 1/2, 1/4 or 1/8 scale first (Pillow's draft(): faster, other pixels)");
   app.add_flag("--keep-aspect-ratio", keep_aspect_ratio, "Centre-crop to the target aspect before resizing (Keras)");
@@ -131,6 +133,7 @@ LoaderOptions LoaderFlags::to_options(const ScanFlags& scan) const {
   o.interpolation = parse_interpolation(interpolation);
   o.keep_aspect_ratio = keep_aspect_ratio;
   if (jpeg_draft) o.jpeg_draft = true;
+  o.cache = cache;
   o.dtype = parse_image_dtype(dtype);
   o.rescale = rescale;
   o.data_format = parse_data_format(data_format);

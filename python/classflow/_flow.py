@@ -23,7 +23,7 @@ PathLike = Union[str, os.PathLike]
 _LOADER_ARGS = (
     "target_size color_mode interpolation keep_aspect_ratio dtype data_format rescale batch_size shuffle seed "
     "drop_last num_workers prefetch on_error max_image_pixels alpha_background apply_exif_orientation "
-    "num_shards shard_id shard_remainder augment transforms jpeg_draft"
+    "num_shards shard_id shard_remainder augment transforms jpeg_draft cache"
 ).split()
 _LABEL_ARGS = ("class_mode", "class_indices", "encoder_options", "plugin_dirs", "plugin_overrides")
 
@@ -60,6 +60,7 @@ def _loader_options(
     augment=None,
     transforms=(),
     jpeg_draft=None,
+    cache=None,
 ) -> "_native.LoaderOptions":
     o = _native.LoaderOptions()
     try:
@@ -94,6 +95,8 @@ def _loader_options(
                   None if shard_id is None else _int("shard_id", shard_id))
     if jpeg_draft is not None:
         o.jpeg_draft = bool(jpeg_draft)
+    if cache is not None:
+        o.cache = cache if cache == "memory" else os.fsdecode(cache)
     o.add_augmentation(augment_pairs(augment))
     specs = list(o.transforms)
     for t in transforms or ():
@@ -162,7 +165,10 @@ def _iterator(reg, dataset, spec, opts) -> DirectoryIterator:
     print(dataset.found_message())
     for w in dataset.warnings:
         warnings.warn(w, RuntimeWarning, stacklevel=4)
-    return DirectoryIterator(_native.Loader(reg, dataset, spec, opts), dataset, on_error=opts.on_error)
+    loader = _native.Loader(reg, dataset, spec, opts)
+    for w in loader.warnings:  # e.g. a crop transform turns the cache off
+        warnings.warn(w, RuntimeWarning, stacklevel=4)
+    return DirectoryIterator(loader, dataset, on_error=opts.on_error)
 
 
 def _scan_options(root: PathLike, classes, follow_links, subset, validation_split, seed, class_order, allow_empty,
@@ -230,6 +236,7 @@ def flow_from_directory(
     augment: Optional[Mapping[str, Any]] = None,
     transforms: Iterable[Any] = (),
     jpeg_draft: Optional[bool] = None,
+    cache: Optional[PathLike] = None,
 ):
     """Batches of images from a folder with one subfolder per class (Keras
     ``ImageDataGenerator().flow_from_directory``, same names, defaults and batch order).
@@ -253,6 +260,12 @@ def flow_from_directory(
     ``crop_scale``/``crop_ratio`` (RandomResizedCrop)); ``transforms``: plugin transforms as
     ``'name'`` or ``('name', {options})``. Every random draw is a function of (seed, epoch,
     sample, transform position): the batches are the same whatever ``num_workers``.
+    ``interpolation``: ``'nearest'``, ``'bilinear'``, ``'bicubic'``, ``'lanczos'``, ``'box'``,
+    ``'hamming'`` give Pillow's pixels exactly (what Keras ``load_img`` and torchvision ``Resize``
+    produce); ``'area'`` and ``'linear_fast'`` are OpenCV's (faster, not Pillow's).
+    ``jpeg_draft=True`` decodes large JPEGs at 1/2..1/8 scale first (Pillow's ``draft()``: faster,
+    other pixels). ``cache='memory'`` or a folder keeps each resized image after its first decode
+    (later epochs skip read/decode/resize; after-resize augmentation still runs every epoch).
 
     Returns a :class:`DirectoryIterator`. Raises UsageError (a ValueError) for a bad argument,
     DataError for data that cannot be used as asked (no classes, binary with 3 classes, a

@@ -220,6 +220,12 @@ class DirectoryIterator:
         ``'keras'``: a plain ``{name: index}`` dict) for ``class_indices=`` on the next split."""
         _native.save_mapping(os.fspath(path), self._labels.mapping(), format)
 
+    def profile(self) -> dict:
+        """Seconds per stage so far, summed over the workers (``read``, ``decode``, ``resize``,
+        ``store``, ``encode``), ``wait`` (this loop waiting for batches), ``images``, ``batches``
+        and ``cache_hits`` — the CLI's ``flow --profile``."""
+        return self._loader.profile()
+
     @property
     def skipped_count(self) -> int:
         """Images skipped so far under ``on_error='skip'``/``'warn'``."""

@@ -75,6 +75,7 @@ class LoaderOptions:
     rescale: float
     apply_orientation: bool
     jpeg_draft: Optional[bool]
+    cache: str
     batch_size: int
     shuffle: bool
     seed: int
@@ -169,6 +170,8 @@ class Loader:
     num_samples: int
     shard_size: int
     skipped_count: int
+    warnings: List[str]
+    def profile(self) -> Dict[str, float]: ...
     labels: LabelSpec
     options: LoaderOptions
     def epoch_order(self, epoch: int) -> npt.NDArray[np.int64]: ...

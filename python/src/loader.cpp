@@ -105,6 +105,24 @@ void bind_loader(py::module_& m) {
       .def_property_readonly("num_samples", &DataLoader::num_samples)
       .def_property_readonly("shard_size", &DataLoader::shard_size)
       .def_property_readonly("skipped_count", &DataLoader::skipped_count)
+      .def_property_readonly("warnings", &DataLoader::warnings)
+      .def(
+          "profile",
+          [](const DataLoader& l) {
+            const LoaderProfile p = l.profile();
+            py::dict d;
+            d["images"] = p.images;
+            d["batches"] = p.batches;
+            d["cache_hits"] = p.cache_hits;
+            d["read"] = p.read;
+            d["decode"] = p.decode;
+            d["resize"] = p.resize;
+            d["store"] = p.store;
+            d["encode"] = p.encode;
+            d["wait"] = p.wait;
+            return d;
+          },
+          "Seconds per stage so far (DataLoader::profile), summed over the workers; wait = the consumer's.")
       .def_property_readonly("labels", &DataLoader::labels)
       .def_property_readonly("options", &DataLoader::options)
       .def("epoch_order",

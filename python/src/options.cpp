@@ -84,6 +84,7 @@ void bind_options(py::module_& m) {
       .def_readwrite("rescale", &LoaderOptions::rescale)
       .def_readwrite("apply_orientation", &LoaderOptions::apply_orientation)
       .def_readwrite("jpeg_draft", &LoaderOptions::jpeg_draft)
+      .def_readwrite("cache", &LoaderOptions::cache)
       .def_readwrite("shuffle", &LoaderOptions::shuffle)
       .def_readwrite("transforms", &LoaderOptions::transforms)
       .def("add_augmentation", &add_augmentation, py::arg("augment"),

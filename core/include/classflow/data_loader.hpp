@@ -104,6 +104,9 @@ class CLASSFLOW_CORE_API DataLoader {
   /// Time per stage so far, over every batch this loader made (flow --profile). Thread-safe.
   LoaderProfile profile() const noexcept;
 
+  /// Warnings about how batches are made (e.g. the cache turned off, and why). Thread-safe.
+  std::vector<std::string> warnings() const;
+
   /// Images skipped so far (on_error=skip), over all batches produced by this loader.
   int64_t skipped_count() const noexcept;
 

@@ -108,6 +108,12 @@ struct LoaderOptions {
   /// faster for large photos, but the pixels are no longer Pillow's. Default off for Pillow's
   /// filters and nearest (exact pixels), on for area and linear_fast (`--jpeg-draft` forces it on).
   std::optional<bool> jpeg_draft;
+  /// Resized-image cache (`--cache`): "" off (default); "memory" keeps each resized uint8 image
+  /// in this process after its first decode; any other value is a folder of one checked file
+  /// per image, reused by later runs. Later epochs skip read, decode and resize; after-resize
+  /// augmentation still runs every epoch. A before-resize random transform (crops) turns it
+  /// off with a warning (DataLoader::warnings).
+  std::string cache;
   int32_t batch_size = 32;         ///< images per batch; default 32 (Keras)
   bool shuffle = true;             ///< new order every epoch; default true (Keras)
   uint32_t seed = 0;               ///< shuffle seed; default 0 (fixed: never random unless asked)

@@ -12,6 +12,7 @@ namespace classflow {
 struct LoaderProfile {
   int64_t images = 0;   ///< images loaded (skipped ones not counted)
   int64_t batches = 0;  ///< batches assembled
+  int64_t cache_hits = 0;  ///< images taken from the resized-image cache (their read is the cache read)
   double read = 0;      ///< seconds reading files
   double decode = 0;    ///< seconds in the decoder plugins (header + pixels)
   double resize = 0;    ///< seconds orienting, converting colour, transforming and resizing

@@ -175,6 +175,11 @@ cv::Mat resized(const Registry& registry, const std::string& path, const LoaderO
 
 }  // namespace
 
+cv::Mat load_resized(const Registry& registry, const std::string& path, const LoaderOptions& o,
+                     const Augmentation* augmentation, const SampleKey& key, StageTimes* times) {
+  return resized(registry, path, o, augmentation, key, times);
+}
+
 cv::Mat load_image(const Registry& registry, const std::string& path, const LoaderOptions& o,
                    const Augmentation* augmentation, const SampleKey& key, StageTimes* times) {
   cv::Mat m = resized(registry, path, o, augmentation, key, times);

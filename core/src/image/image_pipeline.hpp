@@ -35,4 +35,9 @@ cv::Mat load_image(const Registry& registry, const std::string& path, const Load
                    const Augmentation* augmentation = nullptr, const SampleKey& key = {},
                    StageTimes* times = nullptr);
 
+/// load_image without the after-resize transforms: the image the resized-image cache keeps.
+cv::Mat load_resized(const Registry& registry, const std::string& path, const LoaderOptions& options,
+                     const Augmentation* augmentation = nullptr, const SampleKey& key = {},
+                     StageTimes* times = nullptr);
+
 }  // namespace classflow::detail

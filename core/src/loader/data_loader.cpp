@@ -5,6 +5,7 @@
 
 #include "image/image_pipeline.hpp"
 #include "image/pixel_convert.hpp"
+#include "loader/image_cache.hpp"
 #include "random/numpy_random.hpp"
 
 #include <fmt/format.h>
@@ -39,9 +40,11 @@ struct DataLoader::Impl {
   // flow --profile: nanoseconds per stage, summed over the threads that ran it.
   struct Profile {
     std::atomic<int64_t> read_ns{0}, decode_ns{0}, resize_ns{0}, store_ns{0}, encode_ns{0}, wait_ns{0};
-    std::atomic<int64_t> images{0}, batches{0};
+    std::atomic<int64_t> images{0}, batches{0}, cache_hits{0};
   };
   mutable Profile profile;
+  std::unique_ptr<detail::ImageCache> cache;  // --cache; null when off
+  std::vector<std::string> warnings;
   using Clock = std::chrono::steady_clock;
   static int64_t ns(Clock::duration d) { return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(); }
 
@@ -252,8 +255,9 @@ struct DataLoader::Impl {
     try {
       const auto t0 = Clock::now();
       detail::StageTimes times;
-      cv::Mat img = load(path, {static_cast<uint64_t>(options.seed), static_cast<uint64_t>(epoch), static_cast<uint64_t>(s)},
-                         &times);
+      const detail::SampleKey key{static_cast<uint64_t>(options.seed), static_cast<uint64_t>(epoch),
+                                  static_cast<uint64_t>(s)};
+      cv::Mat img = cache ? cached_load(s, path, key, times) : load(path, key, &times);
       const auto t1 = Clock::now();
       store(img, b.images, slot);
       const auto t2 = Clock::now();
@@ -313,11 +317,39 @@ struct DataLoader::Impl {
     return b;
   }
 
+  // load() through the resized-image cache: a hit skips read, decode and resize (its time counts
+  // as read); a miss loads the resized image and keeps it. After-resize transforms run either way.
+  cv::Mat cached_load(int64_t s, const std::string& path, const detail::SampleKey& key, detail::StageTimes& times) const {
+    const auto t0 = Clock::now();
+    std::optional<cv::Mat> hit = cache->get(s, path);
+    cv::Mat img;
+    if (hit) {
+      times.read_ns = ns(Clock::now() - t0);
+      profile.cache_hits += 1;
+      img = std::move(*hit);
+    } else {
+      img = load(path, key, &times, /*resized_only=*/true);
+      cache->put(s, path, img);
+    }
+    if (!augmentation.has_after()) return img;
+    try {
+      // The memory cache shares its pixels: transforms get their own copy.
+      return augmentation.after_resize(hit ? img.clone() : img, key);
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw DataError(fmt::format("image file '{}' cannot be processed: {}", path, e.what()));
+    }
+  }
+
   // One image, with every failure that belongs to this file (OpenCV's own errors, memory)
   // turned into a DataError naming it, so on_error=skip can skip it and raise can say which.
-  cv::Mat load(const std::string& path, const detail::SampleKey& key, detail::StageTimes* times = nullptr) const {
+  cv::Mat load(const std::string& path, const detail::SampleKey& key, detail::StageTimes* times = nullptr,
+               bool resized_only = false) const {
     try {
-      return detail::load_image(*registry, path, options, augmentation.empty() ? nullptr : &augmentation, key, times);
+      const detail::Augmentation* aug = augmentation.empty() ? nullptr : &augmentation;
+      if (resized_only) return detail::load_resized(*registry, path, options, aug, key, times);
+      return detail::load_image(*registry, path, options, aug, key, times);
     } catch (const Error&) {
       throw;
     } catch (const std::bad_alloc&) {
@@ -369,6 +401,14 @@ DataLoader::DataLoader(std::shared_ptr<const Registry> registry, Dataset dataset
   d.labels = labels.bound() ? std::move(labels) : labels.bind(*d.registry, d.dataset);
   d.encoder = d.labels.encoder();
   d.augmentation = detail::Augmentation(*d.registry, d.options);
+  if (!d.options.cache.empty()) {
+    if (d.augmentation.has_before())
+      d.warnings.push_back(fmt::format("cache '{}' is off: a before-resize random transform (e.g. random_resized_crop) "
+                                       "makes new pixels every epoch; expected no crop transform to use --cache",
+                                       d.options.cache));
+    else
+      d.cache = std::make_unique<detail::ImageCache>(d.options.cache, d.options, d.dataset.num_samples());
+  }
   for (const auto& s : d.dataset.samples) {
     bool absolute = !s.path.empty() && s.path.front() == '/';
     const std::string& base = d.dataset.base_directory.empty() ? d.dataset.root : d.dataset.base_directory;
@@ -418,6 +458,7 @@ LoaderProfile DataLoader::profile() const noexcept {
   LoaderProfile r;
   r.images = p.images.load();
   r.batches = p.batches.load();
+  r.cache_hits = p.cache_hits.load();
   r.read = sec(p.read_ns);
   r.decode = sec(p.decode_ns);
   r.resize = sec(p.resize_ns);
@@ -425,6 +466,13 @@ LoaderProfile DataLoader::profile() const noexcept {
   r.encode = sec(p.encode_ns);
   r.wait = sec(p.wait_ns);
   return r;
+}
+
+std::vector<std::string> DataLoader::warnings() const {
+  std::vector<std::string> all = impl_->warnings;
+  if (impl_->cache)
+    for (auto& w : impl_->cache->warnings()) all.push_back(std::move(w));
+  return all;
 }
 
 int64_t DataLoader::skipped_count() const noexcept { return impl_->skipped.load(); }
