@@ -23,13 +23,15 @@ def main() -> int:
     ap.add_argument("--size", type=int, default=224)
     ap.add_argument("--limit", type=int, default=200)
     ap.add_argument("--filters", default=",".join(FILTERS))
+    ap.add_argument("--jpeg-draft", action="store_true", help="classflow with jpeg_draft=True (Pillow without)")
     args = ap.parse_args()
 
     import classflow
 
     for name in args.filters.split(","):
         it = classflow.flow_from_directory(args.root, target_size=(args.size, args.size), interpolation=name,
-                                           dtype="uint8", shuffle=False, batch_size=16, class_mode=None)
+                                           dtype="uint8", shuffle=False, batch_size=16, class_mode=None,
+                                           jpeg_draft=True if args.jpeg_draft else None)
         paths = it.filepaths[: args.limit]
         diffs = []
         for b in range((len(paths) + 15) // 16):

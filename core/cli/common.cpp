@@ -98,7 +98,9 @@ void LoaderFlags::add_to(CLI::App& app) {
   app.add_option("--cache", cache,
                  "Keep each resized image after its first decode: 'memory', or a folder reused by later runs");
   app.add_flag("--jpeg-draft", jpeg_draft,
-               "Decode large JPEGs at 1/2, 1/4 or 1/8 scale first (Pillow's draft(): faster, other pixels)");
+               "Decode JPEGs at 1/2, 1/4 or 1/8 scale while still >= target (Pillow's draft(): fastest, other pixels)");
+  app.add_flag("--no-jpeg-draft", no_jpeg_draft,
+               "Never decode JPEGs scaled: bit-exact with Pillow (default: scaled while >= 2x target)");
   app.add_flag("--keep-aspect-ratio", keep_aspect_ratio, "Centre-crop to the target aspect before resizing (Keras)");
   app.add_option("--dtype", dtype, "Image dtype: uint8 or float32 (0..255)")->capture_default_str();
   app.add_option("--rescale", rescale, "Multiply float32 pixels by this (e.g. 0.00392156862745098)");
@@ -132,7 +134,9 @@ LoaderOptions LoaderFlags::to_options(const ScanFlags& scan) const {
   o.color_mode = parse_color_mode(color_mode);
   o.interpolation = parse_interpolation(interpolation);
   o.keep_aspect_ratio = keep_aspect_ratio;
+  if (jpeg_draft && no_jpeg_draft) throw UsageError("--jpeg-draft and --no-jpeg-draft contradict; expected one of them");
   if (jpeg_draft) o.jpeg_draft = true;
+  if (no_jpeg_draft) o.jpeg_draft = false;
   o.cache = cache;
   o.dtype = parse_image_dtype(dtype);
   o.rescale = rescale;

@@ -70,6 +70,7 @@ struct LoaderFlags {
   std::string interpolation = "nearest";
   bool keep_aspect_ratio = false;
   bool jpeg_draft = false;
+  bool no_jpeg_draft = false;
   std::string cache;  // --cache DIR|memory
   std::string dtype = "float32";
   float rescale = 0.0f;

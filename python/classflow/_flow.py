@@ -263,8 +263,9 @@ def flow_from_directory(
     ``interpolation``: ``'nearest'``, ``'bilinear'``, ``'bicubic'``, ``'lanczos'``, ``'box'``,
     ``'hamming'`` give Pillow's pixels exactly (what Keras ``load_img`` and torchvision ``Resize``
     produce); ``'area'`` and ``'linear_fast'`` are OpenCV's (faster, not Pillow's).
-    ``jpeg_draft=True`` decodes large JPEGs at 1/2..1/8 scale first (Pillow's ``draft()``: faster,
-    other pixels). ``cache='memory'`` or a folder keeps each resized image after its first decode
+    JPEGs at least twice the target on both sides decode at 1/2..1/8 scale first while they stay
+    >= 2x target (within 0.25 of Pillow's pixels on average); ``jpeg_draft=False`` never (bit-exact),
+    ``jpeg_draft=True`` while they stay >= target (Pillow's ``draft()``: fastest). ``cache='memory'`` or a folder keeps each resized image after its first decode
     (later epochs skip read/decode/resize; after-resize augmentation still runs every epoch).
 
     Returns a :class:`DirectoryIterator`. Raises UsageError (a ValueError) for a bad argument,

@@ -217,11 +217,11 @@ cv::Mat resized(const Registry& registry, const std::string& path, const LoaderO
   auto req = detail::sized<cf_decode_request>();
   req.apply_orientation = o.apply_orientation ? 1 : 0;
   const bool crops = augmentation != nullptr && augmentation->has_before();
-  if (jpeg_draft_enabled(o) && o.interpolation != Interpolation::nearest && !crops) {
-    // A decoder may shrink (JPEG DCT scaling) as long as the upright image stays >= target; the
-    // decoder knows the orientation and swaps the minimum for rotated images itself.
-    req.min_width = tw;
-    req.min_height = th;
+  if (const int margin = jpeg_draft_margin(o); margin > 0 && !crops) {
+    // A decoder may shrink (JPEG DCT scaling) as long as the upright image stays >= margin x
+    // target; the decoder knows the orientation and swaps the minimum for rotated images itself.
+    req.min_width = tw * margin;
+    req.min_height = th * margin;
   }
   auto info = detail::sized<cf_image_info>();
   const PluginRef decoder{"decoder", dec->vtable->name, dec->file};

@@ -535,7 +535,7 @@ std::vector<std::pair<std::string, std::string>> batch_options(const LoaderOptio
                                         (*o.alpha_background)[2])
                           : std::string("none")},
       {"apply_orientation", o.apply_orientation ? "1" : "0"},
-      {"jpeg_draft", jpeg_draft_enabled(o) ? "1" : "0"},
+      {"jpeg_draft", std::to_string(jpeg_draft_margin(o))},
       {"max_image_pixels", std::to_string(o.max_image_pixels)},
       {"on_error", name_of(o.on_error)},
       {"shard_remainder", name_of(o.shard_remainder)},

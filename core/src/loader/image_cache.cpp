@@ -71,7 +71,7 @@ std::string pixel_options_key(const LoaderOptions& o) {
     bg = fmt::format("{},{},{}", (*o.alpha_background)[0], (*o.alpha_background)[1], (*o.alpha_background)[2]);
   return fmt::format("classflow-cache/1|{}x{}|{}|{}|aspect={}|bg={}|orient={}|draft={}", o.target_size[0],
                      o.target_size[1], name_of(o.color_mode), name_of(o.interpolation), o.keep_aspect_ratio ? 1 : 0,
-                     bg, o.apply_orientation ? 1 : 0, jpeg_draft_enabled(o) ? 1 : 0);
+                     bg, o.apply_orientation ? 1 : 0, jpeg_draft_margin(o));
 }
 
 struct ImageCache::Impl {
