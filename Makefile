@@ -1,5 +1,5 @@
 # Two commands do all the set-up on Debian bookworm:
-#   make demo   installs what is missing, builds, and runs classflow on examples/data/digits
+#   make demo   installs what is missing, builds what the demo runs, and runs classflow on examples/data/digits
 #   make test   installs what is missing, builds, and runs every test (ctest)
 .PHONY: deps test-deps build demo test test-asan test-tsan fuzz bench clean
 
@@ -10,7 +10,11 @@ build: deps
 	@cmake --preset default >/dev/null
 	@cmake --build --preset default
 
-demo: build
+# Only the targets the demo runs (classflow_demo: CLI, core, plugins, Python package), not the
+# tests and bench tools that `make build` adds.
+demo: deps
+	@cmake --preset default >/dev/null
+	@cmake --build --preset default --target classflow_demo
 	@scripts/demo
 
 test-deps:
