@@ -17,14 +17,8 @@ void U8ToF32(const uint8_t* src, float* dst, size_t n, float scale) {
   const size_t lanes = hn::Lanes(df);
   const auto s = hn::Set(df, scale);
   size_t i = 0;
-  const bool aligned = (reinterpret_cast<uintptr_t>(dst) % 64) == 0;
-  if (aligned) {
-    for (; i + lanes <= n; i += lanes)
-      hn::Stream(hn::Mul(hn::ConvertTo(df, hn::PromoteTo(di, hn::LoadU(d8, src + i))), s), df, dst + i);
-  } else {
-    for (; i + lanes <= n; i += lanes)
-      hn::StoreU(hn::Mul(hn::ConvertTo(df, hn::PromoteTo(di, hn::LoadU(d8, src + i))), s), df, dst + i);
-  }
+  for (; i + lanes <= n; i += lanes)
+    hn::StoreU(hn::Mul(hn::ConvertTo(df, hn::PromoteTo(di, hn::LoadU(d8, src + i))), s), df, dst + i);
   for (; i < n; ++i) dst[i] = static_cast<float>(src[i]) * scale;
 }
 
