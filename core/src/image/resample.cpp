@@ -37,8 +37,7 @@ void CombineRows(const uint8_t* in, size_t in_stride, uint8_t* out, size_t out_s
     const uint8_t* base = in + (static_cast<size_t>(ymin) * channels + c) * in_stride;
     const size_t tap_stride = in_stride * channels;
     uint8_t* o = out + static_cast<size_t>(r) * out_stride;
-    size_t x = 0;
-    for (; x + lanes <= row_len; x += lanes) {
+    const auto combine = [&](size_t x) {
       auto acc = half;
       for (int y = 0; y < ymax; ++y) {
         const auto v = hn::PromoteTo(d32, hn::LoadU(d8, base + y * tap_stride + x));
@@ -46,6 +45,14 @@ void CombineRows(const uint8_t* in, size_t in_stride, uint8_t* out, size_t out_s
       }
       // >> 22, then saturate to 0..255 as Pillow's clip8 does.
       hn::StoreU(hn::DemoteTo(d8, hn::ShiftRight<22>(acc)), d8, o + x);
+    };
+    size_t x = 0;
+    for (; x + lanes <= row_len; x += lanes) combine(x);
+    if (x < row_len && row_len >= lanes) {
+      // The ragged end as one more vector overlapping the last: the overlap is recomputed to the
+      // same values, cheaper than a scalar tail (the horizontal pass's rows are image heights).
+      combine(row_len - lanes);
+      x = row_len;
     }
     for (; x < row_len; ++x) {
       int32_t acc = 1 << 21;
