@@ -90,3 +90,19 @@ def test_jpeg_draft_auto_stays_within_the_parity_bound_off_is_exact(tmp_path):
     with Image.open(tmp_path / "a" / "x.jpg") as im:
         small = np.asarray(im.convert("RGB").resize((120, 90), Image.BILINEAR)).astype(int)
     assert np.abs(draft.astype(int) - small).mean() > d.mean()  # 1/4 scale (>= target only): further off
+
+
+@pytest.mark.parametrize("interpolation", ["bilinear", "lanczos", "nearest"])
+@pytest.mark.parametrize("color_mode", ["rgb", "grayscale", "rgba"])
+def test_float32_batches_are_the_uint8_pixels_times_rescale(dogs_cats, interpolation, color_mode):
+    # float32 channels_last is converted inside the resize's last pass: the same values as the
+    # uint8 image converted afterwards (and as channels_first, which converts afterwards).
+    kw = dict(target_size=(30, 41), interpolation=interpolation, color_mode=color_mode, shuffle=False,
+              batch_size=6, class_mode=None)
+    u8 = next(classflow.flow_from_directory(dogs_cats / "train", dtype="uint8", **kw))
+    f32 = next(classflow.flow_from_directory(dogs_cats / "train", rescale=1 / 255, **kw))
+    first = next(classflow.flow_from_directory(dogs_cats / "train", rescale=1 / 255, data_format="channels_first",
+                                               **kw))
+    want = u8.astype(np.float32) * np.float32(1 / 255)
+    assert f32.dtype == np.float32 and np.array_equal(f32, want)
+    assert np.array_equal(first, want.transpose(0, 3, 1, 2))

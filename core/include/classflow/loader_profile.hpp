@@ -16,7 +16,8 @@ struct LoaderProfile {
   double read = 0;      ///< seconds reading files
   double decode = 0;    ///< seconds in the decoder plugins (header + pixels)
   double resize = 0;    ///< seconds orienting, converting colour, transforming and resizing
-  double store = 0;     ///< seconds writing images into the batch tensor (dtype, layout, rescale)
+  double store = 0;     ///< seconds writing images into the batch tensor (dtype, layout, rescale);
+                        ///< float32 channels_last is written by the resize itself (counted there)
   double encode = 0;    ///< seconds encoding labels
   double wait = 0;      ///< seconds the consumer waited for a batch
 };

@@ -171,7 +171,8 @@ cv::Mat to_color_mode(const cv::Mat& m, const LoaderOptions& o) {
 }
 
 cv::Mat resized(const Registry& registry, const std::string& path, const LoaderOptions& o,
-                const Augmentation* augmentation, const SampleKey& key, StageTimes* times);
+                const Augmentation* augmentation, const SampleKey& key, StageTimes* times,
+                const FloatOutput* direct = nullptr);
 
 }  // namespace
 
@@ -181,8 +182,10 @@ cv::Mat load_resized(const Registry& registry, const std::string& path, const Lo
 }
 
 cv::Mat load_image(const Registry& registry, const std::string& path, const LoaderOptions& o,
-                   const Augmentation* augmentation, const SampleKey& key, StageTimes* times) {
-  cv::Mat m = resized(registry, path, o, augmentation, key, times);
+                   const Augmentation* augmentation, const SampleKey& key, StageTimes* times,
+                   const FloatOutput* direct) {
+  const bool after = augmentation != nullptr && augmentation->has_after();
+  cv::Mat m = resized(registry, path, o, augmentation, key, times, after ? nullptr : direct);
   if (augmentation == nullptr || !augmentation->has_after()) return m;
   // The resized image is augmented as decoded, 8 bits per sample: OpenCV's 8-bit warp is about
   // three times its float one, and Keras's float augmentation of the same integer pixels differs
@@ -192,7 +195,8 @@ cv::Mat load_image(const Registry& registry, const std::string& path, const Load
 
 namespace {
 cv::Mat resized(const Registry& registry, const std::string& path, const LoaderOptions& o,
-                const Augmentation* augmentation, const SampleKey& key, StageTimes* times) {
+                const Augmentation* augmentation, const SampleKey& key, StageTimes* times,
+                const FloatOutput* direct) {
   // Per-thread buffers reused across images: RSS stays flat over epochs of large photos.
   thread_local std::vector<uint8_t> bytes;
   thread_local std::vector<uint8_t> decoded;
@@ -273,6 +277,10 @@ cv::Mat resized(const Registry& registry, const std::string& path, const LoaderO
   cv::Mat src = m(box);
   thread_local cv::Mat out;  // reused by this thread's next image, once this one is stored
   if (auto filter = pillow_filter(o.interpolation)) {
+    if (direct != nullptr && src.channels() != 4) {
+      pillow_resize_into(src, tw, th, *filter, *direct);  // straight into the batch as float32
+      return cv::Mat();
+    }
     pillow_resize(src, out, tw, th, *filter);
     return out;
   }

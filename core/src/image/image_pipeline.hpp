@@ -5,6 +5,7 @@
 #include <classflow/registry.hpp>
 
 #include "image/augmentation.hpp"
+#include "image/resample.hpp"
 
 #include <opencv2/core.hpp>
 
@@ -31,9 +32,12 @@ struct StageTimes {
 /// first (OpenCV reference counting allocates anew while a copy of the header is still alive).
 /// @throws DataError naming the path and the reason (empty, not an image, truncated, too many
 /// pixels for max_image_pixels, unreadable); what the transforms throw.
+/// With `direct` (no after-resize transforms), a Pillow-filter resize of a 1- or 3-channel image
+/// writes its float32 result there (the batch slot) and the returned Mat is empty; anything
+/// else returns the uint8 image as usual.
 cv::Mat load_image(const Registry& registry, const std::string& path, const LoaderOptions& options,
                    const Augmentation* augmentation = nullptr, const SampleKey& key = {},
-                   StageTimes* times = nullptr);
+                   StageTimes* times = nullptr, const FloatOutput* direct = nullptr);
 
 /// load_image without the after-resize transforms: the image the resized-image cache keeps.
 cv::Mat load_resized(const Registry& registry, const std::string& path, const LoaderOptions& options,

@@ -10,6 +10,7 @@
 #include <hwy/highway.h>
 
 #include "image/resample.hpp"
+#include "image/pixel_convert.hpp"
 
 #include <opencv2/core.hpp>
 
@@ -24,10 +25,17 @@ namespace hn = hwy::HWY_NAMESPACE;
 // out row r = clip8(sum_y in[(bounds[2 (r / C)] + y) * C + r % C] * k[(r / C) * ksize + y]) for
 // `row_len` bytes per row: C = `channels` interleaves the rows of C planes (the transposed
 // horizontal pass); C = 1 is the plain vertical pass.
+// With `fout` set, the results are written as float32 `x * scale` there (rows `fout_stride`
+// floats apart) instead of bytes to `out`: the conversion Keras and torchvision do after Pillow,
+// fused into the last pass.
 void CombineRows(const uint8_t* in, size_t in_stride, uint8_t* out, size_t out_stride, size_t row_len,
-                 int out_rows, int channels, const int* bounds, const int32_t* kk, int ksize) {
+                 int out_rows, int channels, const int* bounds, const int32_t* kk, int ksize, float* fout,
+                 size_t fout_stride, float scale) {
   const hn::ScalableTag<int32_t> d32;
   const hn::Rebind<uint8_t, decltype(d32)> d8;
+  const hn::Rebind<float, decltype(d32)> df;
+  const auto fscale = hn::Set(df, scale);
+  const auto zero = hn::Zero(d32), max8 = hn::Set(d32, 255);
   const size_t lanes = hn::Lanes(d32);
   const auto half = hn::Set(d32, 1 << 21);  // Pillow's 1 << (PRECISION_BITS - 1)
   for (int r = 0; r < out_rows * channels; ++r) {
@@ -36,7 +44,8 @@ void CombineRows(const uint8_t* in, size_t in_stride, uint8_t* out, size_t out_s
     const int32_t* k = kk + static_cast<size_t>(ro) * ksize;
     const uint8_t* base = in + (static_cast<size_t>(ymin) * channels + c) * in_stride;
     const size_t tap_stride = in_stride * channels;
-    uint8_t* o = out + static_cast<size_t>(r) * out_stride;
+    uint8_t* o = fout != nullptr ? nullptr : out + static_cast<size_t>(r) * out_stride;
+    float* fo = fout != nullptr ? fout + static_cast<size_t>(r) * fout_stride : nullptr;
     const auto combine = [&](size_t x) {
       auto acc = half;
       for (int y = 0; y < ymax; ++y) {
@@ -44,7 +53,11 @@ void CombineRows(const uint8_t* in, size_t in_stride, uint8_t* out, size_t out_s
         acc = hn::Add(acc, hn::Mul(v, hn::Set(d32, k[y])));
       }
       // >> 22, then saturate to 0..255 as Pillow's clip8 does.
-      hn::StoreU(hn::DemoteTo(d8, hn::ShiftRight<22>(acc)), d8, o + x);
+      if (fo != nullptr)
+        hn::StoreU(hn::Mul(hn::ConvertTo(df, hn::Min(hn::Max(hn::ShiftRight<22>(acc), zero), max8)), fscale), df,
+                   fo + x);
+      else
+        hn::StoreU(hn::DemoteTo(d8, hn::ShiftRight<22>(acc)), d8, o + x);
     };
     size_t x = 0;
     for (; x + lanes <= row_len; x += lanes) combine(x);
@@ -58,7 +71,9 @@ void CombineRows(const uint8_t* in, size_t in_stride, uint8_t* out, size_t out_s
       int32_t acc = 1 << 21;
       for (int y = 0; y < ymax; ++y) acc += base[y * tap_stride + x] * k[y];
       const int32_t v = acc >> 22;
-      o[x] = static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
+      const uint8_t c8 = static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
+      if (fo != nullptr) fo[x] = static_cast<float>(c8) * scale;
+      else o[x] = c8;
     }
   }
 }
@@ -200,7 +215,7 @@ void unpremultiply(cv::Mat& m) {
 void combine_rows(const cv::Mat& in, cv::Mat& out, size_t row_len, const ResampleAxis& axis, int out_rows,
                   int channels) {
   HWY_DYNAMIC_DISPATCH(CombineRows)(in.data, in.step[0], out.data, out.step[0], row_len, out_rows, channels,
-                                    axis.bounds.data(), axis.k.data(), axis.ksize);
+                                    axis.bounds.data(), axis.k.data(), axis.ksize, nullptr, 0, 1.0f);
 }
 
 // `src` (rows x bytes, one channel of uint8) transposed into `dst`.
@@ -262,6 +277,11 @@ ResampleAxis pillow_axis(int in_size, double in0, double in1, int out_size, Pill
   return a;
 }
 
+namespace {
+void resize_straight(const cv::Mat& src, cv::Mat& dst, int width, int height, PillowFilter filter,
+                     const FloatOutput* fout);
+}  // namespace
+
 void pillow_resize(const cv::Mat& src, cv::Mat& dst, int width, int height, PillowFilter filter) {
   CV_Assert(src.depth() == CV_8U);
   if (src.channels() == 4 && (width != src.cols || height != src.rows)) {
@@ -275,11 +295,30 @@ void pillow_resize(const cv::Mat& src, cv::Mat& dst, int width, int height, Pill
 }
 
 void pillow_resize_straight(const cv::Mat& src, cv::Mat& dst, int width, int height, PillowFilter filter) {
+  resize_straight(src, dst, width, height, filter, nullptr);
+}
+
+void pillow_resize_into(const cv::Mat& src, int width, int height, PillowFilter filter, const FloatOutput& out) {
+  CV_Assert(src.channels() != 4);  // RGBA is resized premultiplied: through pillow_resize
+  thread_local cv::Mat unused;
+  resize_straight(src, unused, width, height, filter, &out);
+}
+
+namespace {
+// pillow_resize_straight; with `fout`, the result goes there as float32 instead of to `dst`.
+void resize_straight(const cv::Mat& src, cv::Mat& dst, int width, int height, PillowFilter filter,
+                     const FloatOutput* fout) {
   CV_Assert(src.depth() == CV_8U);
   const int type = src.type(), channels = src.channels();
   const bool need_h = width != src.cols, need_v = height != src.rows;
+  const auto to_float = [&](const cv::Mat& m) {
+    for (int y = 0; y < m.rows; ++y)
+      u8_to_f32(m.ptr<uint8_t>(y), fout->data + static_cast<size_t>(y) * fout->stride,
+                static_cast<size_t>(m.cols) * channels, fout->scale);
+  };
   if (!need_h && !need_v) {
-    src.copyTo(dst);
+    if (fout != nullptr) to_float(src);
+    else src.copyTo(dst);
     return;
   }
   const auto vert_ptr = cached_axis(src.rows, height, filter);
@@ -312,12 +351,20 @@ void pillow_resize_straight(const cv::Mat& src, cv::Mat& dst, int width, int hei
     rows = back;
   }
   if (!need_v) {
-    rows.copyTo(dst);
+    if (fout != nullptr) to_float(rows);
+    else rows.copyTo(dst);
+    return;
+  }
+  if (fout != nullptr) {
+    HWY_DYNAMIC_DISPATCH(CombineRows)(rows.data, rows.step[0], nullptr, 0, static_cast<size_t>(width) * channels,
+                                      height, 1, vert->bounds.data(), vert->k.data(), vert->ksize, fout->data,
+                                      fout->stride, fout->scale);
     return;
   }
   dst.create(height, width, type);
   combine_rows(rows, dst, static_cast<size_t>(width) * channels, *vert, height, 1);
 }
+}  // namespace
 
 }  // namespace classflow::detail
 #endif  // HWY_ONCE

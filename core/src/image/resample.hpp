@@ -5,6 +5,7 @@
 
 #include <opencv2/core.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -31,6 +32,18 @@ ResampleAxis pillow_axis(int in_size, double in0, double in1, int out_size, Pill
 /// RGBA: resized premultiplied, as Pillow does. `dst` is (re)allocated only when its size or
 /// type differ.
 void pillow_resize(const cv::Mat& src, cv::Mat& dst, int width, int height, PillowFilter filter);
+
+/// Float32 destination of pillow_resize_into: sample (y, x*C + c) goes to data[y * stride + x*C + c]
+/// as float(value) * scale (Keras/torchvision convert Pillow's 8-bit result the same way).
+struct FloatOutput {
+  float* data = nullptr;
+  size_t stride = 0;  ///< floats between rows
+  float scale = 1.0f;
+};
+
+/// pillow_resize of a 1- or 3-channel image with the float32 conversion fused into its last
+/// pass, written to `out` (a batch slot): the same values as pillow_resize then u8_to_f32.
+void pillow_resize_into(const cv::Mat& src, int width, int height, PillowFilter filter, const FloatOutput& out);
 
 /// pillow_resize without the alpha premultiplication (every channel on its own).
 void pillow_resize_straight(const cv::Mat& src, cv::Mat& dst, int width, int height, PillowFilter filter);

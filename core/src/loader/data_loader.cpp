@@ -257,9 +257,18 @@ struct DataLoader::Impl {
       detail::StageTimes times;
       const detail::SampleKey key{static_cast<uint64_t>(options.seed), static_cast<uint64_t>(epoch),
                                   static_cast<uint64_t>(s)};
-      cv::Mat img = cache ? cached_load(s, path, key, times) : load(path, key, &times);
+      // float32 channels_last without standardisation: the resize may write the batch slot itself.
+      detail::FloatOutput direct;
+      const bool fuse = !cache && options.dtype == ImageDType::float32 &&
+                        options.data_format == DataFormat::channels_last && !options.standardize.any();
+      if (fuse) {
+        direct.data = reinterpret_cast<float*>(b.images.data.data() + static_cast<std::size_t>(slot) * image_bytes());
+        direct.stride = static_cast<std::size_t>(options.target_size[1]) * channels();
+        direct.scale = options.rescale != 0.0f ? options.rescale : 1.0f;
+      }
+      cv::Mat img = cache ? cached_load(s, path, key, times) : load(path, key, &times, false, fuse ? &direct : nullptr);
       const auto t1 = Clock::now();
-      store(img, b.images, slot);
+      if (!img.empty()) store(img, b.images, slot);
       const auto t2 = Clock::now();
       profile.read_ns += times.read_ns;
       profile.decode_ns += times.decode_ns;
@@ -345,11 +354,11 @@ struct DataLoader::Impl {
   // One image, with every failure that belongs to this file (OpenCV's own errors, memory)
   // turned into a DataError naming it, so on_error=skip can skip it and raise can say which.
   cv::Mat load(const std::string& path, const detail::SampleKey& key, detail::StageTimes* times = nullptr,
-               bool resized_only = false) const {
+               bool resized_only = false, const detail::FloatOutput* direct = nullptr) const {
     try {
       const detail::Augmentation* aug = augmentation.empty() ? nullptr : &augmentation;
       if (resized_only) return detail::load_resized(*registry, path, options, aug, key, times);
-      return detail::load_image(*registry, path, options, aug, key, times);
+      return detail::load_image(*registry, path, options, aug, key, times, direct);
     } catch (const Error&) {
       throw;
     } catch (const std::bad_alloc&) {
