@@ -23,8 +23,9 @@ CLASSFLOW_CORE_API void free_tensor_bytes(void* p, std::size_t bytes) noexcept;
 /// Allocator of tensor bytes: new bytes are left uninitialised (a batch buffer is fully
 /// overwritten, and zero-filling 19 MB per float32 batch costs as much as resizing the images into
 /// it); every buffer is 64-byte aligned (SIMD loads, and what NumPy/DLPack consumers expect);
-/// buffers of 1 MiB or more are mapped pages of their own, so a freed batch goes back to the
-/// system instead of fragmenting the heap whatever the malloc tuning of the host process.
+/// buffers of 64 KiB or more are mapped pages of their own, faulted in at once (2 MiB or more on
+/// huge pages where the system allows), so a freed batch goes back to the system instead of
+/// fragmenting the heap whatever the malloc tuning of the host process.
 template <class T>
 struct UninitializedAllocator : std::allocator<T> {
   using value_type = T;

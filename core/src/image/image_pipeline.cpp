@@ -3,6 +3,7 @@
 #include "image/resample.hpp"
 #include "plugins/plugin_call.hpp"
 
+#include <classflow/batch.hpp>
 #include <classflow/error.hpp>
 
 #include <fmt/format.h>
@@ -31,7 +32,7 @@ constexpr int64_t kMaxFileBytes = int64_t{1} << 31;
 // so large files do not cost an allocation and page faults each time). Only regular files: a
 // FIFO or a device (/dev/zero) listed as an image would hang or read without end. Exactly the
 // size fstat reports is read.
-void read_file(const std::string& path, std::vector<uint8_t>& bytes) {
+void read_file(const std::string& path, TensorBytes& bytes) {
   auto refuse = [&](const std::string& why) {
     return DataError(fmt::format("image file '{}' cannot be read ({}); expected a readable image file", path, why));
   };
@@ -198,8 +199,9 @@ cv::Mat resized(const Registry& registry, const std::string& path, const LoaderO
                 const Augmentation* augmentation, const SampleKey& key, StageTimes* times,
                 const FloatOutput* direct) {
   // Per-thread buffers reused across images: RSS stays flat over epochs of large photos.
-  thread_local std::vector<uint8_t> bytes;
-  thread_local std::vector<uint8_t> decoded;
+  // TensorBytes: uninitialised growth, and large buffers faulted in at once (see batch.hpp).
+  thread_local TensorBytes bytes;
+  thread_local TensorBytes decoded;
   using Clock = std::chrono::steady_clock;
   const auto since = [](Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t).count();
@@ -256,7 +258,7 @@ cv::Mat resized(const Registry& registry, const std::string& path, const LoaderO
     decode.check(dec->vtable->decode(bytes.data(), bytes.size(), &req, &info, m.data, need, decode.status()), cannot);
   } catch (...) {
     // A hostile file may have made this thread's buffer huge: give it back rather than keep it.
-    if (decoded.capacity() > (std::size_t{64} << 20)) std::vector<uint8_t>().swap(decoded);
+    if (decoded.capacity() > (std::size_t{64} << 20)) TensorBytes().swap(decoded);
     throw;
   }
   if (times != nullptr) times->decode_ns = since(t0);

@@ -12,6 +12,8 @@
 #include "image/resample.hpp"
 #include "image/pixel_convert.hpp"
 
+#include <classflow/batch.hpp>
+
 #include <opencv2/core.hpp>
 
 #include <algorithm>
@@ -83,9 +85,8 @@ void CombineRows(const uint8_t* in, size_t in_stride, uint8_t* out, size_t out_s
 #if HWY_TARGET != HWY_SCALAR
 // One perfect-shuffle round of a 16 x 16 byte block: b[2i], b[2i+1] = interleave(a[i], a[i+8]).
 // Written so the compiler keeps all 16 vectors in registers (unrolled, no copies).
-template <class V>
-HWY_INLINE void ShuffleRound(const V* a, V* b) {
-  const hn::Full128<uint8_t> d;
+template <class D, class V>
+HWY_INLINE void ShuffleRound(D d, const V* a, V* b) {
 #pragma GCC unroll 8
   for (size_t i = 0; i < 8; ++i) {
     b[2 * i] = hn::InterleaveLower(d, a[i], a[i + 8]);
@@ -106,10 +107,10 @@ void TransposeBytes(const uint8_t* src, size_t src_stride, uint8_t* dst, size_t 
       decltype(hn::Zero(d)) a[16], b[16];
 #pragma GCC unroll 16
       for (size_t i = 0; i < 16; ++i) a[i] = hn::LoadU(d, src + (rb + i) * src_stride + cb);
-      ShuffleRound(a, b);
-      ShuffleRound(b, a);
-      ShuffleRound(a, b);
-      ShuffleRound(b, a);
+      ShuffleRound(d, a, b);
+      ShuffleRound(d, b, a);
+      ShuffleRound(d, a, b);
+      ShuffleRound(d, b, a);
 #pragma GCC unroll 16
       for (size_t i = 0; i < 16; ++i) hn::StoreU(a[i], d, dst + (cb + i) * dst_stride + rb);
     }
@@ -218,9 +219,23 @@ void combine_rows(const cv::Mat& in, cv::Mat& out, size_t row_len, const Resampl
                                     axis.bounds.data(), axis.k.data(), axis.ksize, nullptr, 0, 1.0f);
 }
 
+// A rows x cols Mat of `type` over `buffer` (grown when too small): a per-thread work area
+// whose pages are faulted in at once when it grows (TensorBytes), not one trap per page.
+// `offset` staggers the buffers (all page-aligned mappings) so that a pass reading one and
+// writing another does not hit the same 4 KiB offsets (4K aliasing stalls loads behind stores).
+cv::Mat scratch(TensorBytes& buffer, int rows, int cols, int type, std::size_t offset) {
+  const std::size_t need = static_cast<std::size_t>(rows) * cols * CV_ELEM_SIZE(type) + offset;
+  if (buffer.size() < need) {
+    buffer.clear();
+    buffer.shrink_to_fit();
+    buffer.resize(need);
+  }
+  return cv::Mat(rows, cols, type, buffer.data() + offset);
+}
+
 // `src` (rows x bytes, one channel of uint8) transposed into `dst`.
-void transpose_bytes(const cv::Mat& src, size_t rows, size_t cols, cv::Mat& dst) {
-  dst.create(static_cast<int>(cols), static_cast<int>(rows), CV_8UC1);
+void transpose_bytes(const cv::Mat& src, size_t rows, size_t cols, cv::Mat& dst, TensorBytes& buffer) {
+  dst = scratch(buffer, static_cast<int>(cols), static_cast<int>(rows), CV_8UC1, 0);
   HWY_DYNAMIC_DISPATCH(TransposeBytes)(src.data, src.step[0], dst.data, dst.step[0], rows, cols);
 }
 
@@ -324,7 +339,8 @@ void resize_straight(const cv::Mat& src, cv::Mat& dst, int width, int height, Pi
   const auto vert_ptr = cached_axis(src.rows, height, filter);
   const ResampleAxis& vert_axis = *vert_ptr;
   cv::Mat rows = src;
-  thread_local cv::Mat transposed, combined, back;
+  thread_local TensorBytes transposed_buffer, combined_buffer, back_buffer;
+  cv::Mat transposed, combined, back;
   thread_local ResampleAxis vert_shifted;
   const ResampleAxis* vert = &vert_axis;
   if (need_h) {
@@ -342,10 +358,10 @@ void resize_straight(const cv::Mat& src, cv::Mat& dst, int width, int height, Pi
     const size_t nrows = static_cast<size_t>(last - first), row_bytes = static_cast<size_t>(src.cols) * channels;
     // Bytes transposed: row (x * C + c) holds channel c of column x down the image, so the
     // horizontal pass combines whole rows, vectorised like the vertical one.
-    transpose_bytes(src.rowRange(first, last), nrows, row_bytes, transposed);
-    combined.create(width * channels, static_cast<int>(nrows), CV_8UC1);
+    transpose_bytes(src.rowRange(first, last), nrows, row_bytes, transposed, transposed_buffer);
+    combined = scratch(combined_buffer, width * channels, static_cast<int>(nrows), CV_8UC1, 1344);
     combine_rows(transposed, combined, nrows, horiz, width, channels);
-    back.create(static_cast<int>(nrows), width, type);
+    back = scratch(back_buffer, static_cast<int>(nrows), width, type, 2752);
     HWY_DYNAMIC_DISPATCH(TransposeBytes)(combined.data, combined.step[0], back.data, back.step[0],
                                          static_cast<size_t>(width) * channels, nrows);
     rows = back;
