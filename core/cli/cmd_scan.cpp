@@ -15,10 +15,11 @@ void print_scan_text(const Dataset& ds, const LabelSpec& labels) {
     auto counts = ds.class_counts();
     std::size_t width = 5;
     for (const auto& n : ds.class_index.class_names()) width = std::max(width, printable(n).size());
-    fmt::print("class_indices:\n  {:>5}  {:<{}}  {:>7}\n", "index", "class", width, "images");
+    const auto weights = ds.class_weight();  // scikit-learn 'balanced', for fit(class_weight=...)
+    fmt::print("class_indices:\n  {:>5}  {:<{}}  {:>7}  {:>12}\n", "index", "class", width, "images", "class_weight");
     for (int32_t i = 0; i < ds.class_index.size(); ++i)
-      fmt::print("  {:>5}  {:<{}}  {:>7}\n", i, printable(ds.class_index.name_of(i)), width,
-                 counts[static_cast<std::size_t>(i)]);
+      fmt::print("  {:>5}  {:<{}}  {:>7}  {:>12.4f}\n", i, printable(ds.class_index.name_of(i)), width,
+                 counts[static_cast<std::size_t>(i)], weights[static_cast<std::size_t>(i)]);
     if (auto pos = labels.positive_class())
       fmt::print("binary: label 1.0 = class '{}' (index 1); label 0.0 = class '{}' (index 0)\n", printable(*pos),
                  printable(ds.class_index.name_of(0)));
@@ -81,6 +82,15 @@ nlohmann::ordered_json to_json(const Dataset& ds, const LabelSpec& labels) {
   for (int32_t i = 0; i < ds.class_index.size(); ++i)
     count_map.emplace_back(ds.class_index.name_of(i), c[static_cast<std::size_t>(i)]);
   j["class_counts"] = counts;
+  // class_weight (scikit-learn 'balanced'), keyed by class name and by index.
+  nlohmann::ordered_json by_name = nlohmann::ordered_json::object(), by_index = nlohmann::ordered_json::object();
+  const auto weights = ds.class_weight();
+  for (int32_t i = 0; i < ds.class_index.size(); ++i) {
+    by_name.get_ref<nlohmann::ordered_json::object_t&>().emplace_back(ds.class_index.name_of(i),
+                                                                      weights[static_cast<std::size_t>(i)]);
+    by_index[std::to_string(i)] = weights[static_cast<std::size_t>(i)];
+  }
+  j["class_weight"] = {{"by_name", by_name}, {"by_index", by_index}};
   j["filtered"] = ds.filtered;
   nlohmann::ordered_json skipped = nlohmann::ordered_json::array();
   for (const auto& s : ds.skipped)

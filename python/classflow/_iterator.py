@@ -67,6 +67,10 @@ class DirectoryIterator:
         self.n: int = self.samples
         #: Number of classes K.
         self.num_classes: int = len(names)
+        #: ``{index: weight}`` for Keras ``model.fit(class_weight=...)``: scikit-learn's
+        #: ``compute_class_weight('balanced')``, n_samples / (n_classes * count); multi-label from
+        #: each class's positive count; 0.0 for a class without samples.
+        self.class_weight: Dict[int, float] = {i: float(w) for i, w in enumerate(dataset.class_weight())}
         #: Images per batch.
         self.batch_size: int = int(opts.batch_size)
         #: True when each epoch is reshuffled.

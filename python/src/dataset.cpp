@@ -30,6 +30,7 @@ void bind_dataset(py::module_& m) {
              return py::array_t<int32_t>(static_cast<py::ssize_t>(c.size()), c.data());
            })
       .def("class_counts", &Dataset::class_counts)
+      .def("class_weight", &Dataset::class_weight)
       .def("found_message", &Dataset::found_message)
       .def("skipped", [](const Dataset& d) {
         py::list out;

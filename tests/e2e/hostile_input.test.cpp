@@ -99,7 +99,7 @@ TEST_CASE("control characters in names are escaped in text output, filenames.txt
   classflow::test::solid_rgb_png(d.path("root/ok/c\\d.png"), 8, 8, 1, 2, 3);
   auto scan = run_cli({"scan", d.path("root")});
   REQUIRE(scan.exit_code == 0);
-  CHECK_THAT(scan.out, Contains("      0  ev\\x1b[2Jil        1\n"));
+  CHECK_THAT(scan.out, Contains("      0  ev\\x1b[2Jil        1        1.0000\n"));
   CHECK(scan.out.find('\x1b') == std::string::npos);
   auto flow = run_cli({"flow", d.path("root"), "--target-size", "4x4", "--export", d.path("out")});
   REQUIRE(flow.exit_code == 0);

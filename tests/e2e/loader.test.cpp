@@ -366,6 +366,60 @@ TEST_CASE("two shuffled epochs on worker threads: every sample once, with its fi
   CHECK(partial.next(first));
 }
 
+TEST_CASE("image-level workers: any worker count gives batch()'s bytes, skips in order, the first failing position's error",
+          "[loader][e2e][tsan]") {
+  TempDir d;
+  std::vector<uint8_t> px(40 * 30 * 3);
+  for (std::size_t i = 0; i < px.size(); ++i) px[i] = static_cast<uint8_t>(i * 7 % 251);
+  d.mkdir("root/a");
+  d.mkdir("root/b");
+  for (int i = 0; i < 23; ++i) t::write_jpeg(d.path("root/" + std::string(i % 2 ? "a" : "b") + "/" + std::to_string(i) + ".jpg"), 40, 30, 3, px.data());
+  d.write_file("root/a/bad1.jpg", "");
+  d.write_file("root/b/bad2.jpg", "");
+  LoaderOptions o = small(16);
+  o.dtype = classflow::ImageDType::float32;  // the resize writes the batch itself
+  o.interpolation = classflow::Interpolation::bilinear;
+  o.batch_size = 5;
+  o.shuffle = true;
+  o.seed = 3;
+  o.on_error = classflow::OnError::skip;
+  for (const std::string cache : {"", "memory"}) {
+    o.cache = cache;
+    auto reference = make_loader(d.path("root"), o);
+    std::vector<Batch> want;
+    for (int64_t i = 0; i < reference.num_batches(); ++i) want.push_back(reference.batch(i, 1));
+    for (int workers : {1, 3}) {
+      o.num_workers = workers;
+      o.prefetch = workers == 1 ? 1 : 3;
+      auto loader = make_loader(d.path("root"), o);
+      for (int64_t epoch : {1, 1}) {  // the second pass reads the memory cache
+        auto stream = loader.stream(epoch);
+        Batch b;
+        std::size_t k = 0;
+        while (stream.next(b)) {
+          REQUIRE(k < want.size());
+          CHECK(b.images.data == want[k].images.data);
+          CHECK(b.sample_indices == want[k].sample_indices);
+          REQUIRE(b.skipped.size() == want[k].skipped.size());
+          for (std::size_t j = 0; j < b.skipped.size(); ++j) CHECK(b.skipped[j].path == want[k].skipped[j].path);
+          ++k;
+        }
+        CHECK(k == want.size());
+      }
+    }
+  }
+  // raise: the error of the first failing position in the batch, whatever the worker count.
+  o.on_error = classflow::OnError::raise;
+  o.cache = "";
+  o.shuffle = false;
+  o.batch_size = 32;
+  o.num_workers = 3;
+  auto raising = make_loader(d.path("root"), o);
+  auto stream = raising.stream(0);
+  Batch b;
+  CHECK_THROWS_WITH(stream.next(b), Catch::Contains(d.path("root/a/bad1.jpg")));
+}
+
 TEST_CASE("nearest matches Pillow's NEAREST when upscaling (8 -> 12 picks 0 1 1 2 2 3 4 5 5 6 7 7)", "[loader][e2e]") {
   TempDir d;
   d.mkdir("root/a");

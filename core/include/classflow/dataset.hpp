@@ -86,8 +86,13 @@ struct CLASSFLOW_CORE_API Dataset {
   std::vector<std::string> filenames() const;
   /// First class id of each sample (Keras `classes`), -1 for an unlabelled sample.
   std::vector<int32_t> classes() const;
-  /// Samples per class, [K] in index order.
+  /// Samples per class, [K] in index order (multi-label: samples where the class is positive).
   std::vector<int64_t> class_counts() const;
+  /// Keras `fit(class_weight=...)` weights, [K] in index order: scikit-learn's
+  /// compute_class_weight('balanced'), n_samples / (n_classes * count_c). Multi-label: the same
+  /// formula with each class's positive count. A class without samples gets 0 (it is never seen;
+  /// scikit-learn refuses such a class).
+  std::vector<double> class_weight() const;
   /// Skipped entries grouped by reason name, then counted by detail (e.g. {".txt": 1}).
   std::map<std::string, std::map<std::string, int64_t>> skipped_summary() const;
   /// Keras' line: "Found N images belonging to C classes." (or "Found N images." unlabelled).

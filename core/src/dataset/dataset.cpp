@@ -67,6 +67,15 @@ std::vector<int64_t> Dataset::class_counts() const {
   return counts;
 }
 
+std::vector<double> Dataset::class_weight() const {
+  const auto counts = class_counts();
+  std::vector<double> w(counts.size(), 0.0);
+  const double n = static_cast<double>(num_samples()), k = static_cast<double>(counts.size());
+  for (std::size_t c = 0; c < counts.size(); ++c)
+    if (counts[c] > 0) w[c] = n / (k * static_cast<double>(counts[c]));
+  return w;
+}
+
 std::map<std::string, std::map<std::string, int64_t>> Dataset::skipped_summary() const {
   std::map<std::string, std::map<std::string, int64_t>> out;
   for (const auto& s : skipped) {
