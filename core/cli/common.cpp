@@ -95,6 +95,10 @@ void LoaderFlags::add_to(CLI::App& app) {
   app.add_option("--interpolation", interpolation,
                  "nearest, bilinear, bicubic, lanczos, box, hamming (Pillow's pixels), area, linear_fast (OpenCV)")
       ->capture_default_str();
+  app.add_option("--sampling", sampling,
+                 "uniform (every sample once), balanced (classes equally likely, with replacement) or weights:FILE")
+      ->capture_default_str();
+  app.add_option("--samples-per-epoch", samples_per_epoch, "Draws per epoch with balanced / weights (default: N)");
   app.add_option("--cache", cache,
                  "Keep each resized image after its first decode: 'memory', or a folder reused by later runs");
   app.add_flag("--jpeg-draft", jpeg_draft,
@@ -138,6 +142,8 @@ LoaderOptions LoaderFlags::to_options(const ScanFlags& scan) const {
   if (jpeg_draft) o.jpeg_draft = true;
   if (no_jpeg_draft) o.jpeg_draft = false;
   o.cache = cache;
+  o.sampling = sampling;
+  o.samples_per_epoch = samples_per_epoch;
   o.dtype = parse_image_dtype(dtype);
   o.rescale = rescale;
   o.data_format = parse_data_format(data_format);

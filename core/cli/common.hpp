@@ -72,6 +72,8 @@ struct LoaderFlags {
   bool jpeg_draft = false;
   bool no_jpeg_draft = false;
   std::string cache;  // --cache DIR|memory
+  std::string sampling = "uniform";  // --sampling uniform|balanced|weights:FILE
+  int64_t samples_per_epoch = 0;     // --samples-per-epoch N
   std::string dtype = "float32";
   float rescale = 0.0f;
   std::string data_format = "channels_last";

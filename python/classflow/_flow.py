@@ -23,7 +23,7 @@ PathLike = Union[str, os.PathLike]
 _LOADER_ARGS = (
     "target_size color_mode interpolation keep_aspect_ratio dtype data_format rescale batch_size shuffle seed "
     "drop_last num_workers prefetch on_error max_image_pixels alpha_background apply_exif_orientation "
-    "num_shards shard_id shard_remainder augment transforms jpeg_draft cache"
+    "num_shards shard_id shard_remainder augment transforms jpeg_draft cache sampling samples_per_epoch"
 ).split()
 _LABEL_ARGS = ("class_mode", "class_indices", "encoder_options", "plugin_dirs", "plugin_overrides")
 
@@ -61,6 +61,8 @@ def _loader_options(
     transforms=(),
     jpeg_draft=None,
     cache=None,
+    sampling="uniform",
+    samples_per_epoch=None,
 ) -> "_native.LoaderOptions":
     o = _native.LoaderOptions()
     try:
@@ -97,6 +99,9 @@ def _loader_options(
         o.jpeg_draft = bool(jpeg_draft)
     if cache is not None:
         o.cache = cache if cache == "memory" else os.fsdecode(cache)
+    o.sampling = os.fsdecode(sampling)
+    if samples_per_epoch is not None:
+        o.samples_per_epoch = _int("samples_per_epoch", samples_per_epoch)
     o.add_augmentation(augment_pairs(augment))
     specs = list(o.transforms)
     for t in transforms or ():
@@ -237,6 +242,8 @@ def flow_from_directory(
     transforms: Iterable[Any] = (),
     jpeg_draft: Optional[bool] = None,
     cache: Optional[PathLike] = None,
+    sampling: str = "uniform",
+    samples_per_epoch: Optional[int] = None,
 ):
     """Batches of images from a folder with one subfolder per class (Keras
     ``ImageDataGenerator().flow_from_directory``, same names, defaults and batch order).
@@ -267,6 +274,9 @@ def flow_from_directory(
     >= 2x target (within 0.25 of Pillow's pixels on average); ``jpeg_draft=False`` never (bit-exact),
     ``jpeg_draft=True`` while they stay >= target (Pillow's ``draft()``: fastest). ``cache='memory'`` or a folder keeps each resized image after its first decode
     (later epochs skip read/decode/resize; after-resize augmentation still runs every epoch).
+    ``sampling='balanced'`` draws each epoch's samples with replacement so every class is equally
+    likely (torch ``WeightedRandomSampler``), ``'weights:FILE'`` by the weights in a JSON file;
+    ``samples_per_epoch`` sets the draws per epoch (default: the number of samples).
 
     Returns a :class:`DirectoryIterator`. Raises UsageError (a ValueError) for a bad argument,
     DataError for data that cannot be used as asked (no classes, binary with 3 classes, a

@@ -76,6 +76,8 @@ class LoaderOptions:
     apply_orientation: bool
     jpeg_draft: Optional[bool]
     cache: str
+    sampling: str
+    samples_per_epoch: int
     batch_size: int
     shuffle: bool
     seed: int

@@ -85,6 +85,8 @@ void bind_options(py::module_& m) {
       .def_readwrite("apply_orientation", &LoaderOptions::apply_orientation)
       .def_readwrite("jpeg_draft", &LoaderOptions::jpeg_draft)
       .def_readwrite("cache", &LoaderOptions::cache)
+      .def_readwrite("sampling", &LoaderOptions::sampling)
+      .def_readwrite("samples_per_epoch", &LoaderOptions::samples_per_epoch)
       .def_readwrite("shuffle", &LoaderOptions::shuffle)
       .def_readwrite("transforms", &LoaderOptions::transforms)
       .def("add_augmentation", &add_augmentation, py::arg("augment"),

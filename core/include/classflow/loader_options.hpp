@@ -128,6 +128,15 @@ struct LoaderOptions {
   int32_t shard_id = 0;            ///< this shard, 0..num_shards-1; default 0
   int32_t num_shards = 1;          ///< shards sharing each epoch (PyTorch DistributedSampler); default 1
   ShardRemainder shard_remainder = ShardRemainder::pad;  ///< default pad (DistributedSampler)
+  /// Which samples an epoch visits (`--sampling`): "uniform" (default: every sample once, in the
+  /// shuffle order); "balanced": each position draws a sample with probability proportional
+  /// to 1 / (its class's count), with replacement (torch
+  /// WeightedRandomSampler), so every class is equally likely; "weights:FILE": probabilities
+  /// proportional to the weights in FILE (JSON: {"class name": w} per class, or [w0, w1, ...]
+  /// per sample in filenames order). Draws are counter-based on (seed, epoch, position): the
+  /// same for any worker count, resumable, and every shard takes its part of one sequence.
+  std::string sampling = "uniform";
+  int64_t samples_per_epoch = 0;  ///< draws per epoch with balanced / weights (0 = the number of samples)
   /// Augmentation, run in this order on the decode workers: before-resize transforms on the
   /// decoded image, after-resize ones on the target_size image (8 bits per sample, as decoded;
   /// Keras's float augmentation of the same pixels differs by the rounding of each result).

@@ -6,6 +6,7 @@
 #include "image/image_pipeline.hpp"
 #include "image/pixel_convert.hpp"
 #include "loader/image_cache.hpp"
+#include "loader/sampling.hpp"
 #include "random/numpy_random.hpp"
 
 #include <fmt/format.h>
@@ -44,6 +45,8 @@ struct DataLoader::Impl {
   };
   mutable Profile profile;
   std::unique_ptr<detail::ImageCache> cache;  // --cache; null when off
+  std::vector<double> sampling_cumulative;  // --sampling balanced / weights: running sums; empty = uniform
+  int64_t epoch_length = 0;                 // positions per epoch (all shards): N, or samples_per_epoch
   std::vector<std::string> warnings;
   using Clock = std::chrono::steady_clock;
   static int64_t ns(Clock::duration d) { return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(); }
@@ -78,6 +81,8 @@ struct DataLoader::Impl {
 
   // The epoch permutation P of all samples (every shard computes the same).
   std::vector<int64_t> permutation(int64_t epoch) const {
+    if (!sampling_cumulative.empty())
+      return detail::draw_samples(sampling_cumulative, options.seed, epoch, epoch_length);
     const int64_t n = dataset.num_samples();
     if (!options.shuffle) {
       std::vector<int64_t> p(static_cast<std::size_t>(n));
@@ -423,7 +428,14 @@ DataLoader::DataLoader(std::shared_ptr<const Registry> registry, Dataset dataset
     const std::string& base = d.dataset.base_directory.empty() ? d.dataset.root : d.dataset.base_directory;
     d.absolute_paths.push_back(absolute ? s.path : base + "/" + s.path);
   }
-  const int64_t n = d.dataset.num_samples(), bs = d.options.batch_size, w = d.options.num_shards,
+  d.sampling_cumulative = detail::sampling_cumulative(d.dataset, d.options.sampling);
+  if (d.options.samples_per_epoch > 0 && d.sampling_cumulative.empty())
+    throw UsageError(fmt::format("samples_per_epoch '{}' needs sampling balanced or weights:FILE; expected sampling "
+                                 "other than uniform (uniform visits every sample once)",
+                                 d.options.samples_per_epoch));
+  d.epoch_length = d.options.samples_per_epoch > 0 && !d.sampling_cumulative.empty() ? d.options.samples_per_epoch
+                                                                                      : d.dataset.num_samples();
+  const int64_t n = d.epoch_length, bs = d.options.batch_size, w = d.options.num_shards,
                 r = d.options.shard_id;
   switch (d.options.shard_remainder) {
     case ShardRemainder::pad: d.shard_size = (n + w - 1) / w; break;
@@ -548,6 +560,8 @@ std::vector<std::pair<std::string, std::string>> batch_options(const LoaderOptio
       {"max_image_pixels", std::to_string(o.max_image_pixels)},
       {"on_error", name_of(o.on_error)},
       {"shard_remainder", name_of(o.shard_remainder)},
+      {"sampling", o.sampling},
+      {"samples_per_epoch", std::to_string(o.samples_per_epoch)},
       {"class_mode", labels.class_mode()},
   };
   std::string transforms, options;

@@ -1,0 +1,116 @@
+#include "loader/sampling.hpp"
+
+#include "random/philox_stream.hpp"
+
+#include <classflow/error.hpp>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace classflow::detail {
+
+namespace {
+
+// The counter word that tells sampling draws apart from the transforms' streams (whose last
+// counter word is a transform's position, a small number).
+constexpr uint64_t kSamplingStream = 0xffffffffffff5a3dULL;
+
+std::vector<double> read_weights_file(const Dataset& ds, const std::string& file) {
+  const auto bad = [&](const std::string& why) {
+    return DataError(fmt::format("sampling weights file '{}' {}; expected JSON {{\"class name\": weight}} for every "
+                                 "class, or a list of one weight per sample in filenames order",
+                                 file, why));
+  };
+  std::ifstream in(file);
+  if (!in) throw bad("cannot be read");
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::exception& e) {
+    throw bad(fmt::format("is not valid JSON ({})", e.what()));
+  }
+  const auto number = [&](const nlohmann::json& v, const std::string& what) {
+    if (!v.is_number()) throw bad(fmt::format("gives {} a weight that is not a number", what));
+    const double w = v.get<double>();
+    if (!std::isfinite(w) || w < 0) throw bad(fmt::format("gives {} the weight {}, not a finite number >= 0", what, w));
+    return w;
+  };
+  std::vector<double> per_sample(static_cast<std::size_t>(ds.num_samples()), 0.0);
+  if (j.is_array()) {
+    if (static_cast<int64_t>(j.size()) != ds.num_samples())
+      throw bad(fmt::format("lists {} weights for {} samples", j.size(), ds.num_samples()));
+    for (std::size_t i = 0; i < j.size(); ++i) per_sample[i] = number(j[i], fmt::format("sample {}", i));
+    return per_sample;
+  }
+  if (!j.is_object()) throw bad("holds neither an object nor a list");
+  std::vector<double> per_class(static_cast<std::size_t>(ds.class_index.size()), -1.0);
+  std::vector<std::string> unknown, missing;
+  for (const auto& [name, value] : j.items()) {
+    const auto id = ds.class_index.find(name);
+    if (!id) {
+      unknown.push_back(name);
+      continue;
+    }
+    per_class[static_cast<std::size_t>(*id)] = number(value, fmt::format("class '{}'", name));
+  }
+  for (int32_t c = 0; c < ds.class_index.size(); ++c)
+    if (per_class[static_cast<std::size_t>(c)] < 0) missing.push_back(ds.class_index.name_of(c));
+  if (!unknown.empty()) throw bad(fmt::format("names classes this data does not have: {}", fmt::join(unknown, ", ")));
+  if (!missing.empty()) throw bad(fmt::format("has no weight for the classes {}", fmt::join(missing, ", ")));
+  for (std::size_t i = 0; i < per_sample.size(); ++i) {
+    const auto& ids = ds.samples[i].class_ids;
+    per_sample[i] = ids.empty() ? 0.0 : per_class[static_cast<std::size_t>(ids.front())];
+  }
+  return per_sample;
+}
+
+}  // namespace
+
+std::vector<double> sampling_cumulative(const Dataset& ds, const std::string& sampling) {
+  if (sampling == "uniform") return {};
+  std::vector<double> w;
+  std::string source = "the class counts";
+  if (sampling == "balanced") {
+    if (!ds.labelled || ds.class_index.size() == 0)
+      throw UsageError("sampling 'balanced' needs classes; expected labelled data (or sampling weights:FILE)");
+    const auto counts = ds.class_counts();
+    for (const auto& s : ds.samples)
+      w.push_back(s.class_ids.empty() ? 0.0 : 1.0 / static_cast<double>(counts[static_cast<std::size_t>(s.class_ids.front())]));
+  } else if (sampling.rfind("weights:", 0) == 0 && sampling.size() > 8) {
+    source = "sampling weights file '" + sampling.substr(8) + "'";
+    w = read_weights_file(ds, sampling.substr(8));
+  } else {
+    throw UsageError(fmt::format("sampling '{}' is unknown; expected uniform, balanced or weights:FILE", sampling));
+  }
+  double total = 0;
+  for (double& v : w) v = total += v;
+  if (!(total > 0))
+    throw DataError(fmt::format("sampling '{}' gives every sample weight 0 ({}); expected some weight > 0", sampling,
+                                source));
+  return w;
+}
+
+std::vector<int64_t> draw_samples(const std::vector<double>& cumulative, uint64_t seed, int64_t epoch, int64_t count) {
+  std::vector<int64_t> out(static_cast<std::size_t>(count));
+  const double total = cumulative.back();
+  for (int64_t i = 0; i < count; ++i) {
+    PhiloxStream stream(seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(i), kSamplingStream);
+    const double u = static_cast<double>(stream.next() >> 11) * 0x1.0p-53;  // [0, 1), 53 bits
+    // The first sample whose running sum exceeds u * total: zero-weight samples are never drawn.
+    auto it = std::upper_bound(cumulative.begin(), cumulative.end(), u * total);
+    if (it == cumulative.end()) --it;
+    out[static_cast<std::size_t>(i)] = it - cumulative.begin();
+  }
+  return out;
+}
+
+}  // namespace classflow::detail
