@@ -66,7 +66,7 @@ int run_decode_command(const PluginOptions& plugins, const DecodeFlags& f) {
     const auto& values = table.rows[r];
     std::vector<sdk::Decoded> decoded =
         decode_predictions(encoder, values.data(), 1, static_cast<int64_t>(values.size()), opts, [&](int64_t) {
-          return fmt::format("predictions file '{}' line {}", f.predictions, table.lines[r]);
+          return fmt::format("predictions file '{}' {} {}", f.predictions, table.npy ? "row" : "line", table.lines[r]);
         }).front();
     std::string out = std::to_string(r);
     if (!names.empty()) out += "," + csv_field(names[r]);

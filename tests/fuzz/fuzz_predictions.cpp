@@ -1,4 +1,4 @@
-// libFuzzer target: the `decode` predictions reader (CSV, tabs, semicolons, savetxt blanks).
+// libFuzzer target: the `decode` predictions reader (CSV, tabs, semicolons, savetxt blanks, .npy).
 // Only classflow::DataError may come out.
 #include <classflow/error.hpp>
 #include <classflow/predictions.hpp>

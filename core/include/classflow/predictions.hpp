@@ -31,9 +31,11 @@ struct PredictionTable {
   std::vector<int64_t> lines;            ///< 1-based line of each row in the file
   char delimiter = ',';                  ///< ',', ';', '\t', or ' ' (runs of blanks, savetxt's default)
   bool header = false;                   ///< the first line held no number at all and was skipped
+  bool npy = false;                      ///< read from a .npy array; `lines` are then 1-based row numbers
 };
 
-/// Parses prediction rows from `text`: the delimiter is the first of ',', '\t', ';' found on
+/// Parses prediction rows from `text`: a NumPy .npy array ([N] or [N, K], numeric, as numpy.save
+/// writes model.predict's output) when it starts with the .npy magic; otherwise text: the delimiter is the first of ',', '\t', ';' found on
 /// the first non-empty line, else blanks (NumPy savetxt); a first line without any number is a
 /// header. Every other cell must be a number within float range (denormals such as 1e-39
 /// included). `origin` names the file in messages.

@@ -2,6 +2,7 @@
 #include <classflow/predictions.hpp>
 
 #include "io/csv_rows.hpp"
+#include "io/npy_reader.hpp"
 
 #include <fmt/format.h>
 
@@ -107,6 +108,30 @@ std::string delimiter_name(char d) {
 
 PredictionTable parse_predictions(std::string_view text, const std::string& origin) {
   PredictionTable t;
+  if (detail::is_npy(text)) {
+    const detail::NpyArray a = detail::read_npy(text, origin);
+    if (a.shape.empty() || a.shape.size() > 2)
+      throw DataError(fmt::format("predictions file '{}' holds a .npy array of {} dimensions; expected [N] (one score "
+                                  "per row) or [N, K] (K scores per row)",
+                                  origin, a.shape.size()));
+    const int64_t n = a.shape[0], k = a.shape.size() == 2 ? a.shape[1] : 1;
+    t.npy = true;
+    t.rows.reserve(static_cast<std::size_t>(n));
+    for (int64_t r = 0; r < n; ++r) {
+      std::vector<float> row(static_cast<std::size_t>(k));
+      for (int64_t c = 0; c < k; ++c) {
+        const double v = a.values[static_cast<std::size_t>(r * k + c)];
+        if (std::isfinite(v) && std::fabs(v) > std::numeric_limits<float>::max())
+          throw DataError(fmt::format("predictions file '{}' row {} column {} holds {}, outside float32 range; "
+                                      "expected scores",
+                                      origin, r + 1, c + 1, v));
+        row[static_cast<std::size_t>(c)] = static_cast<float>(v);
+      }
+      t.rows.push_back(std::move(row));
+      t.lines.push_back(r + 1);
+    }
+    return t;
+  }
   t.delimiter = detect_delimiter(text);
   auto rows = t.delimiter == ' ' ? split_blanks(text) : detail::read_csv_rows(text, t.delimiter, origin);
   for (std::size_t r = 0; r < rows.size(); ++r) {
@@ -145,7 +170,7 @@ PredictionTable parse_predictions(std::string_view text, const std::string& orig
 PredictionTable read_predictions(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
-    throw DataError(fmt::format("predictions file '{}' cannot be read; expected a readable CSV or savetxt file", path));
+    throw DataError(fmt::format("predictions file '{}' cannot be read; expected a readable CSV, savetxt or .npy file", path));
   std::stringstream ss;
   ss << in.rdbuf();
   return parse_predictions(ss.str(), path);

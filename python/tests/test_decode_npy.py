@@ -1,0 +1,63 @@
+"""classflow decode reads what numpy.save writes (model.predict output saved as .npy), any
+numeric dtype and order, and names the file and the reason for anything else."""
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import run_cli
+
+
+@pytest.fixture
+def mapping(tmp_path):
+    f = tmp_path / "class_indices.json"
+    f.write_text(json.dumps({"class_names": ["cat", "dog", "eel"], "class_mode": "categorical"}))
+    return f
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_npy_predictions_decode_like_the_csv(tmp_path, mapping, dtype, order):
+    p = np.array([[0.1, 0.7, 0.2], [0.8, 0.1, 0.1], [0.2, 0.2, 0.6]], dtype=dtype)
+    np.save(tmp_path / "p.npy", np.asarray(p, order=order))
+    np.savetxt(tmp_path / "p.txt", p.astype(np.float64))
+    code, out, err = run_cli("decode", "--class-indices", mapping, tmp_path / "p.npy")
+    assert code == 0, err
+    assert out.splitlines()[1:] == [l for l in run_cli("decode", "--class-indices", mapping,
+                                                       tmp_path / "p.txt")[1].splitlines()[1:]]
+    assert [l.split(",")[1] for l in out.splitlines()[1:]] == ["dog", "cat", "eel"]
+
+
+def test_binary_sigmoid_vector_and_a_row_that_does_not_fit(tmp_path):
+    m = tmp_path / "m.json"
+    m.write_text(json.dumps({"class_names": ["no", "yes"], "class_mode": "binary"}))
+    np.save(tmp_path / "s.npy", np.array([0.2, 0.9], dtype=np.float32))
+    code, out, err = run_cli("decode", "--class-indices", m, tmp_path / "s.npy")
+    assert code == 0, err
+    assert [l.split(",")[1] for l in out.splitlines()[1:]] == ["no", "yes"]
+    np.save(tmp_path / "bad.npy", np.array([[0.2, 0.3, 0.5]], dtype=np.float32))
+    code, out, err = run_cli("decode", "--class-indices", m, tmp_path / "bad.npy")
+    assert code == 3 and f"predictions file '{tmp_path / 'bad.npy'}' row 1:" in err
+
+
+@pytest.mark.parametrize("make,message", [
+    (lambda f: np.save(f, np.array(["a", "b"])), "its dtype '<U1' is not a plain numeric dtype"),
+    (lambda f: np.save(f, np.zeros((2, 3), dtype=">f4")), "its dtype '>f4' is big-endian"),
+    (lambda f: np.save(f, np.zeros((2, 2, 2), dtype="f4")), "holds a .npy array of 3 dimensions"),
+    (lambda f: f.write_bytes(open_npy_bytes()[:-5]), "its data holds 31 bytes where its shape and dtype need 36"),
+    (lambda f: f.write_bytes(b"\x93NUMPY\x01\x00\xff\xff{"), "its header is cut short"),
+    (lambda f: np.save(f, np.array([1e300, 0.5])), "row 1 column 1 holds 1e+300, outside float32 range"),
+])
+def test_bad_npy_files_are_named(tmp_path, mapping, make, message):
+    f = tmp_path / "bad.npy"
+    make(f)
+    code, _, err = run_cli("decode", "--class-indices", mapping, f)
+    assert code == 3 and f"predictions file '{f}'" in err and message in err, err
+
+
+def open_npy_bytes():
+    import io
+    b = io.BytesIO()
+    np.save(b, np.zeros((3, 3), dtype=np.float32))
+    return b.getvalue()
