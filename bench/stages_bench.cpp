@@ -14,7 +14,7 @@
 //   - to_float/*: a 224x224x3 uint8 image to float32 scaled by 1/255, the core's u8_to_f32
 //     (core/src/image/pixel_convert.cpp, compiled in) against cv::Mat::convertTo. Each iteration
 //     writes the next slot of a 64-byte aligned 32-image batch (as the loader fills a batch);
-//     u8_to_f32_cached writes 16 bytes off alignment, i.e. without u8_to_f32's streaming stores.
+//     u8_to_f32_unaligned writes 16 bytes off alignment (the loader's batches are aligned).
 // items_per_second is images per second. OpenCV runs on one thread (cv::setNumThreads(1)), like
 // every other stage here: the loader's parallelism is its workers, measured by bench/run.
 #include <benchmark/benchmark.h>
@@ -252,10 +252,10 @@ int main(int argc, char** argv) {
                                "cv::resize INTER_AREA 500x375 -> 224x224");
   benchmark::RegisterBenchmark(
       "to_float/u8_to_f32", BM_U8ToF32, std::size_t{0},
-      "classflow u8_to_f32 (Highway), 224x224x3 x 1/255 into a 32-image batch (aligned: streaming stores)");
+      "classflow u8_to_f32 (Highway), 224x224x3 x 1/255 into a 32-image batch (aligned)");
   benchmark::RegisterBenchmark(
-      "to_float/u8_to_f32_cached", BM_U8ToF32, std::size_t{4},
-      "the same 16 bytes off alignment: ordinary stores (for comparison; the loader's batches are aligned)");
+      "to_float/u8_to_f32_unaligned", BM_U8ToF32, std::size_t{4},
+      "the same 16 bytes off alignment (for comparison; the loader's batches are aligned)");
   benchmark::RegisterBenchmark("to_float/cv_convertTo", BM_ConvertTo);
 
   benchmark::Initialize(&argc, argv);
