@@ -27,8 +27,7 @@ void* allocate_tensor_bytes(std::size_t bytes) {
   // A batch is written image by image across its whole span; with 4 KiB pages that is a TLB miss
   // every 4 KiB (two-level page walks under virtualisation), which made the store stage cost
   // ~3x a plain copy. So: a 2 MiB-aligned mapping the kernel may back with huge pages
-  // (MADV_HUGEPAGE; only a hint, honoured when transparent huge pages are enabled or madvise),
-  // then faulted in up front by one call rather than one trap per page during the first batch.
+  // (MADV_HUGEPAGE; only a hint, honoured when transparent huge pages are enabled or madvise).
   const std::size_t span = bytes + kHuge;
   void* raw = ::mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (raw == MAP_FAILED) throw std::bad_alloc();
@@ -38,12 +37,14 @@ void* allocate_tensor_bytes(std::size_t bytes) {
   if (head > 0) ::munmap(raw, head);
   if (tail > 0) ::munmap(reinterpret_cast<void*>(aligned + bytes), tail);
   void* p = reinterpret_cast<void*>(aligned);
-  ::madvise(p, bytes, MADV_HUGEPAGE);
+  // Not populated here: a huge page is one fault per 2 MiB, taken by the worker that first
+  // stores into it, so the workers start decoding at once instead of waiting for one thread
+  // to zero (and the kernel perhaps to compact) the whole batch up front.
+  if (::madvise(p, bytes, MADV_HUGEPAGE) != 0) {
 #ifdef MADV_POPULATE_WRITE
-  if (::madvise(p, bytes, MADV_POPULATE_WRITE) != 0)  // Linux >= 5.14; older kernels fault lazily
+    // No huge pages here: fault the 4 KiB pages in by one call (one trap per page is ~12 us).
+    ::madvise(p, bytes, MADV_POPULATE_WRITE);
 #endif
-  {
-    for (std::size_t i = 0; i < bytes; i += 4096) static_cast<volatile char*>(p)[i] = 0;
   }
   return p;
 }
