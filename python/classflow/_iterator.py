@@ -103,7 +103,7 @@ class DirectoryIterator:
         self.num_shards: int = int(opts.num_shards)
         self.shard_id: int = int(opts.shard_id)
         #: Warnings of the scan (e.g. classes of a saved mapping absent from this data).
-        self.warnings: List[str] = list(dataset.warnings)
+        self.warnings: List[str] = list(dataset.warnings) + list(loader.warnings)
 
     # --- Keras Sequence --------------------------------------------------------------------
     def __len__(self) -> int:

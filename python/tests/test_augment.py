@@ -142,3 +142,13 @@ def test_image_data_generator_front():
     assert x.shape == (16, 8, 8, 1) and y.shape == (16, 10)
     assert np.allclose(x.reshape(16, -1).mean(axis=1), 0, atol=1e-5)  # samplewise_center after rescale
     assert gen.apply_transform(IMAGES["gray"], {"flip_vertical": True}).shape == (40, 40, 1)
+
+
+def test_cli_transform_option_values_may_hold_commas(tmp_path):
+    from conftest import run_cli, write_jpeg
+    write_jpeg(tmp_path / "a" / "0.jpg", (10, 200, 30), size=(40, 30))
+    code, _, err = run_cli("flow", tmp_path, "--target-size", "8x8",
+                           "--transform", "random_resized_crop:scale=0.5,1.0,ratio=0.75,1.333")
+    assert code == 0, err
+    code, _, err = run_cli("flow", tmp_path, "--target-size", "8x8", "--transform", "random_resized_crop:,scale=1")
+    assert code == 2 and "is not key=value" in err

@@ -61,3 +61,13 @@ def open_npy_bytes():
     b = io.BytesIO()
     np.save(b, np.zeros((3, 3), dtype=np.float32))
     return b.getvalue()
+
+
+def test_savetxt_header_and_footer_comments_are_skipped(tmp_path, mapping):
+    p = np.array([[0.1, 0.7, 0.2], [0.8, 0.1, 0.1]])
+    np.savetxt(tmp_path / "plain.txt", p)
+    np.savetxt(tmp_path / "commented.txt", p, header="0 1 2\nscores per class", footer="end 2")
+    plain = run_cli("decode", "--class-indices", mapping, tmp_path / "plain.txt")
+    code, out, err = run_cli("decode", "--class-indices", mapping, tmp_path / "commented.txt")
+    assert code == 0, err
+    assert out == plain[1]

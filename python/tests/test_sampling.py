@@ -96,3 +96,18 @@ def test_cli_flags_and_usage_errors(imbalanced):
     assert code == 2 and "sampling 'sometimes' is unknown; expected uniform, balanced or weights:FILE" in err
     code, _, err = run_cli("flow", imbalanced, "--samples-per-epoch", "10")
     assert code == 2 and "samples_per_epoch '10' needs sampling balanced or weights:FILE" in err
+
+
+def test_huge_samples_per_epoch_is_a_usage_error_and_an_edited_weights_file_is_not_resumed(imbalanced, tmp_path):
+    for n in ("99999999999999", "9223372036854775807"):
+        code, _, err = run_cli("flow", imbalanced, "--sampling", "balanced", "--samples-per-epoch", n)
+        assert code == 2 and f"samples_per_epoch '{n}' is out of range; expected 0..1048576" in err, err
+    f = tmp_path / "w.json"
+    f.write_text(json.dumps({"ant": 1, "bee": 1, "cat": 1, "dog": 1}))
+    it = classflow.flow_from_directory(imbalanced, sampling=f"weights:{f}", **KW)
+    next(it)
+    state = it.state_dict()
+    f.write_text(json.dumps({"ant": 1, "bee": 1, "cat": 1, "dog": 5}))
+    again = classflow.flow_from_directory(imbalanced, sampling=f"weights:{f}", **KW)
+    with pytest.raises(classflow.UsageError, match="sampling_weights"):
+        again.load_state_dict(state)

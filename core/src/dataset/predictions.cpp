@@ -132,6 +132,22 @@ PredictionTable parse_predictions(std::string_view text, const std::string& orig
     }
     return t;
   }
+  // Lines starting with '#' are comments, as numpy.loadtxt reads them (savetxt's header= and
+  // footer= write them): blanked, so line numbers in messages stay the file's.
+  std::string uncommented;
+  if (text.find('#') != std::string_view::npos) {
+    uncommented.assign(text);
+    std::size_t start = 0;
+    while (start < uncommented.size()) {
+      std::size_t end = uncommented.find('\n', start);
+      if (end == std::string::npos) end = uncommented.size();
+      const std::size_t first = uncommented.find_first_not_of(" \t\r", start);
+      if (first < end && uncommented[first] == '#')
+        for (std::size_t i = start; i < end; ++i) uncommented[i] = ' ';
+      start = end + 1;
+    }
+    text = uncommented;
+  }
   t.delimiter = detect_delimiter(text);
   auto rows = t.delimiter == ' ' ? split_blanks(text) : detail::read_csv_rows(text, t.delimiter, origin);
   for (std::size_t r = 0; r < rows.size(); ++r) {

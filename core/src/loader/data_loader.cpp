@@ -433,6 +433,14 @@ DataLoader::DataLoader(std::shared_ptr<const Registry> registry, Dataset dataset
     throw UsageError(fmt::format("samples_per_epoch '{}' needs sampling balanced or weights:FILE; expected sampling "
                                  "other than uniform (uniform visits every sample once)",
                                  d.options.samples_per_epoch));
+  if (!d.sampling_cumulative.empty()) {
+    // An epoch's draws are kept in memory (8 bytes each): bounded, and far from overflow.
+    const int64_t limit = std::max<int64_t>(64 * d.dataset.num_samples(), int64_t{1} << 20);
+    if (d.options.samples_per_epoch > limit)
+      throw UsageError(fmt::format("samples_per_epoch '{}' is out of range; expected 0..{} (at most 64 x the {} "
+                                   "samples, or 1048576; 0 = the number of samples)",
+                                   d.options.samples_per_epoch, limit, d.dataset.num_samples()));
+  }
   d.epoch_length = d.options.samples_per_epoch > 0 && !d.sampling_cumulative.empty() ? d.options.samples_per_epoch
                                                                                       : d.dataset.num_samples();
   const int64_t n = d.epoch_length, bs = d.options.batch_size, w = d.options.num_shards,
@@ -538,7 +546,14 @@ std::string dataset_fingerprint(const Dataset& d) {
 }
 
 // The options that change what batches hold or which samples they hold, as text.
-std::vector<std::pair<std::string, std::string>> batch_options(const LoaderOptions& o, const LabelSpec& labels) {
+std::vector<std::pair<std::string, std::string>> batch_options(const LoaderOptions& o, const LabelSpec& labels,
+                                                               const std::vector<double>& sampling_cumulative) {
+  std::string sampling_digest = "none";
+  if (!sampling_cumulative.empty()) {
+    Fnv f;
+    for (double v : sampling_cumulative) f.add(fmt::format("{:a}", v));  // exact (hex float)
+    sampling_digest = fmt::format("{:016x}", f.h);
+  }
   std::vector<std::pair<std::string, std::string>> out{
       {"batch_size", std::to_string(o.batch_size)},
       {"shuffle", o.shuffle ? "1" : "0"},
@@ -561,6 +576,8 @@ std::vector<std::pair<std::string, std::string>> batch_options(const LoaderOptio
       {"on_error", name_of(o.on_error)},
       {"shard_remainder", name_of(o.shard_remainder)},
       {"sampling", o.sampling},
+      // The weights themselves, not only the file's name: an edited weights file changes the draws.
+      {"sampling_weights", sampling_digest},
       {"samples_per_epoch", std::to_string(o.samples_per_epoch)},
       {"class_mode", labels.class_mode()},
   };
@@ -593,7 +610,7 @@ LoaderState DataLoader::state(int64_t epoch, int64_t batches_consumed) const {
   s.num_shards = impl_->options.num_shards;
   s.num_samples = num_samples();
   s.dataset_fingerprint = dataset_fingerprint(impl_->dataset);
-  s.options = batch_options(impl_->options, impl_->labels);
+  s.options = batch_options(impl_->options, impl_->labels, impl_->sampling_cumulative);
   return s;
 }
 
@@ -604,7 +621,7 @@ std::array<int64_t, 2> DataLoader::resume(const LoaderState& state) {
     throw UsageError(fmt::format("the state was saved for another dataset ({} samples, {}), this one has {} samples "
                                  "({}); expected the same files, classes and mapping",
                                  state.num_samples, state.dataset_fingerprint, num_samples(), fingerprint));
-  const auto now = batch_options(d.options, d.labels);
+  const auto now = batch_options(d.options, d.labels, d.sampling_cumulative);
   for (const auto& [key, value] : now) {
     std::string saved = "(missing)";
     for (const auto& kv : state.options)

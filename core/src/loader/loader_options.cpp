@@ -288,6 +288,12 @@ TransformSpec parse_transform_spec(const std::string& text) {
     if (end == std::string::npos) end = text.size();
     std::string item = text.substr(start, end - start);
     const auto eq = item.find('=');
+    if (eq == std::string::npos && !spec.options.empty() && !item.empty()) {
+      // A value with commas (a range such as scale=0.08,1.0): this item continues it.
+      spec.options.back().second += "," + item;
+      start = end + 1;
+      continue;
+    }
     if (eq == std::string::npos || eq == 0)
       throw UsageError(fmt::format("transform '{}' option '{}' is not key=value; expected NAME:key=value,...", text, item));
     spec.options.emplace_back(item.substr(0, eq), item.substr(eq + 1));
