@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <atomic>
 #include <mutex>
 #include <vector>
 
@@ -79,7 +80,7 @@ struct ImageCache::Impl {
   std::string folder;
   std::string options_key;
   mutable std::mutex mutex;
-  mutable bool disabled = false;
+  mutable std::atomic<bool> disabled{false};  // read by every worker without the lock
   mutable std::vector<std::string> warnings;
   struct Entry {
     std::string identity;
@@ -96,8 +97,7 @@ struct ImageCache::Impl {
   }
   void turn_off(const std::string& why) const {
     std::lock_guard<std::mutex> lock(mutex);
-    if (disabled) return;
-    disabled = true;
+    if (disabled.exchange(true)) return;
     warnings.push_back(fmt::format("image cache '{}' turned off: {}; batches are made without it", folder, why));
   }
 };
