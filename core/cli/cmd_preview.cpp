@@ -184,13 +184,7 @@ int run_preview_command(const PluginOptions& plugins, const ScanFlags& scan, con
   auto enc = loader.encoder();
   for (int32_t k = 0; k < idx.size(); ++k) {
     y += 20;
-    std::string label;
-    if (enc) {
-      auto bytes = enc->encode(std::vector<int32_t>{k});
-      Tensor t{enc->label_desc().dtype, {1}, TensorBytes(bytes.begin(), bytes.end())};
-      t.shape.insert(t.shape.end(), enc->label_desc().shape.begin(), enc->label_desc().shape.end());
-      label = label_text(t, 0);
-    }
+    const std::string label = enc ? enc->label_text(k) : std::string();
     text(canvas, fmt::format("{:>5}  {}  {}", k, idx.name_of(k), label), kPad, y, 0.45, kInk);
   }
   if (g_missing_glyphs > 0)

@@ -31,8 +31,12 @@ std::unique_ptr<Registry> PluginOptions::make_registry() const {
   return registry;
 }
 
-void ScanFlags::add_to(CLI::App& app) {
-  app.add_option("ROOT", root, "Dataset root: a folder with one subfolder per class")->required();
+void ScanFlags::add_to(CLI::App& app, bool several_roots) {
+  if (several_roots)
+    app.add_option("ROOT", roots, "Dataset roots (e.g. train, valid and test folders), compared with each other")
+        ->required();
+  else
+    app.add_option("ROOT", root, "Dataset root: a folder with one subfolder per class")->required();
   app.add_option("--source", source, "Source plugin (default: chosen by probing ROOT)");
   app.add_option("--class-mode", class_mode,
                  "Label encoder: categorical, binary, sparse, any plugin encoder, input or none "
@@ -266,6 +270,17 @@ LabelledDataset run_scan(const Registry& registry, const ScanFlags& f) {
   LabelledDataset r = scan_labelled(registry, f.to_scan_options(), f.to_label_options());
   save_if_asked(f, r.labels);
   return r;
+}
+
+std::vector<LabelledDataset> ScanFlags::scan_roots(const Registry& registry) const {
+  std::vector<LabelledDataset> out;
+  for (const auto& r : roots) {
+    ScanFlags one = *this;
+    one.root = r;
+    if (!out.empty()) one.save_class_indices_file.clear();  // the first root's mapping is the one saved
+    out.push_back(run_scan(registry, one));
+  }
+  return out;
 }
 
 LabelledSplit run_scan_split(const Registry& registry, const ScanFlags& f) {

@@ -29,6 +29,7 @@ struct PluginOptions {
 /// Scan flags shared by `scan` and `flow` (class discovery, mapping, split, encoder).
 struct ScanFlags {
   std::string root;
+  std::vector<std::string> roots;  // check / report: ROOT [ROOT...]
   std::string source;
   std::string class_mode;  // "" = from --class-indices file, else categorical
   std::vector<std::string> classes;
@@ -54,7 +55,10 @@ struct ScanFlags {
   bool validate_filenames = false;
   bool no_validate_filenames = false;
   bool allow_absolute_paths = false;
-  void add_to(CLI::App& app);
+  /// Adds the flags; `several_roots`: positional ROOT [ROOT...] into `roots` (check, report).
+  void add_to(CLI::App& app, bool several_roots = false);
+  /// One scan per root of `roots`, each as run_scan (same flags, same saved mapping).
+  std::vector<LabelledDataset> scan_roots(const Registry& registry) const;
   /// --source-opt items plus the CSV flags, as source options.
   std::vector<std::pair<std::string, std::string>> source_options() const;
   /// The scan the flags ask for (spellings parsed by the core). @throws UsageError.
@@ -131,6 +135,30 @@ double peak_rss_mib();
 /// Current resident memory, MiB (/proc/self/statm).
 double current_rss_mib();
 
+/// `classflow check` flags (CheckOptions spelled for the command line).
+struct CheckFlags {
+  bool no_decode = false;
+  std::string target_size;  // "" = no small-image check
+  bool near_duplicates = false;
+  int32_t near_threshold = 6;
+  int32_t num_workers = 0;
+  int64_t max_image_pixels = kDefaultMaxImagePixels;
+  int64_t max_listed = 50;
+  std::string format = "text";
+  void add_to(CLI::App& app);
+  CheckOptions to_options() const;
+};
+/// The datasets of `sets`, in order.
+std::vector<Dataset> datasets_of(const std::vector<LabelledDataset>& sets);
+int run_check_command(const PluginOptions& plugins, const ScanFlags& scan, const CheckFlags& flags);
+/// `classflow report` flags.
+struct ReportFlags {
+  CheckFlags check;
+  std::string output;
+  int32_t thumbnails = 8;
+  std::string title;
+};
+int run_report_command(const PluginOptions& plugins, const ScanFlags& scan, const ReportFlags& flags);
 int run_scan_command(const PluginOptions& plugins, const ScanFlags& flags, const std::string& format);
 int run_plugins_command(const PluginOptions& plugins, const std::string& format);
 struct DecodeFlags {

@@ -84,6 +84,31 @@ int main(int argc, char** argv) {
                       "Draw N copies of each tile, augmented as epochs 0..N-1 draw them (with --augment/--transform)")
       ->capture_default_str();
 
+  PluginOptions check_plugins;
+  ScanFlags check_scan;
+  CheckFlags check_flags;
+  auto* check = app.add_subcommand(
+      "check", "Read and decode every file of one or more roots: corrupt files, duplicates, one picture under two "
+               "classes, files shared by roots (leaks); exit 3 when training data is wrong");
+  check_scan.add_to(*check, true);
+  check_flags.add_to(*check);
+  check_plugins.add_to(*check);
+  check->add_option("--format", check_flags.format, "text or json")->capture_default_str();
+  check->add_option("--max-listed", check_flags.max_listed, "Text: entries listed per finding")->capture_default_str();
+
+  PluginOptions report_plugins;
+  ScanFlags report_scan;
+  ReportFlags report_flags;
+  auto* report = app.add_subcommand(
+      "report", "Write one self-contained HTML page: mapping, class counts, thumbnails, image sizes, check findings");
+  report_scan.add_to(*report, true);
+  report_flags.check.add_to(*report);
+  report_plugins.add_to(*report);
+  report->add_option("--output,-o", report_flags.output, "HTML file to write")->required();
+  report->add_option("--thumbnails", report_flags.thumbnails, "Thumbnails per class and root (0..64)")
+      ->capture_default_str();
+  report->add_option("--title", report_flags.title, "Page title (default: the roots)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -102,6 +127,8 @@ int main(int argc, char** argv) {
     if (*flow) return run_flow_command(flow_plugins, flow_scan, flow_loader, flow_flags);
     if (*preview) return run_preview_command(preview_plugins, preview_scan, preview_loader, preview_output, preview_batch,
                                               preview_augmented);
+    if (*check) return run_check_command(check_plugins, check_scan, check_flags);
+    if (*report) return run_report_command(report_plugins, report_scan, report_flags);
     if (*decode) {
       decode_flags.threshold = threshold;
       return run_decode_command(decode_plugins, decode_flags);

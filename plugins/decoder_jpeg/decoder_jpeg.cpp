@@ -140,6 +140,8 @@ ImageInfo plan_for(const JpegHeader& header, const DecodeRequest& request) {
   info.height = header.height;
   info.out_channels = header.colorspace == TJCS_GRAY ? 1 : 3;
   info.out_dtype = DType::uint8;
+  info.source_color = header.colorspace == TJCS_GRAY ? CF_COLOR_GRAY : is_cmyk(header.colorspace) ? CF_COLOR_CMYK : CF_COLOR_RGB;
+  info.source_bits = 8;  // TurboJPEG reads 8-bit JPEGs only (12-bit ones fail at the header)
   info.orientation = request.apply_orientation ? header.orientation : 1;
   info.out_width = header.width;
   info.out_height = header.height;

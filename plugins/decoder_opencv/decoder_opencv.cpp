@@ -356,6 +356,10 @@ ImageInfo plan_for(const Header& header, const DecodeRequest& request) {
   info.out_channels = header.channels;
   info.out_dtype = header.bits == 16 && request.keep_16bit ? DType::uint16 : DType::uint8;
   info.orientation = 1;  // TIFF and WebP orientation tags are not read yet
+  // What the header told: gray or colour, alpha, depth (palettes and CMYK are not told apart).
+  info.source_color = header.channels == 1 ? CF_COLOR_GRAY : CF_COLOR_RGB;
+  info.source_alpha = header.channels == 4;
+  info.source_bits = header.bits;
   return info;
 }
 

@@ -172,6 +172,12 @@ ImageInfo plan_for(const PngHeader& header, const DecodeRequest& request) {
   info.out_channels = channels_of(header);
   info.out_dtype = header.bit_depth == 16 && request.keep_16bit ? DType::uint16 : DType::uint8;
   info.orientation = request.apply_orientation ? header.orientation : 1;
+  const int type = header.color_type;
+  info.source_color = type == PNG_COLOR_TYPE_PALETTE                                    ? CF_COLOR_PALETTE
+                      : (type == PNG_COLOR_TYPE_GRAY || type == PNG_COLOR_TYPE_GRAY_ALPHA) ? CF_COLOR_GRAY
+                                                                                         : CF_COLOR_RGB;
+  info.source_alpha = (type & PNG_COLOR_MASK_ALPHA) != 0 || header.has_trns;
+  info.source_bits = header.bit_depth;
   return info;
 }
 

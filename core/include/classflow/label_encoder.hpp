@@ -46,6 +46,10 @@ class CLASSFLOW_CORE_API LabelEncoder {
               int64_t values_per_sample = 0) const;
   /// Convenience: single-label ids [N] -> bytes of [N, label shape].
   std::vector<unsigned char> encode(const std::vector<int32_t>& class_ids) const;
+  /// The label of one sample of class `class_id` as text: "[0,1,0]" for a vector label, "1" for a
+  /// scalar one (numbers as %g) — what the legend of `preview` and the report's mapping show.
+  /// @throws as encode.
+  std::string label_text(int32_t class_id) const;
 
   /// Decodes one prediction row of `width` scores into classes, best first (see the encoder's
   /// documentation: argmax/top-k, or score >= threshold for binary and multi-label).

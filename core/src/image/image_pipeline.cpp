@@ -28,38 +28,6 @@ namespace {
 // allocate (a compressed image of max_image_pixels is much smaller than this).
 constexpr int64_t kMaxFileBytes = int64_t{1} << 31;
 
-// Reads the whole file into `bytes` (a per-thread buffer whose capacity is kept between images,
-// so large files do not cost an allocation and page faults each time). Only regular files: a
-// FIFO or a device (/dev/zero) listed as an image would hang or read without end. Exactly the
-// size fstat reports is read.
-void read_file(const std::string& path, TensorBytes& bytes) {
-  auto refuse = [&](const std::string& why) {
-    return DataError(fmt::format("image file '{}' cannot be read ({}); expected a readable image file", path, why));
-  };
-  // O_NONBLOCK: opening a FIFO without a writer must not block; it is refused just below.
-  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) throw refuse(std::strerror(errno));
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) throw refuse(std::strerror(errno));
-  if (!S_ISREG(st.st_mode)) throw refuse("not a regular file");
-  if (st.st_size > kMaxFileBytes)
-    throw refuse(fmt::format("{} bytes, more than the {} bytes an image file may have", st.st_size, kMaxFileBytes));
-  bytes.resize(static_cast<std::size_t>(st.st_size));
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (n < 0) throw refuse(std::strerror(errno));
-    if (n == 0) break;  // shrank since fstat: decode what is there (a truncated image fails there)
-    done += static_cast<std::size_t>(n);
-  }
-  bytes.resize(done);
-}
-
 // Pillow's filter for Keras's interpolation names; nullopt for nearest and OpenCV's own.
 std::optional<PillowFilter> pillow_filter(Interpolation i) {
   switch (i) {
@@ -93,20 +61,6 @@ cv::Mat orient(const cv::Mat& m, int orientation) {
     case 8: cv::rotate(m, out, cv::ROTATE_90_COUNTERCLOCKWISE); return out;
     default: return m;
   }
-}
-
-// Pillow's convert('L'): ITU-R 601-2 luma in 16.16 fixed point, rounded half up. A plain loop
-// because OpenCV's RGB2GRAY uses 14-bit coefficients and differs from Pillow by 1 at times.
-cv::Mat luma(const cv::Mat& rgb) {
-  cv::Mat out(rgb.rows, rgb.cols, CV_8UC1);
-  const int c = rgb.channels();
-  for (int y = 0; y < rgb.rows; ++y) {
-    const uint8_t* s = rgb.ptr<uint8_t>(y);
-    uint8_t* d = out.ptr<uint8_t>(y);
-    for (int x = 0; x < rgb.cols; ++x, s += c)
-      d[x] = static_cast<uint8_t>((s[0] * 19595 + s[1] * 38470 + s[2] * 7471 + 0x8000) >> 16);
-  }
-  return out;
 }
 
 // RGBA over an opaque background colour: out = a*rgb + (1-a)*bg, rounded.
@@ -165,8 +119,8 @@ cv::Mat to_color_mode(const cv::Mat& m, const LoaderOptions& o) {
       return out;
     case ColorMode::grayscale:
       if (c == 1) return m;
-      if (c == 4 && o.alpha_background) return luma(composite(m, *o.alpha_background));
-      return luma(m);
+      if (c == 4 && o.alpha_background) return pillow_luma(composite(m, *o.alpha_background));
+      return pillow_luma(m);
   }
   return m;
 }
@@ -176,6 +130,61 @@ cv::Mat resized(const Registry& registry, const std::string& path, const LoaderO
                 const FloatOutput* direct = nullptr);
 
 }  // namespace
+
+cv::Mat pillow_luma(const cv::Mat& rgb) {
+  cv::Mat out(rgb.rows, rgb.cols, CV_8UC1);
+  const int c = rgb.channels();
+  for (int y = 0; y < rgb.rows; ++y) {
+    const uint8_t* s = rgb.ptr<uint8_t>(y);
+    uint8_t* d = out.ptr<uint8_t>(y);
+    for (int x = 0; x < rgb.cols; ++x, s += c)
+      d[x] = static_cast<uint8_t>((s[0] * 19595 + s[1] * 38470 + s[2] * 7471 + 0x8000) >> 16);
+  }
+  return out;
+}
+
+void read_image_file(const std::string& path, TensorBytes& bytes) {
+  auto refuse = [&](const std::string& why) {
+    return DataError(fmt::format("image file '{}' cannot be read ({}); expected a readable image file", path, why));
+  };
+  // O_NONBLOCK: opening a FIFO without a writer must not block; it is refused just below.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw refuse(std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw refuse(std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) throw refuse("not a regular file");
+  if (st.st_size > kMaxFileBytes)
+    throw refuse(fmt::format("{} bytes, more than the {} bytes an image file may have", st.st_size, kMaxFileBytes));
+  bytes.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n < 0) throw refuse(std::strerror(errno));
+    if (n == 0) break;  // shrank since fstat: decode what is there (a truncated image fails there)
+    done += static_cast<std::size_t>(n);
+  }
+  bytes.resize(done);
+}
+
+
+const DecoderEntry& decoder_for_file(const Registry& registry, const std::string& path, const TensorBytes& bytes) {
+  if (bytes.empty()) throw DataError(fmt::format("image file '{}' is empty (0 bytes); expected an image", path));
+  const DecoderEntry* dec = registry.decoder_for(bytes.data(), bytes.size());
+  if (dec == nullptr) {
+    // Never echo the file's bytes: a listed path may point at something secret.
+    std::vector<std::string> names;
+    for (const auto& d : registry.decoders()) names.emplace_back(d.vtable->name);
+    throw DataError(fmt::format("image file '{}' is not a decodable image (no loaded decoder recognises its first "
+                                "bytes); expected a format of the loaded decoders ({})",
+                                path, fmt::join(names, ", ")));
+  }
+  return *dec;
+}
 
 cv::Mat load_resized(const Registry& registry, const std::string& path, const LoaderOptions& o,
                      const Augmentation* augmentation, const SampleKey& key, StageTimes* times) {
@@ -207,18 +216,9 @@ cv::Mat resized(const Registry& registry, const std::string& path, const LoaderO
     return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t).count();
   };
   auto t0 = Clock::now();
-  read_file(path, bytes);
+  read_image_file(path, bytes);
   if (times != nullptr) times->read_ns = since(t0);
-  if (bytes.empty()) throw DataError(fmt::format("image file '{}' is empty (0 bytes); expected an image", path));
-  const DecoderEntry* dec = registry.decoder_for(bytes.data(), bytes.size());
-  if (dec == nullptr) {
-    // Never echo the file's bytes: a listed path may point at something secret.
-    std::vector<std::string> names;
-    for (const auto& d : registry.decoders()) names.emplace_back(d.vtable->name);
-    throw DataError(fmt::format("image file '{}' is not a decodable image (no loaded decoder recognises its first "
-                                "bytes); expected a format of the loaded decoders ({})",
-                                path, fmt::join(names, ", ")));
-  }
+  const DecoderEntry* dec = &decoder_for_file(registry, path, bytes);
   const int th = o.target_size[0], tw = o.target_size[1];
   auto req = detail::sized<cf_decode_request>();
   req.apply_orientation = o.apply_orientation ? 1 : 0;

@@ -1,6 +1,7 @@
 // One image from file bytes to a target-size uint8 matrix (private to the core).
 #pragma once
 
+#include <classflow/batch.hpp>
 #include <classflow/loader_options.hpp>
 #include <classflow/registry.hpp>
 
@@ -20,6 +21,21 @@ struct StageTimes {
   int64_t read_ns = 0;
   int64_t decode_ns = 0;
 };
+
+/// Pillow's convert('L') of an 8-bit RGB or RGBA image (alpha ignored): ITU-R 601-2 luma in
+/// 16.16 fixed point, rounded half up — OpenCV's RGB2GRAY uses 14-bit coefficients and differs
+/// from Pillow by 1 at times. Returns [H, W] uint8.
+cv::Mat pillow_luma(const cv::Mat& rgb);
+
+/// Reads the whole file at `path` into `bytes` (a per-thread buffer whose capacity is kept
+/// between images, so large files cost no allocation and page faults each time). Only regular
+/// files (a FIFO or /dev/zero listed as an image would hang or never end), at most 2 GiB; exactly
+/// the size fstat reports is read. @throws DataError naming the path and the reason.
+void read_image_file(const std::string& path, TensorBytes& bytes);
+
+/// The decoder whose sniff() claims `bytes` (magic bytes, not the extension).
+/// @throws DataError naming the path when the file is empty or no loaded decoder claims it.
+const DecoderEntry& decoder_for_file(const Registry& registry, const std::string& path, const TensorBytes& bytes);
 
 /// Reads, decodes (decoder chosen by magic bytes), orients, converts colour and resizes the file
 /// at `path` to options.target_size: a uint8 matrix [H, W, C] with C = 1 (grayscale), 3 (rgb)

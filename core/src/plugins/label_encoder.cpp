@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 
 namespace classflow {
 
@@ -63,6 +64,32 @@ std::vector<unsigned char> LabelEncoder::encode(const std::vector<int32_t>& clas
   std::vector<unsigned char> out(class_ids.size() * desc_.num_bytes());
   encode(class_ids.data(), offsets.data(), static_cast<int64_t>(class_ids.size()), out.data(), out.size());
   return out;
+}
+
+std::string LabelEncoder::label_text(int32_t class_id) const {
+  const auto bytes = encode(std::vector<int32_t>{class_id});
+  int64_t count = 1;
+  for (int64_t d : desc_.shape) count *= d;
+  auto at = [&](int64_t k) -> double {
+    const unsigned char* p = bytes.data() + k * static_cast<int64_t>(sdk::dtype_size(desc_.dtype));
+    auto load = [p](auto zero) {
+      decltype(zero) v;
+      std::memcpy(&v, p, sizeof v);
+      return static_cast<double>(v);
+    };
+    switch (desc_.dtype) {
+      case sdk::DType::float32: return load(float{});
+      case sdk::DType::int32: return load(int32_t{});
+      case sdk::DType::int64: return load(int64_t{});
+      case sdk::DType::uint8: return load(uint8_t{});
+      case sdk::DType::uint16: return load(uint16_t{});
+    }
+    return 0;
+  };
+  if (desc_.shape.empty()) return fmt::format("{:g}", at(0));
+  std::string s = "[";
+  for (int64_t k = 0; k < count; ++k) s += fmt::format("{}{:g}", k ? "," : "", at(k));
+  return s + "]";
 }
 
 std::vector<sdk::Decoded> LabelEncoder::decode(const float* row, int64_t width,

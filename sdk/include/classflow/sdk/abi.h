@@ -26,8 +26,10 @@ extern "C" {
 #define CF_ABI_VERSION_MAJOR 1
 /** ABI minor version: a plugin is loaded only if its minor is not newer than the host's.
  *  1.1 added the transform kind (cf_transform_vtable, cf_host.add_transform), append-only:
- *  plugins built for 1.0 load unchanged. */
-#define CF_ABI_VERSION_MINOR 1
+ *  plugins built for 1.0 load unchanged. 1.2 appended the source colour model to cf_image_info
+ *  (source_color, source_alpha, source_bits; read by `classflow check`): a 1.0/1.1 plugin leaves
+ *  them 0 (unknown), and a 1.2 plugin writes them only when the host's struct_size covers them. */
+#define CF_ABI_VERSION_MINOR 2
 
 /** Name of the single exported entry point. */
 #define CF_PLUGIN_ENTRY_SYMBOL "classflow_plugin_entry_v1"
@@ -161,7 +163,20 @@ typedef struct cf_image_info {
   int32_t out_channels;   /**< 1 (gray), 3 (RGB) or 4 (RGBA), interleaved */
   int32_t out_dtype;      /**< CF_DTYPE_UINT8, or CF_DTYPE_UINT16 with keep_16bit */
   int32_t orientation;    /**< EXIF orientation 1..8 still to apply to the output (1 = none) */
+  /* ABI 1.2: what the file stores, before any conversion (0 = unknown, e.g. a 1.1 plugin). */
+  int32_t source_color;   /**< a cf_color_model value */
+  int32_t source_alpha;   /**< 1: the file has an alpha channel or transparency; 0 none / unknown */
+  int32_t source_bits;    /**< bits per stored sample (1, 2, 4, 8, 16, ...); 0 unknown */
 } cf_image_info;
+
+/** The colour model an image file stores (cf_image_info.source_color). */
+typedef enum cf_color_model {
+  CF_COLOR_UNKNOWN = 0,
+  CF_COLOR_GRAY = 1,     /**< one luminance sample per pixel */
+  CF_COLOR_RGB = 2,      /**< RGB, or YCbCr (JPEG) */
+  CF_COLOR_PALETTE = 3,  /**< indexed colour */
+  CF_COLOR_CMYK = 4      /**< CMYK or YCCK (Adobe JPEG) */
+} cf_color_model;
 
 /** An image-decoder kind. Decoders are stateless and must be safe to call from many threads. */
 typedef struct cf_decoder_vtable {

@@ -25,6 +25,10 @@ struct ImageInfo {
   int32_t out_channels = 3;               ///< 1 gray, 3 RGB, 4 RGBA
   DType out_dtype = DType::uint8;         ///< uint8, or uint16 with keep_16bit
   int32_t orientation = 1;                ///< EXIF orientation still to apply (1 = none)
+  // ABI 1.2: what the file stores (0 = unknown), e.g. for `classflow check`'s colour counts.
+  int32_t source_color = CF_COLOR_UNKNOWN;  ///< a cf_color_model value
+  bool source_alpha = false;                ///< the file has alpha or transparency
+  int32_t source_bits = 0;                  ///< bits per stored sample, 0 unknown
 
   /// Bytes of the output buffer: out_height * out_width * out_channels * sizeof(dtype).
   std::size_t out_bytes() const {

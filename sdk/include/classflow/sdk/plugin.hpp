@@ -40,6 +40,12 @@ inline void to_c(const ImageInfo& i, cf_image_info* out) {
   out->out_channels = i.out_channels;
   out->out_dtype = static_cast<int32_t>(i.out_dtype);
   out->orientation = i.orientation;
+  // ABI 1.2 fields: only when the host's struct has them (a 1.1 host passes a shorter struct).
+  if (out->struct_size >= offsetof(cf_image_info, source_bits) + sizeof(out->source_bits)) {
+    out->source_color = i.source_color;
+    out->source_alpha = i.source_alpha ? 1 : 0;
+    out->source_bits = i.source_bits;
+  }
 }
 
 inline ImageInfo from_c(const cf_image_info* c) {
@@ -51,6 +57,11 @@ inline ImageInfo from_c(const cf_image_info* c) {
   i.out_channels = c->out_channels;
   i.out_dtype = static_cast<DType>(c->out_dtype);
   i.orientation = c->orientation;
+  if (c->struct_size >= offsetof(cf_image_info, source_bits) + sizeof(c->source_bits)) {
+    i.source_color = c->source_color;
+    i.source_alpha = c->source_alpha != 0;
+    i.source_bits = c->source_bits;
+  }
   return i;
 }
 
