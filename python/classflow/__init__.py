@@ -26,11 +26,13 @@ from ._iterator import DirectoryIterator
 from ._flow import flow_from_csv, flow_from_dataframe, flow_from_directory
 from ._registry import plugins
 from ._augment import ImageDataGenerator, apply_transform
+from ._check import check, report
 
 __all__ = [
     "Batch",
     "ImageDataGenerator",
     "apply_transform",
+    "check",
     "ClassIndices",
     "DataError",
     "DirectoryIterator",
@@ -43,6 +45,7 @@ __all__ = [
     "flow_from_directory",
     "load_class_indices",
     "plugins",
+    "report",
 ]
 
 __version__ = "0.1.0"

@@ -183,3 +183,28 @@ class Loader:
     def resume_json(self, state: str) -> Tuple[int, int]: ...
     def batch(self, index: int, epoch: int = ...) -> NativeBatch: ...
     def stream(self, epoch: int, first_batch: int = ...) -> Stream: ...
+
+def check_datasets(
+    registry: Registry,
+    datasets: List[Dataset],
+    decode: bool,
+    target_size: Optional[Tuple[int, int]],
+    near_duplicates: bool,
+    near_threshold: int,
+    num_workers: int,
+    max_image_pixels: int,
+) -> str: ...
+def write_report(
+    registry: Registry,
+    datasets: List[Dataset],
+    specs: List[LabelSpec],
+    output: str,
+    decode: bool,
+    target_size: Optional[Tuple[int, int]],
+    near_duplicates: bool,
+    near_threshold: int,
+    num_workers: int,
+    max_image_pixels: int,
+    thumbnails: int,
+    title: str,
+) -> str: ...

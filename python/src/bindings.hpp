@@ -34,5 +34,7 @@ void bind_dataset(py::module_& m);
 void bind_loader(py::module_& m);
 /// TransformSpec, apply_transform, philox_stream.
 void bind_transform(py::module_& m);
+/// check_datasets and write_report (classflow.check, classflow.report).
+void bind_check(py::module_& m);
 
 }  // namespace classflow::python

@@ -11,4 +11,5 @@ PYBIND11_MODULE(_native, m) {
   classflow::python::bind_dataset(m);
   classflow::python::bind_loader(m);
   classflow::python::bind_transform(m);
+  classflow::python::bind_check(m);
 }
