@@ -6,6 +6,7 @@
 #include <classflow/error.hpp>
 #include <classflow/registry.hpp>
 
+#include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
 #include <memory>
@@ -37,6 +38,18 @@ std::vector<Dataset> copies(const std::vector<std::shared_ptr<Dataset>>& dataset
 }  // namespace
 
 void bind_check(py::module_& m) {
+  m.def(
+      "perceptual_hash",
+      [](py::array_t<uint8_t, py::array::c_style | py::array::forcecast> image) {
+        if (image.ndim() != 2 && image.ndim() != 3) throw UsageError("image must be [H, W] or [H, W, C] uint8");
+        const int32_t c = image.ndim() == 3 ? static_cast<int32_t>(image.shape(2)) : 1;
+        if (c != 1 && c != 3 && c != 4) throw UsageError("image must have 1, 3 or 4 channels");
+        if (image.shape(0) < 1 || image.shape(1) < 1) throw UsageError("image must not be empty");
+        return perceptual_hash(image.data(), static_cast<int32_t>(image.shape(0)), static_cast<int32_t>(image.shape(1)),
+                               c, static_cast<std::size_t>(image.strides(0)));
+      },
+      py::arg("image"),
+      "64-bit pHash of a uint8 [H, W] or [H, W, C] image, as imagehash.phash (bit 63 = DCT (0, 0)).");
   m.def(
       "check_datasets",
       [](std::shared_ptr<Registry> registry, const std::vector<std::shared_ptr<Dataset>>& datasets, bool decode,

@@ -67,8 +67,9 @@ std::string file_html(const CheckResult& check, const CheckedFile& f) {
   return s;
 }
 
-std::string card(const std::string& label, int64_t value, bool bad_when_nonzero) {
-  const char* cls = value == 0 ? "" : bad_when_nonzero ? " class=\"bad\"" : " class=\"warn\"";
+// A summary number; `tone` colours it when non-zero: 0 never, 1 a warning, 2 a problem.
+std::string card(const std::string& label, int64_t value, int tone) {
+  const char* cls = value == 0 || tone == 0 ? "" : tone == 2 ? " class=\"bad\"" : " class=\"warn\"";
   return fmt::format("<div class=\"card\"><b{}>{}</b>{}</div>", cls, value, html_escape(label));
 }
 
@@ -323,12 +324,12 @@ std::string render_report(const Registry& registry, const std::vector<LabelledDa
   h += "<nav><a href=\"#mapping\">Mapping</a><a href=\"#counts\">Class counts</a><a href=\"#thumbnails\">Thumbnails</a>"
        "<a href=\"#sizes\">Image sizes</a><a href=\"#colors\">Colour models</a><a href=\"#findings\">Findings</a></nav>\n";
   h += "<div class=\"cards\">";
-  h += card("images", images, false);
-  h += card("corrupt", static_cast<int64_t>(check.corrupt.size()), true);
-  h += card("conflicts", check.count(DuplicateKind::conflict), true);
-  h += card("leaks", check.count(DuplicateKind::leak), true);
-  h += card("duplicates", check.count(DuplicateKind::duplicate), false);
-  h += card("extension mismatches", static_cast<int64_t>(check.extension_mismatch.size()), false);
+  h += card("images", images, 0);
+  h += card("corrupt", static_cast<int64_t>(check.corrupt.size()), 2);
+  h += card("conflicts", check.count(DuplicateKind::conflict), 2);
+  h += card("leaks", check.count(DuplicateKind::leak), 2);
+  h += card("duplicates", check.count(DuplicateKind::duplicate), 1);
+  h += card("extension mismatches", static_cast<int64_t>(check.extension_mismatch.size()), 1);
   h += "</div></header>\n";
   h += mapping_section(sets);
   h += counts_section(sets);
