@@ -38,7 +38,7 @@ add_test(NAME examples:custom_encoder:listed
 set_tests_properties(examples:custom_encoder:listed PROPERTIES
   FIXTURES_REQUIRED "classflow_stage;classflow_example_custom_encoder"
   ENVIRONMENT "CLASSFLOW_PLUGIN_PATH="
-  PASS_REGULAR_EXPRESSION "encoder +ordinal +1\\.0\\.0 +1\\.1 "
+  PASS_REGULAR_EXPRESSION "encoder +ordinal +1\\.0\\.0 +1\\.2 "
   FAIL_REGULAR_EXPRESSION "refused \\([1-9]")
 
 # ...and decodes with it: class = number of scores >= 0.5, score = their mean.
@@ -89,7 +89,7 @@ add_test(NAME examples:custom_transform:listed
 set_tests_properties(examples:custom_transform:listed PROPERTIES
   FIXTURES_REQUIRED "classflow_stage;classflow_example_custom_transform"
   ENVIRONMENT "CLASSFLOW_PLUGIN_PATH="
-  PASS_REGULAR_EXPRESSION "transform +cutout +1\\.0\\.0 +1\\.1 "
+  PASS_REGULAR_EXPRESSION "transform +cutout +1\\.0\\.0 +1\\.2 "
   FAIL_REGULAR_EXPRESSION "refused \\([1-9]")
 foreach(_w 1 3)
   # (the export folder must be new: removed first, so the test can run again)

@@ -37,7 +37,7 @@ CheckOptions CheckFlags::to_options() const {
 namespace {
 
 std::string where(const CheckResult& r, const CheckedFile& f) {
-  std::string s = r.roots[static_cast<std::size_t>(f.root)] + "/" + f.path;
+  std::string s = r.bases[static_cast<std::size_t>(f.root)] + "/" + f.path;
   if (!f.classes.empty()) s += fmt::format(" [{}]", fmt::join(f.classes, ","));
   return printable(s);
 }
@@ -46,21 +46,23 @@ void print_text(const CheckResult& r, const std::vector<LabelledDataset>& sets, 
   fmt::print("checked {} root{}: {} files, {:.1f} MB in {:.2f} s ({:.0f} files/s){}\n", r.roots.size(),
              r.roots.size() == 1 ? "" : "s", r.files, static_cast<double>(r.bytes) / 1e6, r.seconds,
              r.seconds > 0 ? static_cast<double>(r.files) / r.seconds : 0.0,
-             r.decoded ? ", every image decoded" : ", headers only (--no-decode)");
+             !r.decoded             ? ", headers only (--no-decode)"
+             : r.corrupt.empty() ? ", every image decoded"
+                                 : fmt::format(", images decoded ({} could not be)", r.corrupt.size()));
   for (std::size_t d = 0; d < sets.size(); ++d) {
     const Dataset& ds = sets[d].dataset;
     fmt::print("root '{}': {}\n", printable(ds.root), ds.found_message());
     if (!ds.labelled) continue;
     std::size_t width = 5;
     for (const auto& n : ds.class_index.class_names()) width = std::max(width, printable(n).size());
-    fmt::print("  {:<{}}  {:>7}  {:>6}  {:>6}  {:>7}  {:>6}  {:>6}  {:>6}\n", "class", width, "images", "gray", "rgb",
-               "palette", "cmyk", "alpha", "16-bit");
+    fmt::print("  {:<{}}  {:>7}  {:>6}  {:>6}  {:>7}  {:>6}  {:>6}  {:>6}  {:>7}\n", "class", width, "images", "gray",
+               "rgb", "palette", "cmyk", "alpha", "16-bit", "unknown");
     const auto counts = ds.class_counts();
     for (int32_t c = 0; c < ds.class_index.size(); ++c) {
       const ColorCounts& cc = r.colors[d][static_cast<std::size_t>(c)];
-      fmt::print("  {:<{}}  {:>7}  {:>6}  {:>6}  {:>7}  {:>6}  {:>6}  {:>6}\n", printable(ds.class_index.name_of(c)),
-                 width, counts[static_cast<std::size_t>(c)], cc.gray, cc.rgb, cc.palette, cc.cmyk, cc.alpha,
-                 cc.high_bit_depth);
+      fmt::print("  {:<{}}  {:>7}  {:>6}  {:>6}  {:>7}  {:>6}  {:>6}  {:>6}  {:>7}\n",
+                 printable(ds.class_index.name_of(c)), width, counts[static_cast<std::size_t>(c)], cc.gray, cc.rgb,
+                 cc.palette, cc.cmyk, cc.alpha, cc.high_bit_depth, cc.unknown);
     }
   }
   auto section = [&](const std::string& title, std::size_t n, auto&& print_item) {
@@ -86,11 +88,12 @@ void print_text(const CheckResult& r, const std::vector<LabelledDataset>& sets, 
   }
   section("extension disagrees with content", r.extension_mismatch.size(), [&](std::size_t i) {
     const auto& m = r.extension_mismatch[i];
-    fmt::print("  {}: named {} but the content is {}\n", where(r, m.file), printable(m.extension), m.content);
+    fmt::print("  {}: named {} but its bytes are a format of decoder '{}'\n", where(r, m.file), printable(m.extension),
+               m.content);
   });
   if (sized)
     section("small (a side below half of --target-size)", r.small.size(), [&](std::size_t i) {
-      fmt::print("  {}: {}x{}\n", where(r, r.small[i].file), r.small[i].width, r.small[i].height);
+      fmt::print("  {}: {}x{} (HxW)\n", where(r, r.small[i].file), r.small[i].height, r.small[i].width);
     });
   if (!r.near_duplicates.empty())
     section("near-duplicates (pHash)", r.near_duplicates.size(), [&](std::size_t i) {

@@ -105,3 +105,10 @@ def test_report_writes_the_page_and_returns_the_check(planted, tmp_path):
     assert "<b>binary:</b> label 1 = class <b>dog</b> (index 1)" in html
     assert html.count("data:image/jpeg;base64,") == 4  # 1 per class and root
     assert not any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
+
+
+def test_nul_in_a_path_is_a_usage_error(planted, tmp_path):
+    with pytest.raises(classflow.UsageError, match="root 'tr\\\\x00x' contains a NUL character"):
+        classflow.check("tr\0x")
+    with pytest.raises(classflow.UsageError, match="contains a NUL character"):
+        classflow.report(planted / "test", str(tmp_path / "a\0.html"))

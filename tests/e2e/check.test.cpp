@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
@@ -47,6 +49,7 @@ std::vector<uint8_t> smooth(int w, int h, uint32_t seed) {
 }
 
 void jpeg(const TempDir& d, const std::string& rel, uint32_t seed, int w = 40, int h = 30) {
+  d.mkdir(rel.substr(0, rel.rfind('/')));
   const auto p = noise(w, h, 3, seed);
   classflow::test::write_jpeg(d.path(rel), w, h, 3, p.data());
 }
@@ -140,7 +143,7 @@ TEST_CASE("check finds a leak, a conflict, a duplicate, a truncated JPEG and a P
   auto t = run_cli({"check", train, test});
   CHECK(t.exit_code == 3);
   CHECK_THAT(t.out, Catch::Contains("    " + train + "/cat/cat0.jpg [cat]\n    " + test + "/dog/leaked.jpg [dog]\n"));
-  CHECK_THAT(t.out, Catch::Contains(train + "/cat/really_png.jpg [cat]: named .jpg but the content is png"));
+  CHECK_THAT(t.out, Catch::Contains(train + "/cat/really_png.jpg [cat]: named .jpg but its bytes are a format of decoder 'png'"));
   CHECK_THAT(t.out, Catch::Contains("result: 1 corrupt, 1 conflict, 1 leak (exit 3)"));
 
   // --no-decode: hashes and headers only; the truncated JPEG's header is whole, so it passes.
@@ -270,4 +273,92 @@ TEST_CASE("report: one self-contained page with mapping, labels, counts, thumbna
   CHECK(html.find("href=\"http") == std::string::npos);
   CHECK(html.find("url(") == std::string::npos);
   CHECK(!std::filesystem::exists(out + ".tmp"));
+}
+
+TEST_CASE("check: the same root twice is a usage error, not a leak of every file", "[check][e2e]") {
+  TempDir d;
+  planted_tree(d);
+  auto r = run_cli({"check", d.path("test"), d.path("test") + "/."});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("root '" + d.path("test") + "/.' is given twice (also as '" + d.path("test") + "')"));
+}
+
+TEST_CASE("check: a FIFO named like an image is corrupt; a dangling README is not an image", "[check][e2e]") {
+  TempDir d;
+  jpeg(d, "r/a/one.jpg", 1);
+  REQUIRE(::mkfifo(d.path("r/a/pipe.jpg").c_str(), 0644) == 0);
+  d.symlink("nowhere", "r/a/README");
+  auto r = run_cli({"check", d.path("r"), "--format", "json"});
+  CHECK(r.exit_code == 3);
+  const json j = json::parse(r.out);
+  REQUIRE(j["corrupt"].size() == 1);
+  CHECK(j["corrupt"][0]["path"] == "a/pipe.jpg");
+  CHECK(j["corrupt"][0]["reason"] == "other: not a regular file");
+}
+
+TEST_CASE("check: empty classes and other scan warnings are in the JSON warnings", "[check][e2e]") {
+  TempDir d;
+  jpeg(d, "r/a/one.jpg", 1);
+  d.mkdir("r/b");
+  auto r = run_cli({"check", d.path("r"), "--format", "json", "--allow-empty"});
+  CHECK(r.exit_code == 0);
+  const json j = json::parse(r.out);
+  REQUIRE(j["warnings"].size() == 1);
+  CHECK_THAT(j["warnings"][0].get<std::string>(), Catch::StartsWith("root '" + d.path("r") + "': "));
+}
+
+TEST_CASE("check: near-duplicate pairs stop at 100,000 with a warning", "[check][e2e]") {
+  TempDir d;
+  d.mkdir("r/a");
+  for (int i = 0; i < 450; ++i) {
+    const auto p = noise(8, 8, 1, static_cast<uint32_t>(i));
+    classflow::test::write_png(d.path(fmt::format("r/a/{:03d}.png", i)), 8, 8, 1, 8, p.data());
+  }
+  auto r = run_cli({"check", d.path("r"), "--format", "json", "--near-duplicates", "--near-threshold", "64"});
+  CHECK(r.exit_code == 0);
+  const json j = json::parse(r.out);
+  CHECK(j["near_duplicates"].size() == 100000);  // of 450 * 449 / 2 = 101,025
+  REQUIRE(j["warnings"].size() == 1);
+  CHECK_THAT(j["warnings"][0].get<std::string>(), Catch::StartsWith("near-duplicates: stopped at 100000 pairs"));
+}
+
+TEST_CASE("report: never replaces a device, a FIFO or one of its own images; writes through a link", "[report][e2e]") {
+  TempDir d;
+  jpeg(d, "r/a/one.jpg", 1);
+  jpeg(d, "r/a/two.jpg", 2);
+  REQUIRE(::mkfifo(d.path("fifo.html").c_str(), 0644) == 0);
+  auto fifo = run_cli({"report", d.path("r"), "-o", d.path("fifo.html")});
+  CHECK(fifo.exit_code == 3);
+  CHECK_THAT(fifo.err, Catch::Contains("report '" + d.path("fifo.html") +
+                                       "' is not a regular file (a device, FIFO or socket); expected a new file name"));
+  struct stat st {};
+  REQUIRE(::lstat(d.path("fifo.html").c_str(), &st) == 0);
+  CHECK(S_ISFIFO(st.st_mode));
+  const auto before = classflow::test::read_bytes(d.path("r/a/two.jpg"));
+  auto self = run_cli({"report", d.path("r"), "-o", d.path("r/a/../a/two.jpg")});
+  CHECK(self.exit_code == 2);
+  CHECK_THAT(self.err, Catch::Contains("is image 'a/two.jpg' of root '" + d.path("r") + "'"));
+  CHECK(classflow::test::read_bytes(d.path("r/a/two.jpg")) == before);
+  d.write_file("target.html", "old");
+  d.symlink("target.html", "link.html");
+  REQUIRE(run_cli({"report", d.path("r"), "-o", d.path("link.html")}).exit_code == 0);
+  REQUIRE(::lstat(d.path("link.html").c_str(), &st) == 0);
+  CHECK(S_ISLNK(st.st_mode));
+  CHECK(classflow::test::read_bytes(d.path("target.html")).size() > 1000);
+}
+
+TEST_CASE("report: names that are not UTF-8 or hold controls are shown as \\xNN, the page stays UTF-8", "[report][e2e]") {
+  TempDir d;
+  jpeg(d, "r/caf\xe9/x\x1b[31m.jpg", 1);
+  jpeg(d, "r/ok/y.jpg", 2);
+  const std::string out = d.path("r.html");
+  REQUIRE(run_cli({"report", d.path("r"), "-o", out}).exit_code == 0);
+  std::ifstream in(out);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string html = ss.str();
+  CHECK_THAT(html, Catch::Contains("<td>caf\\xe9</td>"));
+  CHECK_THAT(html, Catch::Contains("caf\\xe9/x\\x1b[31m.jpg"));
+  CHECK(html.find('\x1b') == std::string::npos);
+  CHECK(html.find("caf\xe9") == std::string::npos);
 }

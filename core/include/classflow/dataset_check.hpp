@@ -101,6 +101,8 @@ struct ImageHeader {
 /// Everything check_datasets found. Lists are sorted by root, then sample order.
 struct CLASSFLOW_CORE_API CheckResult {
   std::vector<std::string> roots;                ///< as the datasets give them
+  std::vector<std::string> bases;                ///< folder each root's sample paths start from
+                                                 ///< (the root; a CSV list's --directory)
   std::vector<std::vector<ImageHeader>> images;  ///< [root][sample]: sizes, for histograms
   std::vector<std::vector<ColorCounts>> colors;  ///< [root][class index]
   std::vector<CorruptFile> corrupt;              ///< unreadable/undecodable, incl. the scan's
@@ -130,8 +132,9 @@ CLASSFLOW_CORE_API const char* duplicate_kind_name(DuplicateKind kind);
 /// Byte-identical files are grouped and classified (DuplicateKind); datasets are compared as
 /// train/valid/test roots. The datasets' skipped unreadable entries and broken links are reported
 /// as corrupt too. Results do not depend on the number of workers.
-/// @throws UsageError when near_duplicates is asked without decoding or a threshold is outside
-/// 0..64. A bad file never throws: it is a finding.
+/// Scan warnings (e.g. an empty class) are copied to CheckResult::warnings, naming the root.
+/// @throws UsageError when near_duplicates is asked without decoding, a threshold is outside
+/// 0..64, or one root is given twice. A bad file never throws: it is a finding.
 CLASSFLOW_CORE_API CheckResult check_datasets(const Registry& registry, const std::vector<Dataset>& datasets,
                                               const CheckOptions& options = {});
 

@@ -12,10 +12,15 @@
 #include <nlohmann/json.hpp>
 #include <xxhash.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <bit>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <thread>
@@ -62,6 +67,25 @@ void check_file(const Registry& registry, const std::string& path, const CheckOp
   thread_local TensorBytes bytes;
   thread_local TensorBytes pixels;
   try {
+    {
+      // The first bytes tell whether any decoder reads it: a large non-image (a 2 GB log named
+      // .png) is reported without being read whole.
+      uint8_t head[64];
+      std::size_t got = 0;
+      if (int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC); fd >= 0) {
+        struct stat st {};
+        if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+          const ssize_t n = ::read(fd, head, sizeof head);
+          got = n > 0 ? static_cast<std::size_t>(n) : 0;
+          if (got > 0 && registry.decoder_for(head, got) == nullptr) {
+            ::close(fd);
+            TensorBytes first(head, head + got);
+            detail::decoder_for_file(registry, path, first);  // throws the "not a decodable image" error
+          }
+        }
+        ::close(fd);
+      }
+    }
     detail::read_image_file(path, bytes);
     r.read = true;
     r.bytes = static_cast<int64_t>(bytes.size());
@@ -164,6 +188,18 @@ CheckResult check_datasets(const Registry& registry, const std::vector<Dataset>&
   if (o.near_threshold < 0 || o.near_threshold > 64)
     throw UsageError(fmt::format("near-duplicate threshold {} is outside 0..64 (bits of the pHash that may differ)",
                                  o.near_threshold));
+  // The same folder twice would make every file a leak from itself.
+  std::map<std::string, std::string> seen_roots;
+  for (const auto& ds : datasets) {
+    std::error_code ec;
+    const std::string base = ds.base_directory.empty() ? ds.root : ds.base_directory;
+    const std::string key = std::filesystem::weakly_canonical(ds.root, ec).string() + "\n" +
+                            std::filesystem::weakly_canonical(base, ec).string();
+    if (auto [it, fresh] = seen_roots.emplace(key, ds.root); !fresh)
+      throw UsageError(fmt::format("root '{}' is given twice (also as '{}'); expected different roots (e.g. train "
+                                   "and test)",
+                                   ds.root, it->second));
+  }
   const auto t0 = std::chrono::steady_clock::now();
   // Every (root, sample) as one work item; results land in their own slot, so the findings come
   // out in dataset order whatever the number of workers.
@@ -194,6 +230,7 @@ CheckResult check_datasets(const Registry& registry, const std::vector<Dataset>&
   r.decoded = o.decode;
   for (const auto& ds : datasets) {
     r.roots.push_back(ds.root);
+    r.bases.push_back(ds.base_directory.empty() ? ds.root : ds.base_directory);
     r.images.emplace_back(static_cast<std::size_t>(ds.num_samples()));
     r.colors.emplace_back(static_cast<std::size_t>(std::max(0, ds.class_index.size())));
   }
@@ -207,12 +244,24 @@ CheckResult check_datasets(const Registry& registry, const std::vector<Dataset>&
           "indices wrongly: pass the first root's saved mapping (--class-indices) when loading the others",
           datasets[d].root, fmt::join(b, ", "), datasets[0].root, fmt::join(a, ", ")));
   }
-  // Scan findings first: entries the scan could not read are as corrupt as undecodable files.
+  for (const auto& ds : datasets)
+    for (const auto& w : ds.warnings) r.warnings.push_back(fmt::format("root '{}': {}", ds.root, w));
+  // Scan findings first: image entries the scan could not read (unreadable, a broken link, a
+  // listed file that is missing, a FIFO or device named like an image) are as corrupt as
+  // undecodable files. Other names (a dangling README) are not images and stay out.
+  const auto image_extensions = registry.extensions();
+  auto image_named = [&](const std::string& path) {
+    const std::string ext = lower_extension(path);
+    return std::binary_search(image_extensions.begin(), image_extensions.end(), ext);
+  };
   for (std::size_t d = 0; d < datasets.size(); ++d)
-    for (const auto& s : datasets[d].skipped)
-      if (s.reason == CF_SKIP_UNREADABLE || s.reason == CF_SKIP_BROKEN_LINK || s.reason == CF_SKIP_MISSING_FILE)
+    for (const auto& s : datasets[d].skipped) {
+      const bool counts = s.reason == CF_SKIP_UNREADABLE || s.reason == CF_SKIP_MISSING_FILE ||
+                          ((s.reason == CF_SKIP_BROKEN_LINK || s.reason == CF_SKIP_OTHER) && image_named(s.path));
+      if (counts)
         r.corrupt.push_back({{static_cast<int32_t>(d), s.path, {}},
                              fmt::format("{}{}{}", skip_reason_name(s.reason), s.detail.empty() ? "" : ": ", s.detail)});
+    }
 
   struct HashKey {
     uint64_t hi, lo;
@@ -232,7 +281,7 @@ CheckResult check_datasets(const Registry& registry, const std::vector<Dataset>&
     if (fr.read) {
       ++r.files;
       r.bytes += fr.bytes;
-      by_hash[HashKey{fr.hash.high64, fr.hash.low64}].push_back(k);
+      if (fr.bytes > 0) by_hash[HashKey{fr.hash.high64, fr.hash.low64}].push_back(k);  // empty files: corrupt only
     }
     if (!fr.error.empty()) r.corrupt.push_back({files[k], fr.error});
     if (fr.decoder != nullptr) {
@@ -283,11 +332,13 @@ CheckResult check_datasets(const Registry& registry, const std::vector<Dataset>&
   }
   if (o.near_duplicates) {
     // All pairs within the threshold, byte-identical ones excepted (they are reported above).
-    // O(N^2) popcounts: ~1 s per 30,000 images on one core.
+    // N^2/2 popcounts (about 1e9 per second). A loose threshold on a large set could pair
+    // everything with everything: the list stops at kMaxNearPairs, with a warning.
+    constexpr std::size_t kMaxNearPairs = 100000;
     std::vector<std::size_t> hashed;
     for (std::size_t k = 0; k < items.size(); ++k)
       if (results[k].phash) hashed.push_back(k);
-    for (std::size_t x = 0; x < hashed.size(); ++x) {
+    for (std::size_t x = 0; x < hashed.size() && r.near_duplicates.size() < kMaxNearPairs; ++x) {
       const FileResult& a = results[hashed[x]];
       for (std::size_t y = x + 1; y < hashed.size(); ++y) {
         const FileResult& b = results[hashed[y]];
@@ -297,8 +348,13 @@ CheckResult check_datasets(const Registry& registry, const std::vector<Dataset>&
         const CheckedFile& fa = files[hashed[x]];
         const CheckedFile& fb = files[hashed[y]];
         r.near_duplicates.push_back({fa, fb, dist, fa.root != fb.root, fa.classes != fb.classes});
+        if (r.near_duplicates.size() == kMaxNearPairs) break;
       }
     }
+    if (r.near_duplicates.size() == kMaxNearPairs)
+      r.warnings.push_back(fmt::format("near-duplicates: stopped at {} pairs; a lower threshold (now {}) lists the "
+                                       "closest ones",
+                                       kMaxNearPairs, o.near_threshold));
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
@@ -326,6 +382,7 @@ std::string check_result_json(const CheckResult& r, const std::vector<Dataset>& 
     const Dataset& ds = datasets[d];
     json root;
     root["root"] = ds.root;
+    root["base_directory"] = r.bases[d];
     root["num_samples"] = ds.num_samples();
     root["class_names"] = ds.class_index.class_names();
     json per_class = json::object();

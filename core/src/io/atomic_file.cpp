@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -26,6 +27,28 @@ std::string name_of(const std::string& path) {
 }  // namespace
 
 AtomicFile::AtomicFile(std::string path, std::string what) : path_(std::move(path)), what_(std::move(what)) {
+  auto refuse = [&](const std::string& why) {
+    return DataError(fmt::format("{} '{}' {}; expected a new file name or a regular file to replace (nothing was "
+                                 "written)",
+                                 what_, path_, why));
+  };
+  if (path_.empty()) throw refuse("is an empty name");
+  // The rename replaces whatever has the name: never a device (as root, `-o /dev/null` would
+  // replace /dev/null), a FIFO or a folder. A symbolic link is written through: its target is
+  // replaced and the link stays.
+  struct stat st {};
+  if (::lstat(path_.c_str(), &st) == 0) {
+    if (S_ISLNK(st.st_mode)) {
+      char* target = ::realpath(path_.c_str(), nullptr);
+      if (target == nullptr) throw refuse("is a symbolic link to a missing file");
+      path_ = target;
+      std::free(target);
+      if (::stat(path_.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+        throw refuse(fmt::format("is a symbolic link to '{}', which is not a regular file", path_));
+    } else if (!S_ISREG(st.st_mode)) {
+      throw refuse(S_ISDIR(st.st_mode) ? "is a folder" : "is not a regular file (a device, FIFO or socket)");
+    }
+  }
   std::string pattern = folder_of(path_) + "/." + name_of(path_) + ".XXXXXX.tmp";
   std::vector<char> buf(pattern.begin(), pattern.end());
   buf.push_back('\0');

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 namespace classflow {
 
@@ -55,7 +56,7 @@ ul.files{margin:.2em 0 .8em;padding-left:1.2em}
 @media (max-width:600px){body{font-size:14px} main{padding:8px} section{padding:10px}}
 )";
 
-std::string root_name(const CheckResult& check, int32_t root) { return check.roots[static_cast<std::size_t>(root)]; }
+std::string root_name(const CheckResult& check, int32_t root) { return check.bases[static_cast<std::size_t>(root)]; }
 
 std::string file_html(const CheckResult& check, const CheckedFile& f) {
   std::string s = fmt::format("<code>{}/{}</code>", html_escape(root_name(check, f.root)), html_escape(f.path));
@@ -82,9 +83,8 @@ std::string mapping_section(const std::vector<LabelledDataset>& sets) {
                      html_escape(labels.class_mode()));
     return s;
   }
-  s += fmt::format("<p>class_mode <b>{}</b>, labels {}. Index <i>i</i> is output <i>i</i> of the model; the same "
-                   "mapping is saved with <code>--save-class-indices</code> and enforced with "
-                   "<code>--class-indices</code>.</p>\n",
+  s += fmt::format("<p>class_mode <b>{}</b> ({}). The mapping is saved with <code>--save-class-indices</code> and "
+                   "enforced with <code>--class-indices</code>.</p>\n",
                    html_escape(labels.class_mode()), html_escape(labels.label_summary()));
   if (auto pos = labels.positive_class())
     s += fmt::format("<p><b>binary:</b> label 1 = class <b>{}</b> (index 1); label 0 = class <b>{}</b> (index 0).</p>\n",
@@ -107,6 +107,22 @@ std::string mapping_section(const std::vector<LabelledDataset>& sets) {
       else s += "<td class=\"n bad\">absent</td>";
     }
     s += fmt::format("<td class=\"n\">{:.4f}</td></tr>\n", weights[static_cast<std::size_t>(c)]);
+  }
+  // Classes the first root lacks: listed, without an index of the first root's mapping.
+  std::vector<std::string> extra;
+  for (const auto& set : sets)
+    for (const auto& name : set.dataset.class_index.class_names())
+      if (!first.class_index.find(name) && std::find(extra.begin(), extra.end(), name) == extra.end())
+        extra.push_back(name);
+  for (const auto& name : extra) {
+    s += fmt::format("<tr><td class=\"n bad\">\u2014</td><td>{}</td><td class=\"bad\">not in the first root's mapping</td>",
+                     html_escape(name));
+    for (std::size_t d = 0; d < sets.size(); ++d) {
+      const auto idx = sets[d].dataset.class_index.find(name);
+      if (idx) s += fmt::format("<td class=\"n\">{}</td>", counts[d][static_cast<std::size_t>(*idx)]);
+      else s += "<td class=\"n\">absent</td>";
+    }
+    s += "<td class=\"n\">\u2014</td></tr>\n";
   }
   s += "</tbody></table></div>\n<p class=\"muted\">class_weight: scikit-learn's compute_class_weight('balanced') "
        "on the first root, n_samples / (n_classes \u00d7 count); pass it to <code>model.fit(class_weight=...)</code> "
@@ -253,7 +269,9 @@ std::string listing(const std::string& title, const std::vector<T>& items, F&& i
 std::string findings_section(const CheckResult& check) {
   std::string s = "<section id=\"findings\"><h2>Check findings</h2>\n";
   s += fmt::format("<p>{} files, {:.1f} MB, {}. Result: {}</p>\n", check.files, static_cast<double>(check.bytes) / 1e6,
-                   check.decoded ? "every image decoded" : "headers only (--no-decode)",
+                   !check.decoded          ? std::string("headers only (--no-decode)")
+                   : check.corrupt.empty() ? std::string("every image decoded")
+                                           : fmt::format("images decoded ({} could not be)", check.corrupt.size()),
                    check.exit_code() == 0 ? "<b class=\"ok\">clean</b>"
                                           : "<b class=\"bad\">problems that corrupt training or evaluation</b>");
   for (const auto& w : check.warnings) s += fmt::format("<p class=\"warn\">{}</p>\n", html_escape(w));
@@ -275,11 +293,12 @@ std::string findings_section(const CheckResult& check) {
     });
   }
   s += listing("Extension disagrees with content", check.extension_mismatch, [&](const ExtensionMismatch& m) {
-    return file_html(check, m.file) + fmt::format(": named <code>{}</code>, content is {}", html_escape(m.extension),
-                                                  html_escape(m.content));
+    return file_html(check, m.file) + fmt::format(": named <code>{}</code> but its bytes are a format of decoder "
+                                                  "<code>{}</code>",
+                                                  html_escape(m.extension), html_escape(m.content));
   });
   s += listing("Small (a side below half of the target size)", check.small, [&](const SmallImage& m) {
-    return file_html(check, m.file) + fmt::format(": {}\u00d7{}", m.width, m.height);
+    return file_html(check, m.file) + fmt::format(": {}\u00d7{} (H\u00d7W)", m.height, m.width);
   });
   if (!check.near_duplicates.empty())
     s += listing("Near-duplicates (perceptual hash)", check.near_duplicates, [&](const NearDuplicate& n) {
@@ -317,10 +336,10 @@ std::string render_report(const Registry& registry, const std::vector<LabelledDa
        "'unsafe-inline'\">\n";
   h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   h += fmt::format("<title>{}</title>\n<style>{}</style></head><body><main>\n", html_escape(title), kStyle);
-  h += fmt::format("<header><h1>{}</h1><p class=\"muted\">classflow {} \u00b7 {} root{} \u00b7 {} images \u00b7 {} "
-                   "classes</p>\n",
-                   html_escape(title), CLASSFLOW_VERSION_STRING, sets.size(), sets.size() == 1 ? "" : "s", images,
-                   sets[0].dataset.class_index.size());
+  auto plural = [](int64_t n, const char* one, const char* many) { return fmt::format("{} {}", n, n == 1 ? one : many); };
+  h += fmt::format("<header><h1>{}</h1><p class=\"muted\">classflow {} \u00b7 {} \u00b7 {} \u00b7 {}</p>\n",
+                   html_escape(title), CLASSFLOW_VERSION_STRING, plural(static_cast<int64_t>(sets.size()), "root", "roots"),
+                   plural(images, "image", "images"), plural(sets[0].dataset.class_index.size(), "class", "classes"));
   h += "<nav><a href=\"#mapping\">Mapping</a><a href=\"#counts\">Class counts</a><a href=\"#thumbnails\">Thumbnails</a>"
        "<a href=\"#sizes\">Image sizes</a><a href=\"#colors\">Colour models</a><a href=\"#findings\">Findings</a></nav>\n";
   h += "<div class=\"cards\">";
@@ -343,6 +362,23 @@ std::string render_report(const Registry& registry, const std::vector<LabelledDa
 
 void write_report(const Registry& registry, const std::vector<LabelledDataset>& sets, const CheckResult& check,
                   const std::string& path, const ReportOptions& options) {
+  // Never write the page over one of the images it describes.
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) {
+    const std::string out = std::filesystem::canonical(path, ec).string();
+    for (const auto& set : sets) {
+      const Dataset& ds = set.dataset;
+      const std::string base =
+          std::filesystem::weakly_canonical(ds.base_directory.empty() ? ds.root : ds.base_directory, ec).string() + "/";
+      if (out.compare(0, base.size(), base) != 0) continue;
+      const std::string rel = out.substr(base.size());
+      for (const auto& s : ds.samples)
+        if (s.path == rel)
+          throw UsageError(fmt::format("report output '{}' is image '{}' of root '{}'; expected a path that is not "
+                                       "part of the dataset",
+                                       path, rel, ds.root));
+    }
+  }
   const std::string html = render_report(registry, sets, check, options);
   AtomicFile file(path, "report");
   file.write(html);

@@ -7,7 +7,8 @@
 
 namespace classflow::detail {
 
-/// `text` with &, <, >, " and ' escaped for HTML and SVG text and attributes.
+/// `text` with &, <, >, " and ' escaped for HTML and SVG text and attributes; invalid UTF-8,
+/// C0/C1 controls and DEL shown as \xNN (the page stays valid UTF-8, nothing is hidden).
 std::string html_escape(const std::string& text);
 
 /// One bar of a horizontal bar chart.
