@@ -283,7 +283,7 @@ TEST_CASE("check: the same root twice is a usage error, not a leak of every file
   CHECK_THAT(r.err, Catch::Contains("root '" + d.path("test") + "/.' is given twice (also as '" + d.path("test") + "')"));
 }
 
-TEST_CASE("check: a FIFO named like an image is corrupt; a dangling README is not an image", "[check][e2e]") {
+TEST_CASE("check: a FIFO named like an image is corrupt, a dangling README is not an image", "[check][e2e]") {
   TempDir d;
   jpeg(d, "r/a/one.jpg", 1);
   REQUIRE(::mkfifo(d.path("r/a/pipe.jpg").c_str(), 0644) == 0);
@@ -322,7 +322,7 @@ TEST_CASE("check: near-duplicate pairs stop at 100,000 with a warning", "[check]
   CHECK_THAT(j["warnings"][0].get<std::string>(), Catch::StartsWith("near-duplicates: stopped at 100000 pairs"));
 }
 
-TEST_CASE("report: never replaces a device, a FIFO or one of its own images; writes through a link", "[report][e2e]") {
+TEST_CASE("report: never replaces a device, a FIFO or one of its own images, writes through a link", "[report][e2e]") {
   TempDir d;
   jpeg(d, "r/a/one.jpg", 1);
   jpeg(d, "r/a/two.jpg", 2);
@@ -347,7 +347,7 @@ TEST_CASE("report: never replaces a device, a FIFO or one of its own images; wri
   CHECK(classflow::test::read_bytes(d.path("target.html")).size() > 1000);
 }
 
-TEST_CASE("report: names that are not UTF-8 or hold controls are shown as \\xNN, the page stays UTF-8", "[report][e2e]") {
+TEST_CASE("report: names that are not UTF-8 or hold controls are shown escaped, the page stays UTF-8", "[report][e2e]") {
   TempDir d;
   jpeg(d, "r/caf\xe9/x\x1b[31m.jpg", 1);
   jpeg(d, "r/ok/y.jpg", 2);
