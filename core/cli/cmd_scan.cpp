@@ -88,7 +88,9 @@ nlohmann::ordered_json to_json(const Dataset& ds, const LabelSpec& labels) {
   for (int32_t i = 0; i < ds.class_index.size(); ++i) {
     by_name.get_ref<nlohmann::ordered_json::object_t&>().emplace_back(ds.class_index.name_of(i),
                                                                       weights[static_cast<std::size_t>(i)]);
-    by_index[std::to_string(i)] = weights[static_cast<std::size_t>(i)];
+    // emplace_back, not operator[]: an ordered_json lookup is linear, K of them quadratic.
+    by_index.get_ref<nlohmann::ordered_json::object_t&>().emplace_back(std::to_string(i),
+                                                                       weights[static_cast<std::size_t>(i)]);
   }
   j["class_weight"] = {{"by_name", by_name}, {"by_index", by_index}};
   j["filtered"] = ds.filtered;

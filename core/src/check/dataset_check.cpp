@@ -389,14 +389,15 @@ std::string check_result_json(const CheckResult& r, const std::vector<Dataset>& 
     const auto counts = ds.class_counts();
     for (int32_t c = 0; c < ds.class_index.size(); ++c) {
       const ColorCounts& cc = r.colors[d][static_cast<std::size_t>(c)];
-      per_class[ds.class_index.name_of(c)] = {{"images", counts[static_cast<std::size_t>(c)]},
+      // emplace_back: ordered_json's operator[] searches linearly (quadratic in the classes).
+      per_class.get_ref<json::object_t&>().emplace_back(ds.class_index.name_of(c), json{{"images", counts[static_cast<std::size_t>(c)]},
                                                {"gray", cc.gray},
                                                {"rgb", cc.rgb},
                                                {"palette", cc.palette},
                                                {"cmyk", cc.cmyk},
                                                {"alpha", cc.alpha},
                                                {"high_bit_depth", cc.high_bit_depth},
-                                               {"unknown", cc.unknown}};
+                                               {"unknown", cc.unknown}});
     }
     root["classes"] = per_class;
     roots.push_back(root);

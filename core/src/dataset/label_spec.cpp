@@ -9,6 +9,9 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <exception>
+#include <set>
+#include <thread>
 
 namespace classflow {
 
@@ -17,45 +20,84 @@ namespace {
 // Encodes every sample's labels once, in chunks with a bounded scratch buffer, so a label the
 // encoder refuses (two classes for categorical, no values for raw) fails here, naming the file,
 // not in the middle of an epoch. The encoder's own rules decide, third-party ones included.
+// An encoder is a function of the class ids (and values): each distinct set of ids without values
+// is encoded once, so the cost follows the distinct label sets (K for single-label data), not N.
 void check_every_label(const LabelEncoder& encoder, const Dataset& dataset) {
   const std::size_t row = std::max<std::size_t>(encoder.label_desc().num_bytes(), 1);
-  const std::size_t chunk = std::clamp<std::size_t>((std::size_t{8} << 20) / row, 1, 4096);
-  std::vector<unsigned char> scratch;
-  auto encode = [&](std::size_t begin, std::size_t end) {
-    std::vector<int32_t> ids;
-    std::vector<int64_t> offsets{0};
-    std::vector<float> values;
-    int64_t width = 0;
-    for (std::size_t i = begin; i < end; ++i) {
+  // A scratch that stays in the cache: a large one is memory bandwidth (K = 100,000 classes).
+  const std::size_t chunk = std::clamp<std::size_t>((std::size_t{256} << 10) / row, 1, 4096);
+  std::vector<std::size_t> todo;
+  {
+    std::set<std::vector<int32_t>> seen;
+    for (std::size_t i = 0; i < dataset.samples.size(); ++i) {
       const Sample& s = dataset.samples[i];
-      ids.insert(ids.end(), s.class_ids.begin(), s.class_ids.end());
-      offsets.push_back(static_cast<int64_t>(ids.size()));
-      width = static_cast<int64_t>(s.values.size());
-      values.insert(values.end(), s.values.begin(), s.values.end());
-    }
-    scratch.resize((end - begin) * row);
-    encoder.encode(ids.data(), offsets.data(), static_cast<int64_t>(end - begin), scratch.data(), scratch.size(),
-                   values.empty() ? nullptr : values.data(), width);
-  };
-  for (std::size_t begin = 0; begin < dataset.samples.size(); begin += chunk) {
-    const std::size_t end = std::min(dataset.samples.size(), begin + chunk);
-    try {
-      encode(begin, end);
-    } catch (const DataError&) {
-      for (std::size_t i = begin; i < end; ++i) {  // which sample: its own message, with its path
-        try {
-          encode(i, i + 1);
-        } catch (const DataError& e) {
-          std::vector<std::string> names;
-          for (int32_t c : dataset.samples[i].class_ids) names.push_back(dataset.class_index.name_of(c));
-          throw DataError(fmt::format("labels of '{}' (classes: {}) cannot be encoded: {}", dataset.samples[i].path,
-                                      names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", ")),
-                                      e.what()));
-        }
-      }
-      throw;
+      if (!s.values.empty() || seen.insert(s.class_ids).second) todo.push_back(i);
     }
   }
+  // Checks todo[from, to) on one thread; the first refused sample's error, if any.
+  auto check_range = [&](std::size_t from, std::size_t to) {
+    std::vector<unsigned char> scratch;
+    auto encode = [&](std::size_t begin, std::size_t end) {
+      std::vector<int32_t> ids;
+      std::vector<int64_t> offsets{0};
+      std::vector<float> values;
+      int64_t width = 0;
+      for (std::size_t t = begin; t < end; ++t) {
+        const Sample& s = dataset.samples[todo[t]];
+        ids.insert(ids.end(), s.class_ids.begin(), s.class_ids.end());
+        offsets.push_back(static_cast<int64_t>(ids.size()));
+        width = static_cast<int64_t>(s.values.size());
+        values.insert(values.end(), s.values.begin(), s.values.end());
+      }
+      scratch.resize((end - begin) * row);
+      encoder.encode(ids.data(), offsets.data(), static_cast<int64_t>(end - begin), scratch.data(), scratch.size(),
+                     values.empty() ? nullptr : values.data(), width);
+    };
+    for (std::size_t begin = from; begin < to; begin += chunk) {
+      const std::size_t end = std::min(to, begin + chunk);
+      try {
+        encode(begin, end);
+      } catch (const DataError&) {
+        for (std::size_t t = begin; t < end; ++t) {  // which sample: its own message, with its path
+          try {
+            encode(t, t + 1);
+          } catch (const DataError& e) {
+            const Sample& bad = dataset.samples[todo[t]];
+            std::vector<std::string> names;
+            for (int32_t c : bad.class_ids) names.push_back(dataset.class_index.name_of(c));
+            throw DataError(fmt::format("labels of '{}' (classes: {}) cannot be encoded: {}", bad.path,
+                                        names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", ")),
+                                        e.what()));
+          }
+        }
+        throw;
+      }
+    }
+  };
+  // Many large labels (K = 100,000 one-hot rows) are memory bandwidth: split them over the
+  // cores (encoders are thread-safe). The error reported is the first refused sample's, as on
+  // one thread: ranges are contiguous and the lowest failing range wins.
+  const std::size_t total_bytes = todo.size() * row;
+  const std::size_t threads =
+      total_bytes < (std::size_t{64} << 20) ? 1 : std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+  if (threads == 1) {
+    check_range(0, todo.size());
+    return;
+  }
+  std::vector<std::exception_ptr> errors(threads);
+  {
+    std::vector<std::jthread> pool;
+    for (std::size_t t = 0; t < threads; ++t)
+      pool.emplace_back([&, t] {
+        try {
+          check_range(todo.size() * t / threads, todo.size() * (t + 1) / threads);
+        } catch (...) {
+          errors[t] = std::current_exception();
+        }
+      });
+  }
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
 }
 
 }  // namespace
@@ -108,9 +150,10 @@ LabelSpec LabelSpec::bind(const Registry& registry, const Dataset& dataset) cons
     std::size_t width = dataset.samples.empty() ? 0 : dataset.samples.front().values.size();
     for (const auto& s : dataset.samples)
       if (s.values.size() != width)
-        throw DataError(fmt::format("class_mode 'raw' sample '{}' has {} values, the first has {}; expected the same "
-                                    "number of values in every row",
-                                    s.path, s.values.size(), width));
+        throw DataError(
+            fmt::format("class_mode 'raw' sample '{}' has {} values, the first has {}; expected the same "
+                        "number of values in every row",
+                        s.path, s.values.size(), width));
     bool given = false;
     for (const auto& kv : spec.encoder_options_) given = given || kv.first == "width";
     if (!given) spec.encoder_options_.emplace_back("width", std::to_string(width));
