@@ -314,12 +314,11 @@ TEST_CASE("check: near-duplicate pairs stop at 100,000 with a warning", "[check]
     const auto p = noise(8, 8, 1, static_cast<uint32_t>(i));
     classflow::test::write_png(d.path(fmt::format("r/a/{:03d}.png", i)), 8, 8, 1, 8, p.data());
   }
-  auto r = run_cli({"check", d.path("r"), "--format", "json", "--near-duplicates", "--near-threshold", "64"});
+  // Text with nothing listed: the JSON of 100,000 pairs is 30 MB (slow to parse under ASan).
+  auto r = run_cli({"check", d.path("r"), "--near-duplicates", "--near-threshold", "64", "--max-listed", "0"});
   CHECK(r.exit_code == 0);
-  const json j = json::parse(r.out);
-  CHECK(j["near_duplicates"].size() == 100000);  // of 450 * 449 / 2 = 101,025
-  REQUIRE(j["warnings"].size() == 1);
-  CHECK_THAT(j["warnings"][0].get<std::string>(), Catch::StartsWith("near-duplicates: stopped at 100000 pairs"));
+  CHECK_THAT(r.out, Catch::Contains("near-duplicates (pHash): 100000\n"));  // of 450 * 449 / 2 = 101,025
+  CHECK_THAT(r.out, Catch::Contains("warning: near-duplicates: stopped at 100000 pairs; a lower threshold (now 64)"));
 }
 
 TEST_CASE("report: never replaces a device, a FIFO or one of its own images, writes through a link", "[report][e2e]") {
