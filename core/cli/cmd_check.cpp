@@ -52,17 +52,18 @@ void print_text(const CheckResult& r, const std::vector<LabelledDataset>& sets, 
   for (std::size_t d = 0; d < sets.size(); ++d) {
     const Dataset& ds = sets[d].dataset;
     fmt::print("root '{}': {}\n", printable(ds.root), ds.found_message());
+    if (!ds.skipped.empty())
+      fmt::print("  skipped entries (not images, hidden, ...): {} (classflow scan lists them)\n", ds.skipped.size());
     if (!ds.labelled) continue;
     std::size_t width = 5;
     for (const auto& n : ds.class_index.class_names()) width = std::max(width, printable(n).size());
-    fmt::print("  {:<{}}  {:>7}  {:>6}  {:>6}  {:>7}  {:>6}  {:>6}  {:>6}  {:>7}\n", "class", width, "images", "gray",
-               "rgb", "palette", "cmyk", "alpha", "16-bit", "unknown");
-    const auto counts = ds.class_counts();
+    fmt::print("  {:<{}}  {:>7}  {:>6}  {:>6}  {:>7}  {:>6}  {:>6}  {:>6}  {:>7}  {:>6}\n", "class", width, "images",
+               "gray", "rgb", "palette", "cmyk", "alpha", "16-bit", "unknown", "unread");
     for (int32_t c = 0; c < ds.class_index.size(); ++c) {
       const ColorCounts& cc = r.colors[d][static_cast<std::size_t>(c)];
-      fmt::print("  {:<{}}  {:>7}  {:>6}  {:>6}  {:>7}  {:>6}  {:>6}  {:>6}  {:>7}\n",
-                 printable(ds.class_index.name_of(c)), width, counts[static_cast<std::size_t>(c)], cc.gray, cc.rgb,
-                 cc.palette, cc.cmyk, cc.alpha, cc.high_bit_depth, cc.unknown);
+      fmt::print("  {:<{}}  {:>7}  {:>6}  {:>6}  {:>7}  {:>6}  {:>6}  {:>6}  {:>7}  {:>6}\n",
+                 printable(ds.class_index.name_of(c)), width, cc.images, cc.gray, cc.rgb, cc.palette, cc.cmyk, cc.alpha,
+                 cc.high_bit_depth, cc.unknown, cc.unreadable);
     }
   }
   auto section = [&](const std::string& title, std::size_t n, auto&& print_item) {

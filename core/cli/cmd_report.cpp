@@ -17,8 +17,8 @@ int run_report_command(const PluginOptions& plugins, const ScanFlags& scan, cons
   for (const auto& s : sets) print_warnings(s.dataset);
   const CheckResult check = check_datasets(*registry, datasets_of(sets), check_options);
   write_report(*registry, sets, check, flags.output, options);
-  fmt::print("wrote {} ({} images, {} roots; check: {} corrupt, {} conflict, {} leak, {} duplicate)\n",
-             printable(flags.output), check.files, sets.size(), check.corrupt.size(),
+  fmt::print("wrote {} ({} images, {} root{}; check: {} corrupt, {} conflict, {} leak, {} duplicate)\n",
+             printable(flags.output), check.files, sets.size(), sets.size() == 1 ? "" : "s", check.corrupt.size(),
              check.count(DuplicateKind::conflict), check.count(DuplicateKind::leak),
              check.count(DuplicateKind::duplicate));
   return 0;

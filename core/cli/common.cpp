@@ -273,6 +273,9 @@ LabelledDataset run_scan(const Registry& registry, const ScanFlags& f) {
 }
 
 std::vector<LabelledDataset> ScanFlags::scan_roots(const Registry& registry) const {
+  if (parse_subset(subset) == Subset::both)
+    throw UsageError("--subset both makes two subsets of one root, disjoint by construction; check and report read "
+                     "roots: give --subset training or validation, or the roots themselves (e.g. train test)");
   std::vector<LabelledDataset> out;
   for (const auto& r : roots) {
     ScanFlags one = *this;

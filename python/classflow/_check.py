@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _native
@@ -31,7 +32,8 @@ def _roots(roots: Union[PathLike, Sequence[PathLike]]) -> list:
 
 
 def _scan_all(roots, classes, class_mode, class_indices, encoder_options, follow_links, class_order, allow_empty,
-              source, source_options, plugin_dirs, plugin_overrides):
+              source, source_options, plugin_dirs, plugin_overrides, validation_split=0.0, subset=None,
+              split_method="random", seed=None):
     reg = registry(plugin_dirs, plugin_overrides)
     labels = _native.LabelOptions()
     labels.class_mode = "none" if class_mode is None else "" if class_mode is _CATEGORICAL else str(class_mode)
@@ -41,8 +43,12 @@ def _scan_all(roots, classes, class_mode, class_indices, encoder_options, follow
         labels.mapping = mapping._native
     datasets, specs = [], []
     for root in _roots(roots):
-        scan = _scan_options(root, classes, follow_links, None, 0.0, None, class_order, allow_empty, "random", source,
-                             source_options)
+        scan = _scan_options(root, classes, follow_links, subset, validation_split, seed, class_order, allow_empty,
+                             split_method, source, source_options)
+        if scan.subset == "both":
+            raise _native.UsageError(
+                "subset='both' makes two subsets of one root, disjoint by construction; check and report read roots: "
+                "give subset='training' or 'validation', or the roots themselves (e.g. ['train', 'test'])")
         dataset, spec = _native.scan_labelled(reg, scan, labels)
         datasets.append(dataset)
         specs.append(spec)
@@ -77,29 +83,44 @@ def check(
     source_options: Optional[Mapping[str, Any]] = None,
     plugin_dirs: Iterable[PathLike] = (),
     plugin_overrides: Iterable[str] = (),
+    validation_split: float = 0.0,
+    subset: Optional[str] = None,
+    split_method: str = "random",
+    seed: Optional[int] = None,
 ) -> dict:
     """Reads (and unless ``decode=False`` decodes) every file of one or more roots once, in
     parallel with bounded memory, and returns what ``classflow check --format json`` prints, as a
     dict: ``exit_code`` (0 clean, 3 when a file is corrupt, a picture is under two classes or a
-    file is in several roots), ``clean``, ``files``, ``bytes``, ``seconds``, ``roots`` (per root:
-    ``class_names``, per class ``images`` and colour-model counts ``gray``/``rgb``/``palette``/
-    ``cmyk``/``alpha``/``high_bit_depth``), ``corrupt`` (``root``, ``path``, ``classes``,
+    file is in several roots), ``clean``, ``decoded``, ``files`` (samples checked), ``bytes``,
+    ``seconds``, ``roots`` (per root: ``root``, ``base_directory`` (where its paths start),
+    ``num_samples``, ``class_names``, per class ``images`` and colour-model counts
+    ``gray``/``rgb``/``palette``/``cmyk``/``alpha``/``high_bit_depth``/``unknown``/
+    ``unreadable``), ``corrupt`` (``root``, ``path``, ``classes``,
     ``reason``), ``duplicates`` (groups of byte-identical files with ``kind`` ``duplicate`` /
     ``conflict`` / ``leak``, ``label_conflict``, ``hash``, ``files``), ``extension_mismatch``,
     ``small`` (a side below half of ``target_size`` = (height, width)), ``near_duplicates``
     (pHash pairs within ``near_threshold`` bits, with ``near_duplicates=True``), ``counts`` and
     ``warnings``. ``roots``: a path or a list (e.g. ``['train', 'valid', 'test']``: files shared
-    by them are leaks). The scan arguments are flow_from_directory's.
+    by them are leaks). The scan arguments are flow_from_directory's (``subset='both'`` excepted:
+    its two subsets are disjoint by construction). ``warnings`` are also raised as RuntimeWarning.
 
     Raises UsageError for bad options, DataError when a root cannot be scanned; a bad file is a
     finding, never an exception.
     """
     reg, datasets, _ = _scan_all(roots, classes, class_mode, class_indices, encoder_options, follow_links, class_order,
-                                 allow_empty, source, source_options, plugin_dirs, plugin_overrides)
+                                 allow_empty, source, source_options, plugin_dirs, plugin_overrides, validation_split,
+                                 subset, split_method, seed)
     text = _native.check_datasets(reg, datasets, bool(decode), _target(target_size), bool(near_duplicates),
                                   _int("near_threshold", near_threshold), _int("num_workers", num_workers),
                                   _int("max_image_pixels", max_image_pixels))
-    return json.loads(text)
+    return _result(text)
+
+
+def _result(text: str) -> dict:
+    result = json.loads(text)
+    for w in result["warnings"]:  # as flow_from_directory: scan and check warnings as warnings
+        warnings.warn(w, RuntimeWarning, stacklevel=3)
+    return result
 
 
 def report(
@@ -125,6 +146,10 @@ def report(
     source_options: Optional[Mapping[str, Any]] = None,
     plugin_dirs: Iterable[PathLike] = (),
     plugin_overrides: Iterable[str] = (),
+    validation_split: float = 0.0,
+    subset: Optional[str] = None,
+    split_method: str = "random",
+    seed: Optional[int] = None,
 ) -> dict:
     """Writes ``classflow report``'s page to ``output`` (one self-contained HTML file, written
     atomically: the mapping with each class's encoded label in ``class_mode``, class counts with
@@ -133,9 +158,10 @@ def report(
     :func:`check`. Raises as :func:`check`, and DataError when ``output`` cannot be written.
     """
     reg, datasets, specs = _scan_all(roots, classes, class_mode, class_indices, encoder_options, follow_links,
-                                     class_order, allow_empty, source, source_options, plugin_dirs, plugin_overrides)
+                                     class_order, allow_empty, source, source_options, plugin_dirs, plugin_overrides,
+                                     validation_split, subset, split_method, seed)
     output = os.fsdecode(_path("output", output))
     text = _native.write_report(reg, datasets, specs, output, bool(decode), _target(target_size), bool(near_duplicates),
                                 _int("near_threshold", near_threshold), _int("num_workers", num_workers), _int("max_image_pixels", max_image_pixels),
                                 _int("thumbnails", thumbnails), "" if title is None else str(title))
-    return json.loads(text)
+    return _result(text)

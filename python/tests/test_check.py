@@ -112,3 +112,15 @@ def test_nul_in_a_path_is_a_usage_error(planted, tmp_path):
         classflow.check("tr\0x")
     with pytest.raises(classflow.UsageError, match="contains a NUL character"):
         classflow.report(planted / "test", str(tmp_path / "a\0.html"))
+
+
+def test_warnings_are_raised_and_subset_both_refused(planted, tmp_path):
+    other = tmp_path / "other"
+    write_jpeg(other / "cow" / "c.jpg", (10, 200, 10))
+    with pytest.warns(RuntimeWarning, match="has classes \\[cow\\] where root"):
+        r = classflow.check([planted / "test", other])
+    assert len(r["warnings"]) == 1
+    with pytest.raises(classflow.UsageError, match="subset='both' makes two subsets of one root"):
+        classflow.check(planted / "test", validation_split=0.5, subset="both")
+    v = classflow.check(planted / "test", validation_split=0.5, subset="validation")
+    assert v["roots"][0]["num_samples"] == 3  # floor(0.5 * 3) + floor(0.5 * 4)

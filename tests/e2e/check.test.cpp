@@ -135,7 +135,7 @@ TEST_CASE("check finds a leak, a conflict, a duplicate, a truncated JPEG and a P
                                        "small":0,"near_duplicates":0})"));
   // Colour models per class, from the headers (train/cat: 3 JPEG, PNG-as-jpg, gray, rgba, 16-bit, palette).
   CHECK(j["roots"][0]["classes"]["cat"] ==
-        json::parse(R"({"images":8,"gray":1,"rgb":6,"palette":1,"cmyk":0,"alpha":1,"high_bit_depth":1,"unknown":0})"));
+        json::parse(R"({"images":8,"gray":1,"rgb":6,"palette":1,"cmyk":0,"alpha":1,"high_bit_depth":1,"unknown":0,"unreadable":0})"));
   CHECK(j["roots"][0]["classes"]["dog"]["images"] == 6);
   CHECK(j["roots"][1]["classes"]["dog"]["images"] == 4);
 
@@ -165,7 +165,7 @@ TEST_CASE("check on the bundled digits exits 0 with no duplicates", "[check][e2e
   CHECK(j["corrupt"].empty());
   CHECK(j["small"].empty());  // 8x8 is exactly half of 16x16: not "below half"
   CHECK(j["roots"][0]["classes"]["3"] ==
-        json::parse(R"({"images":183,"gray":183,"rgb":0,"palette":0,"cmyk":0,"alpha":0,"high_bit_depth":0,"unknown":0})"));
+        json::parse(R"({"images":183,"gray":183,"rgb":0,"palette":0,"cmyk":0,"alpha":0,"high_bit_depth":0,"unknown":0,"unreadable":0})"));
   auto s = run_cli({"check", kDigits, "--format", "json", "--target-size", "17x16"});
   CHECK(json::parse(s.out)["counts"]["small"] == 1797);
   CHECK(s.exit_code == 0);  // small images are reported, they do not block training
@@ -254,9 +254,9 @@ TEST_CASE("report: one self-contained page with mapping, labels, counts, thumbna
   CHECK_THAT(html, Catch::Contains("default-src 'none'; img-src data:"));
   CHECK_THAT(html, Catch::Contains("<b>binary:</b> label 1 = class <b>dog</b> (index 1); label 0 = class <b>cat</b>"));
   // Mapping rows: index, class, encoded label, images per root, class_weight (21/... on train).
-  CHECK_THAT(html, Catch::Contains("<tr><td class=\"n\">0</td><td>cat</td><td><code>0</code></td><td class=\"n\">8</td>"
+  CHECK_THAT(html, Catch::Contains("<tr><td class=\"n\">0</td><td>cat</td><td><code class=\"label\">0</code></td><td class=\"n\">8</td>"
                                    "<td class=\"n\">3</td><td class=\"n\">0.8750</td></tr>"));
-  CHECK_THAT(html, Catch::Contains("<tr><td class=\"n\">1</td><td>dog</td><td><code>1</code></td><td class=\"n\">6</td>"
+  CHECK_THAT(html, Catch::Contains("<tr><td class=\"n\">1</td><td>dog</td><td><code class=\"label\">1</code></td><td class=\"n\">6</td>"
                                    "<td class=\"n\">4</td><td class=\"n\">1.1667</td></tr>"));
   CHECK_THAT(html, Catch::Contains("imbalance ratio (largest / smallest class): <b>1.33</b>"));
   // 2 thumbnails per class and root, spread over the class (samples 0 and n/2): 8 in all.
@@ -360,4 +360,21 @@ TEST_CASE("report: names that are not UTF-8 or hold controls are shown escaped, 
   CHECK_THAT(html, Catch::Contains("caf\\xe9/x\\x1b[31m.jpg"));
   CHECK(html.find('\x1b') == std::string::npos);
   CHECK(html.find("caf\xe9") == std::string::npos);
+}
+
+TEST_CASE("check: colour counts add up, files counts every sample, --subset both is refused", "[check][e2e]") {
+  TempDir d;
+  jpeg(d, "r/a/one.jpg", 1);
+  d.write_file("r/a/empty.png", "");
+  d.write_file("r/a/text.jpg", "not an image at all");
+  auto r = run_cli({"check", d.path("r"), "--format", "json"});
+  CHECK(r.exit_code == 3);
+  const json j = json::parse(r.out);
+  CHECK(j["files"] == 3);
+  CHECK(j["corrupt"].size() == 2);
+  CHECK(j["roots"][0]["classes"]["a"] ==
+        json::parse(R"({"images":3,"gray":0,"rgb":1,"palette":0,"cmyk":0,"alpha":0,"high_bit_depth":0,"unknown":0,"unreadable":2})"));
+  auto both = run_cli({"check", d.path("r"), "--validation-split", "0.5", "--subset", "both"});
+  CHECK(both.exit_code == 2);
+  CHECK_THAT(both.err, Catch::Contains("--subset both makes two subsets of one root"));
 }

@@ -79,10 +79,10 @@ struct NearDuplicate {
   bool label_conflict = false;  ///< a and b carry different classes
 };
 
-/// Colour models of one class's images, from their headers (a file counts once per model it has;
-/// `alpha` and `high_bit_depth` overlap the others).
+/// Colour models of one class's images, from their headers: gray + rgb + palette + cmyk +
+/// unknown + unreadable = images; `alpha` and `high_bit_depth` overlap the others.
 struct ColorCounts {
-  int64_t images = 0;          ///< images whose header was read
+  int64_t images = 0;          ///< samples of the class (multi-label: where it is positive)
   int64_t gray = 0;            ///< grayscale
   int64_t rgb = 0;             ///< RGB / YCbCr
   int64_t palette = 0;         ///< indexed colour
@@ -90,6 +90,7 @@ struct ColorCounts {
   int64_t alpha = 0;           ///< with an alpha channel or transparency
   int64_t high_bit_depth = 0;  ///< more than 8 bits per sample (16-bit PNG, TIFF)
   int64_t unknown = 0;         ///< the decoder did not say (an ABI 1.0/1.1 plugin)
+  int64_t unreadable = 0;      ///< no header could be read (the file is among the corrupt ones)
 };
 
 /// What the header of one sample said (0 when it could not be read).
@@ -112,7 +113,7 @@ struct CLASSFLOW_CORE_API CheckResult {
   std::vector<NearDuplicate> near_duplicates;    ///< only with CheckOptions::near_duplicates
   std::vector<std::string> warnings;             ///< e.g. roots whose class names differ
   bool decoded = true;                           ///< images were decoded (not --no-decode)
-  int64_t files = 0;                             ///< files read
+  int64_t files = 0;                             ///< samples checked (all, read or not)
   int64_t bytes = 0;                             ///< bytes read
   double seconds = 0;                            ///< wall time of the check
 

@@ -278,8 +278,8 @@ CheckResult check_datasets(const Registry& registry, const std::vector<Dataset>&
     const Sample& s = ds.samples[static_cast<std::size_t>(i)];
     const FileResult& fr = results[k];
     files[k] = CheckedFile{d, s.path, class_names_of(ds, s)};
+    ++r.files;  // every sample, read or not: the same count as the scan's
     if (fr.read) {
-      ++r.files;
       r.bytes += fr.bytes;
       if (fr.bytes > 0) by_hash[HashKey{fr.hash.high64, fr.hash.low64}].push_back(k);  // empty files: corrupt only
     }
@@ -290,6 +290,13 @@ CheckResult check_datasets(const Registry& registry, const std::vector<Dataset>&
       if (!ext.empty() && std::find(exts.begin(), exts.end(), ext) == exts.end())
         r.extension_mismatch.push_back({files[k], ext, fr.decoder->vtable->name});
     }
+    if (ds.labelled && !fr.header)
+      for (int32_t id : s.class_ids)
+        if (id >= 0 && id < ds.class_index.size()) {
+          ColorCounts& c = r.colors[static_cast<std::size_t>(d)][static_cast<std::size_t>(id)];
+          ++c.images;
+          ++c.unreadable;
+        }
     if (!fr.header) continue;
     r.images[static_cast<std::size_t>(d)][static_cast<std::size_t>(i)] = ImageHeader{fr.width, fr.height, fr.bytes};
     if (o.target_size && (fr.height * 2 < (*o.target_size)[0] || fr.width * 2 < (*o.target_size)[1]))
@@ -397,7 +404,8 @@ std::string check_result_json(const CheckResult& r, const std::vector<Dataset>& 
                                                {"cmyk", cc.cmyk},
                                                {"alpha", cc.alpha},
                                                {"high_bit_depth", cc.high_bit_depth},
-                                               {"unknown", cc.unknown}});
+                                               {"unknown", cc.unknown},
+                                               {"unreadable", cc.unreadable}});
     }
     root["classes"] = per_class;
     roots.push_back(root);

@@ -27,7 +27,9 @@ constexpr const char* kStyle = R"(
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:var(--ink);background:#f6f7f9}
 main{max-width:1200px;margin:0 auto;padding:16px}
-header h1{font-size:1.5rem;margin:.2em 0}
+header h1{font-size:1.5rem;margin:.2em 0;overflow-wrap:anywhere}
+h3,th code{overflow-wrap:anywhere}
+td code.label,td.n{white-space:nowrap}
 nav{display:flex;flex-wrap:wrap;gap:4px 14px;margin:8px 0}
 section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:16px;margin:16px 0}
 h2{font-size:1.2rem;margin:0 0 .6em} h3{font-size:1rem;margin:1em 0 .4em}
@@ -39,12 +41,13 @@ th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertic
 th{font-weight:600;background:#f0f2f6}
 .n{text-align:right}
 code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.9em;overflow-wrap:anywhere}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:8px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(120px,1fr));gap:8px}
 .card{border:1px solid var(--line);border-radius:6px;padding:8px 10px}
 .card b{display:block;font-size:1.4rem}
 .bad{color:var(--bad)} .ok{color:var(--ok)} .warn{color:var(--warn)}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:16px}
 svg.chart{max-width:560px;height:auto;display:block}
+svg.bars{max-width:440px}
 svg .lbl,svg .val{font-size:13px}
 svg .bar{fill:var(--bar)} svg .lbl,svg .val{fill:var(--ink)} svg .axis{stroke:var(--muted)}
 .thumbs{display:grid;grid-template-columns:repeat(auto-fill,minmax(104px,1fr));gap:10px}
@@ -99,7 +102,7 @@ std::string mapping_section(const std::vector<LabelledDataset>& sets) {
   const auto& enc = labels.encoder();
   for (int32_t c = 0; c < first.class_index.size(); ++c) {
     const std::string& name = first.class_index.name_of(c);
-    s += fmt::format("<tr><td class=\"n\">{}</td><td>{}</td><td><code>{}</code></td>", c, html_escape(name),
+    s += fmt::format("<tr><td class=\"n\">{}</td><td>{}</td><td><code class=\"label\">{}</code></td>", c, html_escape(name),
                      enc ? html_escape(enc->label_text(c)) : std::string("\u2014"));
     for (std::size_t d = 0; d < sets.size(); ++d) {
       const auto idx = sets[d].dataset.class_index.find(name);
@@ -155,6 +158,7 @@ std::string counts_section(const std::vector<LabelledDataset>& sets) {
                      lo > 0 ? fmt::format("{:.2f}", static_cast<double>(hi) / static_cast<double>(lo))
                             : std::string("infinite (an empty class)"));
     s += detail::svg_bar_chart(bars, fmt::format("images per class in {}", ds.root));
+    s += "<p class=\"muted\">w: class_weight within this root.</p>\n";
     s += "</div>\n";
   }
   return s + "</div></section>\n";
@@ -222,9 +226,11 @@ std::string sizes_section(const CheckResult& check) {
   if (!widths.empty()) {
     const auto [wl, wh] = std::minmax_element(widths.begin(), widths.end());
     const auto [hl, hh] = std::minmax_element(heights.begin(), heights.end());
-    s += fmt::format(": width {}\u2013{} px (median {}), height {}\u2013{} px (median {}), aspect ratio (w/h) median "
-                     "{:.2f}",
-                     *wl, *wh, median(widths), *hl, *hh, median(heights), median(aspects));
+    auto range = [](double lo, double hi) {
+      return lo == hi ? fmt::format("{}", lo) : fmt::format("{}\u2013{}", lo, hi);
+    };
+    s += fmt::format(": width {} px (median {}), height {} px (median {}), aspect ratio (w/h) median {:.2f}",
+                     range(*wl, *wh), median(widths), range(*hl, *hh), median(heights), median(aspects));
   }
   s += ".</p><div class=\"charts\">\n";
   s += "<div><h3>Width</h3>" + detail::svg_histogram(widths, 20, "image widths", "px") + "</div>\n";
@@ -238,7 +244,8 @@ std::string colors_section(const std::vector<LabelledDataset>& sets, const Check
   std::string s = "<section id=\"colors\"><h2>Colour models per class</h2><div class=\"table-wrap\"><table><thead><tr>"
                   "<th>root</th><th>class</th><th class=\"n\">images</th><th class=\"n\">gray</th><th class=\"n\">rgb</th>"
                   "<th class=\"n\">palette</th><th class=\"n\">cmyk</th><th class=\"n\">alpha</th>"
-                  "<th class=\"n\">16-bit</th></tr></thead><tbody>\n";
+                  "<th class=\"n\">16-bit</th><th class=\"n\">unknown</th><th class=\"n\">unreadable</th></tr></thead>"
+                  "<tbody>\n";
   for (std::size_t d = 0; d < sets.size(); ++d) {
     const Dataset& ds = sets[d].dataset;
     if (!ds.labelled) continue;
@@ -246,9 +253,9 @@ std::string colors_section(const std::vector<LabelledDataset>& sets, const Check
       const ColorCounts& cc = check.colors[d][static_cast<std::size_t>(c)];
       s += fmt::format("<tr><td><code>{}</code></td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
                        "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
-                       "<td class=\"n\">{}</td></tr>\n",
+                       "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
                        html_escape(ds.root), html_escape(ds.class_index.name_of(c)), cc.images, cc.gray, cc.rgb,
-                       cc.palette, cc.cmyk, cc.alpha, cc.high_bit_depth);
+                       cc.palette, cc.cmyk, cc.alpha, cc.high_bit_depth, cc.unknown, cc.unreadable);
     }
   }
   return s + "</tbody></table></div></section>\n";
@@ -349,6 +356,8 @@ std::string render_report(const Registry& registry, const std::vector<LabelledDa
   h += card("leaks", check.count(DuplicateKind::leak), 2);
   h += card("duplicates", check.count(DuplicateKind::duplicate), 1);
   h += card("extension mismatches", static_cast<int64_t>(check.extension_mismatch.size()), 1);
+  h += card("small images", static_cast<int64_t>(check.small.size()), 1);
+  h += card("near-duplicate pairs", static_cast<int64_t>(check.near_duplicates.size()), 1);
   h += "</div></header>\n";
   h += mapping_section(sets);
   h += counts_section(sets);

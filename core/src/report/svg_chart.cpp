@@ -64,12 +64,12 @@ std::string number(double v) {
 }  // namespace
 
 std::string svg_bar_chart(const std::vector<Bar>& bars, const std::string& caption) {
-  constexpr int kRow = 24, kLabel = 130, kBar = 240, kNote = 110, kWidth = kLabel + kBar + kNote;
+  constexpr int kRow = 24, kLabel = 100, kBar = 170, kNote = 90, kWidth = kLabel + kBar + kNote;
   const int height = std::max<int>(1, static_cast<int>(bars.size())) * kRow + 8;
   double top = 0;
   for (const auto& b : bars) top = std::max(top, b.value);
   std::string s = fmt::format(
-      "<svg class=\"chart\" viewBox=\"0 0 {} {}\" width=\"100%\" role=\"img\" aria-label=\"{}\" "
+      "<svg class=\"chart bars\" viewBox=\"0 0 {} {}\" width=\"100%\" role=\"img\" aria-label=\"{}\" "
       "xmlns=\"http://www.w3.org/2000/svg\"><title>{}</title>\n",
       kWidth, height, html_escape(caption), html_escape(caption));
   for (std::size_t i = 0; i < bars.size(); ++i) {
@@ -80,7 +80,7 @@ std::string svg_bar_chart(const std::vector<Bar>& bars, const std::string& capti
         "<g><title>{}: {}</title><text x=\"{}\" y=\"{}\" text-anchor=\"end\" class=\"lbl\">{}</text>"
         "<rect x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" class=\"bar\"/>"
         "<text x=\"{:.1f}\" y=\"{}\" class=\"val\">{}</text></g>\n",
-        html_escape(b.label), number(b.value), kLabel - 8, y + 16, html_escape(shorten(b.label, 18)), kLabel, y + 3,
+        html_escape(b.label), number(b.value), kLabel - 8, y + 16, html_escape(shorten(b.label, 13)), kLabel, y + 3,
         std::max(w, 1.0), kRow - 6, kLabel + std::max(w, 1.0) + 6, y + 16, html_escape(b.note));
   }
   return s + "</svg>\n";
