@@ -8,8 +8,7 @@ import warnings
 from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _native
-from ._flow import _CATEGORICAL, _int, _scan_options
-from ._mapping import as_class_indices, encoder_option_pairs
+from ._flow import _CATEGORICAL, _int, _label_options, _scan_options
 from ._registry import registry
 
 PathLike = Union[str, os.PathLike]
@@ -35,12 +34,7 @@ def _scan_all(roots, classes, class_mode, class_indices, encoder_options, follow
               source, source_options, plugin_dirs, plugin_overrides, validation_split=0.0, subset=None,
               split_method="random", seed=None):
     reg = registry(plugin_dirs, plugin_overrides)
-    labels = _native.LabelOptions()
-    labels.class_mode = "none" if class_mode is None else "" if class_mode is _CATEGORICAL else str(class_mode)
-    labels.encoder_options = encoder_option_pairs(encoder_options)
-    mapping = as_class_indices(class_indices)
-    if mapping is not None:
-        labels.mapping = mapping._native
+    labels = _label_options(class_mode, class_indices, encoder_options)
     datasets, specs = [], []
     for root in _roots(roots):
         scan = _scan_options(root, classes, follow_links, subset, validation_split, seed, class_order, allow_empty,

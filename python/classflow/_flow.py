@@ -145,13 +145,7 @@ def _open(
     opts = _loader_options(**loader_args)  # first: a bad value never waits for a large walk
     reg = registry(plugin_dirs, plugin_overrides)
     _native.check_options(reg, opts)  # transform names and options too, before the scan
-    labels = _native.LabelOptions()
-    # Keras spells "no labels" class_mode=None; "" lets a saved mapping's class_mode apply.
-    labels.class_mode = "none" if class_mode is None else "" if class_mode is _CATEGORICAL else str(class_mode)
-    labels.encoder_options = encoder_option_pairs(encoder_options)
-    mapping = as_class_indices(class_indices)
-    if mapping is not None:
-        labels.mapping = mapping._native
+    labels = _label_options(class_mode, class_indices, encoder_options)
     try:
         if scan.subset == "both":
             train, val, spec = _native.scan_labelled_split(reg, scan, labels)
@@ -163,6 +157,17 @@ def _open(
             raise
         # A temporary list file stands for the caller's dataframe: name that, not the temp path.
         raise type(e)(str(e).replace(origin[0], origin[1])) from None
+
+
+def _label_options(class_mode, class_indices, encoder_options) -> "_native.LabelOptions":
+    labels = _native.LabelOptions()
+    # Keras spells "no labels" class_mode=None; "" lets a saved mapping's class_mode apply.
+    labels.class_mode = "none" if class_mode is None else "" if class_mode is _CATEGORICAL else str(class_mode)
+    labels.encoder_options = encoder_option_pairs(encoder_options)
+    mapping = as_class_indices(class_indices)
+    if mapping is not None:
+        labels.mapping = mapping._native
+    return labels
 
 
 def _iterator(reg, dataset, spec, opts) -> DirectoryIterator:

@@ -14,8 +14,6 @@
 
 #include <cstddef>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 using classflow::test::Bytes;
 using classflow::test::run_cli;
@@ -86,6 +84,11 @@ void planted_tree(const TempDir& d) {
   classflow::test::write_bytes(d.path("train/cat/palette.png"),
                                classflow::test::encode_png_palette(4, 4, {{1, 2, 3}, {200, 100, 0}}, {},
                                                                    std::vector<uint8_t>(16, 1)));
+}
+
+std::string slurp(const std::string& path) {
+  const Bytes b = classflow::test::read_bytes(path);
+  return std::string(b.begin(), b.end());
 }
 
 std::vector<std::string> paths_of(const json& files) {
@@ -246,10 +249,7 @@ TEST_CASE("report: one self-contained page with mapping, labels, counts, thumbna
                     "2"});
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Catch::Contains("wrote " + out + " (21 images, 2 roots; check: 1 corrupt, 1 conflict, 1 leak, 1 duplicate)"));
-  std::ifstream in(out);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string html = ss.str();
+  const std::string html = slurp(out);
   CHECK_THAT(html, Catch::StartsWith("<!doctype html>"));
   CHECK_THAT(html, Catch::Contains("default-src 'none'; img-src data:"));
   CHECK_THAT(html, Catch::Contains("<b>binary:</b> label 1 = class <b>dog</b> (index 1); label 0 = class <b>cat</b>"));
@@ -352,10 +352,7 @@ TEST_CASE("report: names that are not UTF-8 or hold controls are shown escaped, 
   jpeg(d, "r/ok/y.jpg", 2);
   const std::string out = d.path("r.html");
   REQUIRE(run_cli({"report", d.path("r"), "-o", out}).exit_code == 0);
-  std::ifstream in(out);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string html = ss.str();
+  const std::string html = slurp(out);
   CHECK_THAT(html, Catch::Contains("<td>caf\\xe9</td>"));
   CHECK_THAT(html, Catch::Contains("caf\\xe9/x\\x1b[31m.jpg"));
   CHECK(html.find('\x1b') == std::string::npos);

@@ -12,9 +12,6 @@
 #include <nlohmann/json.hpp>
 #include <xxhash.h>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -67,26 +64,9 @@ void check_file(const Registry& registry, const std::string& path, const CheckOp
   thread_local TensorBytes bytes;
   thread_local TensorBytes pixels;
   try {
-    {
-      // The first bytes tell whether any decoder reads it: a large non-image (a 2 GB log named
-      // .png) is reported without being read whole.
-      uint8_t head[64];
-      std::size_t got = 0;
-      if (int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC); fd >= 0) {
-        struct stat st {};
-        if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-          const ssize_t n = ::read(fd, head, sizeof head);
-          got = n > 0 ? static_cast<std::size_t>(n) : 0;
-          if (got > 0 && registry.decoder_for(head, got) == nullptr) {
-            ::close(fd);
-            TensorBytes first(head, head + got);
-            detail::decoder_for_file(registry, path, first);  // throws the "not a decodable image" error
-          }
-        }
-        ::close(fd);
-      }
-    }
-    detail::read_image_file(path, bytes);
+    // The first bytes tell whether any decoder reads it: a large non-image (a 2 GB log named
+    // .png) is reported without being read whole.
+    detail::read_image_file(path, bytes, &registry);
     r.read = true;
     r.bytes = static_cast<int64_t>(bytes.size());
     r.hash = XXH3_128bits(bytes.data(), bytes.size());

@@ -143,7 +143,7 @@ cv::Mat pillow_luma(const cv::Mat& rgb) {
   return out;
 }
 
-void read_image_file(const std::string& path, TensorBytes& bytes) {
+void read_image_file(const std::string& path, TensorBytes& bytes, const Registry* sniff) {
   auto refuse = [&](const std::string& why) {
     return DataError(fmt::format("image file '{}' cannot be read ({}); expected a readable image file", path, why));
   };
@@ -161,12 +161,22 @@ void read_image_file(const std::string& path, TensorBytes& bytes) {
     throw refuse(fmt::format("{} bytes, more than the {} bytes an image file may have", st.st_size, kMaxFileBytes));
   bytes.resize(static_cast<std::size_t>(st.st_size));
   std::size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (n < 0) throw refuse(std::strerror(errno));
-    if (n == 0) break;  // shrank since fstat: decode what is there (a truncated image fails there)
-    done += static_cast<std::size_t>(n);
+  // With `sniff`: the first 64 bytes, then the rest only when a decoder claims them.
+  std::size_t stop = sniff != nullptr ? std::min<std::size_t>(bytes.size(), 64) : bytes.size();
+  for (;;) {
+    while (done < stop) {
+      ssize_t n = ::read(fd, bytes.data() + done, stop - done);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (n < 0) throw refuse(std::strerror(errno));
+      if (n == 0) break;  // shrank since fstat: decode what is there (a truncated image fails there)
+      done += static_cast<std::size_t>(n);
+    }
+    if (done < stop || stop == bytes.size()) break;
+    if (sniff->decoder_for(bytes.data(), done) == nullptr) {
+      bytes.resize(done);
+      decoder_for_file(*sniff, path, bytes);  // throws: not a decodable image
+    }
+    stop = bytes.size();
   }
   bytes.resize(done);
 }

@@ -30,8 +30,10 @@ cv::Mat pillow_luma(const cv::Mat& rgb);
 /// Reads the whole file at `path` into `bytes` (a per-thread buffer whose capacity is kept
 /// between images, so large files cost no allocation and page faults each time). Only regular
 /// files (a FIFO or /dev/zero listed as an image would hang or never end), at most 2 GiB; exactly
-/// the size fstat reports is read. @throws DataError naming the path and the reason.
-void read_image_file(const std::string& path, TensorBytes& bytes);
+/// the size fstat reports is read. With `sniff`, the first 64 bytes are read first and a file no
+/// decoder of that registry claims is refused before the rest is read (a 2 GB log named .png).
+/// @throws DataError naming the path and the reason (decoder_for_file's for a refused file).
+void read_image_file(const std::string& path, TensorBytes& bytes, const Registry* sniff = nullptr);
 
 /// The decoder whose sniff() claims `bytes` (magic bytes, not the extension).
 /// @throws DataError naming the path when the file is empty or no loaded decoder claims it.
