@@ -45,7 +45,8 @@ std::optional<PillowFilter> pillow_filter(Interpolation i) {
 
 // EXIF orientation 2..8 -> upright, as Pillow's ImageOps.exif_transpose.
 cv::Mat orient(const cv::Mat& m, int orientation) {
-  cv::Mat out;
+  thread_local cv::Mat work;  // per thread: see reusable()
+  cv::Mat& out = reusable(work);
   switch (orientation) {
     case 2: cv::flip(m, out, 1); return out;
     case 3: cv::rotate(m, out, cv::ROTATE_180); return out;
@@ -53,7 +54,7 @@ cv::Mat orient(const cv::Mat& m, int orientation) {
     case 5: cv::transpose(m, out); return out;
     case 6: cv::rotate(m, out, cv::ROTATE_90_CLOCKWISE); return out;
     case 7: {
-      cv::Mat t;
+      thread_local cv::Mat t;
       cv::transpose(m, t);
       cv::flip(t, out, -1);
       return out;
@@ -84,7 +85,8 @@ cv::Mat composite(const cv::Mat& rgba, const std::array<uint8_t, 3>& bg) {
 // transform loop, including its rounding (checked against Pillow 9.4 for all sizes 1..69 in
 // both directions). OpenCV's INTER_NEAREST(_EXACT) picks other pixels, and its remap refuses
 // sides of 32767 pixels or more, so the pixels are gathered here from the two index tables.
-cv::Mat pillow_nearest(const cv::Mat& src, const cv::Rect& box, int tw, int th) {
+// Written into `out` (reused: create() keeps its buffer when the size matches).
+void pillow_nearest(const cv::Mat& src, const cv::Rect& box, int tw, int th, cv::Mat& out) {
   std::vector<int> xs(static_cast<std::size_t>(tw)), ys(static_cast<std::size_t>(th));
   const double sx = static_cast<double>(box.width) / tw, sy = static_cast<double>(box.height) / th;
   double xx = box.x + sx * 0.5;
@@ -94,17 +96,17 @@ cv::Mat pillow_nearest(const cv::Mat& src, const cv::Rect& box, int tw, int th) 
   for (int y = 0; y < th; ++y, yy += sy)
     ys[static_cast<std::size_t>(y)] = std::min(box.y + box.height - 1, static_cast<int>(yy));
   const int c = src.channels();
-  cv::Mat out(th, tw, src.type());
+  out.create(th, tw, src.type());
   for (int y = 0; y < th; ++y) {
     const uint8_t* row = src.ptr<uint8_t>(ys[static_cast<std::size_t>(y)]);
     uint8_t* d = out.ptr<uint8_t>(y);
     for (int x = 0; x < tw; ++x, d += c) std::memcpy(d, row + static_cast<std::size_t>(xs[static_cast<std::size_t>(x)]) * c, static_cast<std::size_t>(c));
   }
-  return out;
 }
 
 cv::Mat to_color_mode(const cv::Mat& m, const LoaderOptions& o) {
-  cv::Mat out;
+  thread_local cv::Mat work;  // per thread: see reusable()
+  cv::Mat& out = reusable(work);
   const int c = m.channels();
   switch (o.color_mode) {
     case ColorMode::rgb:
@@ -119,8 +121,8 @@ cv::Mat to_color_mode(const cv::Mat& m, const LoaderOptions& o) {
       return out;
     case ColorMode::grayscale:
       if (c == 1) return m;
-      if (c == 4 && o.alpha_background) return pillow_luma(composite(m, *o.alpha_background));
-      return pillow_luma(m);
+      pillow_luma(c == 4 && o.alpha_background ? composite(m, *o.alpha_background) : m, out);
+      return out;
   }
   return m;
 }
@@ -132,7 +134,14 @@ cv::Mat resized(const Registry& registry, const std::string& path, const LoaderO
 }  // namespace
 
 cv::Mat pillow_luma(const cv::Mat& rgb) {
-  cv::Mat out(rgb.rows, rgb.cols, CV_8UC1);
+  cv::Mat out;
+  pillow_luma(rgb, out);
+  return out;
+}
+
+void pillow_luma(const cv::Mat& rgb, cv::Mat& out) {
+  CV_Assert(out.data != rgb.data);
+  out.create(rgb.rows, rgb.cols, CV_8UC1);
   const int c = rgb.channels();
   for (int y = 0; y < rgb.rows; ++y) {
     const uint8_t* s = rgb.ptr<uint8_t>(y);
@@ -140,7 +149,6 @@ cv::Mat pillow_luma(const cv::Mat& rgb) {
     for (int x = 0; x < rgb.cols; ++x, s += c)
       d[x] = static_cast<uint8_t>((s[0] * 19595 + s[1] * 38470 + s[2] * 7471 + 0x8000) >> 16);
   }
-  return out;
 }
 
 void read_image_file(const std::string& path, TensorBytes& bytes, const Registry* sniff) {
@@ -285,9 +293,13 @@ cv::Mat resized(const Registry& registry, const std::string& path, const LoaderO
     box = cv::Rect(static_cast<int>((m.cols - crop_w) / 2), static_cast<int>((m.rows - crop_h) / 2),
                    static_cast<int>(crop_w), static_cast<int>(crop_h));
   }
-  if (o.interpolation == Interpolation::nearest) return pillow_nearest(m, box, tw, th);
+  thread_local cv::Mat work;  // per thread: see reusable()
+  cv::Mat& out = reusable(work);
+  if (o.interpolation == Interpolation::nearest) {
+    pillow_nearest(m, box, tw, th, out);
+    return out;
+  }
   cv::Mat src = m(box);
-  thread_local cv::Mat out;  // reused by this thread's next image, once this one is stored
   if (auto filter = pillow_filter(o.interpolation)) {
     if (direct != nullptr && src.channels() != 4) {
       pillow_resize_into(src, tw, th, *filter, *direct);  // straight into the batch as float32

@@ -154,7 +154,8 @@ struct DataLoader::Impl {
     const int depth = f32 ? CV_32F : CV_8U;
     if (options.standardize.any()) {
       // Keras standardize: rescale first, then the sample-wise steps, then Normalize.
-      cv::Mat f;
+      thread_local cv::Mat work;  // per thread: see detail::reusable()
+      cv::Mat& f = detail::reusable(work);
       img.convertTo(f, CV_MAKETYPE(CV_32F, c), scale);
       standardize(f);
       if (!first) {
@@ -183,7 +184,7 @@ struct DataLoader::Impl {
       cv::split(img, planes);
       return;
     }
-    std::vector<cv::Mat> bytes;
+    thread_local std::vector<cv::Mat> bytes;  // per thread, reused (see detail::reusable())
     cv::split(img, bytes);
     for (int k = 0; k < c; ++k) bytes[static_cast<std::size_t>(k)].convertTo(planes[static_cast<std::size_t>(k)], CV_32F, scale);
   }
