@@ -105,7 +105,7 @@ void LoaderFlags::add_to(CLI::App& app) {
   app.add_option("--samples-per-epoch", samples_per_epoch, "Draws per epoch with balanced / weights (default: N)");
   app.add_option("--cache", cache,
                  "Keep each resized image after its first decode: 'memory', or a folder reused by later runs");
-  app.add_flag("--jpeg-draft", jpeg_draft,
+  jpeg_draft_option = app.add_flag("--jpeg-draft", jpeg_draft,
                "Decode JPEGs at 1/2, 1/4 or 1/8 scale while still >= target (Pillow's draft(): fastest, other pixels)");
   app.add_flag("--no-jpeg-draft", no_jpeg_draft,
                "Never decode JPEGs scaled: bit-exact with Pillow (default: scaled while >= 2x target)");
@@ -143,7 +143,7 @@ LoaderOptions LoaderFlags::to_options(const ScanFlags& scan) const {
   o.interpolation = parse_interpolation(interpolation);
   o.keep_aspect_ratio = keep_aspect_ratio;
   if (jpeg_draft && no_jpeg_draft) throw UsageError("--jpeg-draft and --no-jpeg-draft contradict; expected one of them");
-  if (jpeg_draft) o.jpeg_draft = true;
+  if (jpeg_draft_option != nullptr && jpeg_draft_option->count() > 0) o.jpeg_draft = jpeg_draft;
   if (no_jpeg_draft) o.jpeg_draft = false;
   o.cache = cache;
   o.sampling = sampling;

@@ -75,6 +75,7 @@ struct LoaderFlags {
   bool keep_aspect_ratio = false;
   bool jpeg_draft = false;
   bool no_jpeg_draft = false;
+  const CLI::Option* jpeg_draft_option = nullptr;  // given at all: --jpeg-draft=false is --no-jpeg-draft
   std::string cache;  // --cache DIR|memory
   std::string sampling = "uniform";  // --sampling uniform|balanced|weights:FILE
   int64_t samples_per_epoch = 0;     // --samples-per-epoch N
