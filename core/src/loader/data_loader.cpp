@@ -347,24 +347,16 @@ struct DataLoader::Impl {
       cache->put(s, path, img);
     }
     if (!augmentation.has_after()) return img;
-    try {
-      // The memory cache shares its pixels: transforms get their own copy.
-      return augmentation.after_resize(hit ? img.clone() : img, key);
-    } catch (const Error&) {
-      throw;
-    } catch (const std::exception& e) {
-      throw DataError(fmt::format("image file '{}' cannot be processed: {}", path, e.what()));
-    }
+    // The memory cache shares its pixels: transforms get their own copy.
+    return for_file(path, [&] { return augmentation.after_resize(hit ? img.clone() : img, key); });
   }
 
-  // One image, with every failure that belongs to this file (OpenCV's own errors, memory)
+  // `fn()`, with every failure that belongs to the file at `path` (OpenCV's own errors, memory)
   // turned into a DataError naming it, so on_error=skip can skip it and raise can say which.
-  cv::Mat load(const std::string& path, const detail::SampleKey& key, detail::StageTimes* times = nullptr,
-               bool resized_only = false, const detail::FloatOutput* direct = nullptr) const {
+  template <class Fn>
+  static cv::Mat for_file(const std::string& path, Fn&& fn) {
     try {
-      const detail::Augmentation* aug = augmentation.empty() ? nullptr : &augmentation;
-      if (resized_only) return detail::load_resized(*registry, path, options, aug, key, times);
-      return detail::load_image(*registry, path, options, aug, key, times, direct);
+      return fn();
     } catch (const Error&) {
       throw;
     } catch (const std::bad_alloc&) {
@@ -374,6 +366,16 @@ struct DataLoader::Impl {
     } catch (const std::exception& e) {
       throw DataError(fmt::format("image file '{}' cannot be processed: {}", path, e.what()));
     }
+  }
+
+  // One image, loaded (and augmented) for `key`; failures as for_file.
+  cv::Mat load(const std::string& path, const detail::SampleKey& key, detail::StageTimes* times = nullptr,
+               bool resized_only = false, const detail::FloatOutput* direct = nullptr) const {
+    return for_file(path, [&] {
+      const detail::Augmentation* aug = augmentation.empty() ? nullptr : &augmentation;
+      if (resized_only) return detail::load_resized(*registry, path, options, aug, key, times);
+      return detail::load_image(*registry, path, options, aug, key, times, direct);
+    });
   }
 
   void encode_labels(Batch& b) const {

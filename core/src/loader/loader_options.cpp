@@ -2,6 +2,8 @@
 #include <classflow/error.hpp>
 #include <classflow/loader_options.hpp>
 
+#include "loader/sampling.hpp"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -133,8 +135,7 @@ void check_loader_options(const LoaderOptions& o) {
   if (o.num_workers < 1)
     throw UsageError(fmt::format("num_workers '{}' is out of range; expected >= 1", o.num_workers));
   if (o.prefetch < 1) throw UsageError(fmt::format("prefetch '{}' is out of range; expected >= 1", o.prefetch));
-  if (o.sampling != "uniform" && o.sampling != "balanced" && !(o.sampling.rfind("weights:", 0) == 0 && o.sampling.size() > 8))
-    throw UsageError(fmt::format("sampling '{}' is unknown; expected uniform, balanced or weights:FILE", o.sampling));
+  detail::check_sampling_name(o.sampling);
   if (o.samples_per_epoch < 0)
     throw UsageError(fmt::format("samples_per_epoch '{}' is out of range; expected >= 0", o.samples_per_epoch));
   if (o.num_shards < 1 || o.shard_id < 0 || o.shard_id >= o.num_shards)

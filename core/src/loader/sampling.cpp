@@ -75,7 +75,13 @@ std::vector<double> read_weights_file(const Dataset& ds, const std::string& file
 
 }  // namespace
 
+void check_sampling_name(const std::string& sampling) {
+  if (sampling != "uniform" && sampling != "balanced" && !(sampling.rfind("weights:", 0) == 0 && sampling.size() > 8))
+    throw UsageError(fmt::format("sampling '{}' is unknown; expected uniform, balanced or weights:FILE", sampling));
+}
+
 std::vector<double> sampling_cumulative(const Dataset& ds, const std::string& sampling) {
+  check_sampling_name(sampling);
   if (sampling == "uniform") return {};
   std::vector<double> w;
   std::string source = "the class counts";
@@ -85,11 +91,9 @@ std::vector<double> sampling_cumulative(const Dataset& ds, const std::string& sa
     const auto counts = ds.class_counts();
     for (const auto& s : ds.samples)
       w.push_back(s.class_ids.empty() ? 0.0 : 1.0 / static_cast<double>(counts[static_cast<std::size_t>(s.class_ids.front())]));
-  } else if (sampling.rfind("weights:", 0) == 0 && sampling.size() > 8) {
+  } else {  // weights:FILE
     source = "sampling weights file '" + sampling.substr(8) + "'";
     w = read_weights_file(ds, sampling.substr(8));
-  } else {
-    throw UsageError(fmt::format("sampling '{}' is unknown; expected uniform, balanced or weights:FILE", sampling));
   }
   double total = 0;
   for (double& v : w) v = total += v;

@@ -9,6 +9,10 @@
 
 namespace classflow::detail {
 
+/// Checks the spelling of `sampling` (uniform, balanced or weights:FILE) before any scan.
+/// @throws UsageError naming the accepted spellings.
+void check_sampling_name(const std::string& sampling);
+
 /// Cumulative per-sample weights for `sampling` over `dataset` (empty for "uniform"):
 /// "balanced" weighs each sample 1 / (count of its class) (its first class when multi-label);
 /// "weights:FILE" reads JSON {"class name": w} (every class) or [w per sample] (filenames order).
