@@ -11,9 +11,11 @@ import classflow
 FILTERS = {"nearest": Image.NEAREST, "bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC,
            "lanczos": Image.LANCZOS, "box": Image.BOX, "hamming": Image.HAMMING}
 # (height, width) -> (target height, target width): shrink, enlarge, extreme aspect ratios both
-# ways, a 1x1 output, one axis unchanged, an odd factor.
+# ways, a 1x1 output, one axis unchanged, an odd factor; and for the horizontal pass's strips of
+# rows: several strips with a ragged last one, a slight shrink, rows so wide a strip is 16 rows.
 SIZES = [((61, 97), (17, 23)), ((9, 13), (40, 50)), ((3, 1000), (2, 10)), ((500, 2), (50, 1)),
-         ((37, 41), (1, 1)), ((100, 80), (100, 30)), ((33, 33), (224, 7))]
+         ((37, 41), (1, 1)), ((100, 80), (100, 30)), ((33, 33), (224, 7)), ((300, 131), (100, 70)),
+         ((145, 101), (144, 99)), ((40, 12000), (7, 300))]
 MODES = {"rgb": ("RGB", 3), "grayscale": ("L", 1), "rgba": ("RGBA", 4)}
 
 
