@@ -34,7 +34,7 @@ void pillow_luma(const cv::Mat& rgb, cv::Mat& out);
 /// image made glibc trim a worker's arena at every free (an madvise each, ~90 us on this VM:
 /// ~15% of an epoch of 500x375 photos).
 inline cv::Mat& reusable(cv::Mat& m) {
-  if (m.u != nullptr && m.u->refcount > 1) m.release();
+  if (m.u != nullptr && CV_XADD(&m.u->refcount, 0) > 1) m.release();  // an atomic read: holders may be other threads
   return m;
 }
 

@@ -379,57 +379,72 @@ void resize_straight(const cv::Mat& src, cv::Mat& dst, int width, int height, Pi
   }
   const auto vert_ptr = cached_axis(src.rows, height, filter);
   const ResampleAxis& vert_axis = *vert_ptr;
-  cv::Mat rows = src;
   thread_local TensorBytes transposed_buffer, combined_buffer, back_buffer;
-  cv::Mat transposed, combined, back;
   thread_local ResampleAxis vert_shifted;
   const ResampleAxis* vert = &vert_axis;
-  if (need_h) {
-    // Only the rows the vertical pass reads, as Pillow does (its ybox_first .. ybox_last).
-    const int first = vert_axis.bounds[0];
-    const int last = vert_axis.bounds[2 * static_cast<size_t>(height) - 2] +
-                     vert_axis.bounds[2 * static_cast<size_t>(height) - 1];
-    if (first != 0) {
-      vert_shifted = vert_axis;
-      for (int i = 0; i < height; ++i) vert_shifted.bounds[2 * static_cast<size_t>(i)] -= first;
-      vert = &vert_shifted;
-    }
-    const auto horiz_ptr = cached_axis(src.cols, width, filter);
-    const ResampleAxis& horiz = *horiz_ptr;
-    const size_t nrows = static_cast<size_t>(last - first), row_bytes = static_cast<size_t>(src.cols) * channels;
-    // Bytes transposed: row (x * C + c) holds channel c of column x down the strip, so the
-    // horizontal pass combines whole rows, vectorised like the vertical one. Strips of 128 rows
-    // (at most 512 KiB of source, at least the transpose's 16) keep the transposed bytes in the
-    // core's L2: in the loader (500x375 photos, 1000x750 half-scale decodes) 128 rows beat 32,
-    // 64 and the whole image by 5-15% of the resize.
-    const size_t strip = std::min(nrows, std::max<size_t>(16, std::min<size_t>(128, (512 << 10) / row_bytes) / 16 * 16));
-    const size_t out_bytes = static_cast<size_t>(width) * channels;
-    transposed = scratch(transposed_buffer, static_cast<int>(row_bytes), static_cast<int>(strip), CV_8UC1, 0);
-    combined = scratch(combined_buffer, static_cast<int>(out_bytes), static_cast<int>(strip), CV_8UC1, 1344);
-    back = scratch(back_buffer, static_cast<int>(nrows), width, type, 2752);
-    for (size_t r = 0; r < nrows; r += strip) {
-      const size_t r0 = std::min(r, nrows - strip);  // the last strip overlaps: same values again
-      HWY_DYNAMIC_DISPATCH(TransposeBytes)(src.ptr<uint8_t>(first + static_cast<int>(r0)), src.step[0],
-                                           transposed.data, transposed.step[0], strip, row_bytes);
-      combine_rows(transposed, combined, strip, horiz, width, channels);
-      HWY_DYNAMIC_DISPATCH(TransposeBytes)(combined.data, combined.step[0], back.ptr<uint8_t>(static_cast<int>(r0)),
-                                           back.step[0], out_bytes, strip);
-    }
-    rows = back;
+  const size_t out_bytes = static_cast<size_t>(width) * channels;
+  if (need_v && fout == nullptr) dst.create(height, width, type);
+  // Output rows [y0, y1) of the vertical pass over `rows` (as float32 into fout, or bytes to dst).
+  const auto vertical = [&](const cv::Mat& rows, int y0, int y1) {
+    const int* bounds = vert->bounds.data() + 2 * static_cast<size_t>(y0);
+    const int32_t* k = vert->k.data() + static_cast<size_t>(y0) * vert->ksize;
+    if (fout != nullptr)
+      HWY_DYNAMIC_DISPATCH(CombineRows)(rows.data, rows.step[0], nullptr, 0, out_bytes, y1 - y0, 1, bounds, k,
+                                        vert->ksize, fout->data + static_cast<size_t>(y0) * fout->stride,
+                                        fout->stride, fout->scale);
+    else
+      HWY_DYNAMIC_DISPATCH(CombineRows)(rows.data, rows.step[0], dst.ptr<uint8_t>(y0), dst.step[0], out_bytes,
+                                        y1 - y0, 1, bounds, k, vert->ksize, nullptr, 0, 1.0f);
+  };
+  if (!need_h) {
+    vertical(src, 0, height);
+    return;
+  }
+  // Only the rows the vertical pass reads, as Pillow does (its ybox_first .. ybox_last).
+  const int first = vert_axis.bounds[0];
+  const int last = vert_axis.bounds[2 * static_cast<size_t>(height) - 2] +
+                   vert_axis.bounds[2 * static_cast<size_t>(height) - 1];
+  if (first != 0) {
+    vert_shifted = vert_axis;
+    for (int i = 0; i < height; ++i) vert_shifted.bounds[2 * static_cast<size_t>(i)] -= first;
+    vert = &vert_shifted;
+  }
+  const auto horiz_ptr = cached_axis(src.cols, width, filter);
+  const ResampleAxis& horiz = *horiz_ptr;
+  const size_t nrows = static_cast<size_t>(last - first), row_bytes = static_cast<size_t>(src.cols) * channels;
+  // Bytes transposed: row (x * C + c) holds channel c of column x down the strip, so the
+  // horizontal pass combines whole rows, vectorised like the vertical one. Strips of 128 rows
+  // (at most 512 KiB of source, at least the transpose's 16) keep the transposed bytes in the
+  // core's L2: in the loader (500x375 photos, 1000x750 half-scale decodes) 128 rows beat 32,
+  // 64 and the whole image by 5-15% of the resize.
+  const size_t strip = std::min(nrows, std::max<size_t>(16, std::min<size_t>(128, (512 << 10) / row_bytes) / 16 * 16));
+  cv::Mat transposed = scratch(transposed_buffer, static_cast<int>(row_bytes), static_cast<int>(strip), CV_8UC1, 0);
+  cv::Mat combined = scratch(combined_buffer, static_cast<int>(out_bytes), static_cast<int>(strip), CV_8UC1, 1344);
+  cv::Mat back = scratch(back_buffer, static_cast<int>(nrows), width, type, 2752);
+  int done = 0;  // output rows of the vertical pass written
+  for (size_t r = 0; r < nrows; r += strip) {
+    const size_t r0 = std::min(r, nrows - strip);  // the last strip overlaps: same values again
+    HWY_DYNAMIC_DISPATCH(TransposeBytes)(src.ptr<uint8_t>(first + static_cast<int>(r0)), src.step[0],
+                                         transposed.data, transposed.step[0], strip, row_bytes);
+    combine_rows(transposed, combined, strip, horiz, width, channels);
+    HWY_DYNAMIC_DISPATCH(TransposeBytes)(combined.data, combined.step[0], back.ptr<uint8_t>(static_cast<int>(r0)),
+                                         back.step[0], out_bytes, strip);
+    if (!need_v) continue;
+    // The output rows whose taps are all made by now (tap windows only move down): the vertical
+    // pass reads the strip while it is still in the cache.
+    const int ready = static_cast<int>(r0 + strip);
+    int upto = done;
+    while (upto < height && vert->bounds[2 * static_cast<size_t>(upto)] + vert->bounds[2 * static_cast<size_t>(upto) + 1] <= ready)
+      ++upto;
+    if (upto > done) vertical(back, done, upto);
+    done = upto;
   }
   if (!need_v) {
-    if (fout != nullptr) to_float(rows);
-    else rows.copyTo(dst);
+    if (fout != nullptr) to_float(back);
+    else back.copyTo(dst);
     return;
   }
-  if (fout != nullptr) {
-    HWY_DYNAMIC_DISPATCH(CombineRows)(rows.data, rows.step[0], nullptr, 0, static_cast<size_t>(width) * channels,
-                                      height, 1, vert->bounds.data(), vert->k.data(), vert->ksize, fout->data,
-                                      fout->stride, fout->scale);
-    return;
-  }
-  dst.create(height, width, type);
-  combine_rows(rows, dst, static_cast<size_t>(width) * channels, *vert, height, 1);
+  if (done < height) vertical(back, done, height);
 }
 }  // namespace
 
