@@ -120,12 +120,13 @@ class CLASSFLOW_CORE_API DataLoader {
    public:
     ~BatchStream();
     BatchStream(BatchStream&&) noexcept;
-    /// Fills `out` with the next batch; false after the last. Rethrows a worker's error.
-    /// The image buffer `out` held is reused for a later batch (pass the same Batch each time
-    /// to keep memory flat over epochs).
+    /// Fills `out` with the next batch; false after the last (`out` untouched). Rethrows a
+    /// worker's error. The batch `out` held is given up at the call: its image buffer is reused
+    /// for a later batch (pass the same Batch each time to keep memory flat over epochs).
     bool next(Batch& out);
     /// next(), waiting at most `timeout` (forever when nullopt): nullopt when the batch was not
-    /// ready in time — call again (the Python binding checks for Ctrl-C in between).
+    /// ready in time, `out` then empty — call again (the Python binding checks for Ctrl-C in
+    /// between).
     std::optional<bool> next_for(Batch& out, std::optional<std::chrono::milliseconds> timeout);
     /// Index of the batch the next call to next() delivers.
     int64_t position() const noexcept;
