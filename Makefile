@@ -35,7 +35,7 @@ test-tsan: deps
 	@ctest --preset tsan -L tsan
 
 # libFuzzer targets (clang, ASan + UBSan): build, replay every seed and saved crash, then fuzz
-# each for FUZZ_SECONDS (60), two at a time.
+# each for FUZZ_SECONDS (60), three at a time (FUZZ_JOBS).
 FUZZ_SECONDS ?= 60
 fuzz: test-deps
 	@cmake --preset fuzz >/dev/null
