@@ -143,6 +143,7 @@ int run_flow_command(const PluginOptions& plugins, const ScanFlags& scan, const 
   if (flow.stop_after_batches < 0)
     throw UsageError(fmt::format("stop_after_batches '{}' is out of range; expected >= 0", flow.stop_after_batches));
   LoaderOptions lo = loader_flags.to_options(scan);
+  DataLoader::reserve_batches(lo);  // faulted in while plugins load and the scan runs
   std::shared_ptr<const Registry> registry = plugins.make_registry();
   DataLoader::check_options(*registry, lo);
   if (parse_subset(scan.subset) != Subset::both) {

@@ -143,6 +143,7 @@ def _open(
     origin: Optional[Tuple[str, str]] = None,
 ):
     opts = _loader_options(**loader_args)  # first: a bad value never waits for a large walk
+    _native.reserve_batches(opts)  # the first batches' memory, faulted in while plugins load and the scan runs
     reg = registry(plugin_dirs, plugin_overrides)
     _native.check_options(reg, opts)  # transform names and options too, before the scan
     labels = _label_options(class_mode, class_indices, encoder_options)

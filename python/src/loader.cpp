@@ -94,6 +94,9 @@ void bind_loader(py::module_& m) {
 
   m.def("check_options", &DataLoader::check_options, py::arg("registry"), py::arg("options"),
         "Every loader option and transform checked before a scan (DataLoader::check_options).");
+  m.def("reserve_batches", &DataLoader::reserve_batches, py::arg("options"),
+        "The first batches' memory faulted in on a background thread while the scan runs "
+        "(DataLoader::reserve_batches); returns at once.");
   py::class_<DataLoader, std::shared_ptr<DataLoader>>(m, "Loader", "classflow::DataLoader")
       .def(py::init([](std::shared_ptr<Registry> registry, const std::shared_ptr<Dataset>& dataset,
                        const LabelSpec& labels, const LoaderOptions& options) {

@@ -420,6 +420,58 @@ TEST_CASE("image-level workers: any worker count gives batch()'s bytes, skips in
   CHECK_THROWS_WITH(stream.next(b), Catch::Contains(d.path("root/a/bad1.jpg")));
 }
 
+TEST_CASE("reserved batch memory: a loader takes the buffers faulted in ahead, its batches keep batch()'s bytes",
+          "[loader][e2e][tsan]") {
+  using classflow::detail::reserved_tensor_regions;
+  TempDir d;
+  std::vector<uint8_t> px(40 * 30 * 3);
+  for (std::size_t i = 0; i < px.size(); ++i) px[i] = static_cast<uint8_t>(i * 13 % 253);
+  d.mkdir("root/a");
+  d.mkdir("root/b");
+  for (int i = 0; i < 13; ++i)
+    t::write_jpeg(d.path("root/" + std::string(i % 2 ? "a" : "b") + "/" + std::to_string(i) + ".jpg"), 40, 30, 3,
+                  px.data());
+  LoaderOptions o = small(128);
+  o.dtype = classflow::ImageDType::float32;  // 128x128x3 float32: 196,608 bytes an image
+  o.interpolation = classflow::Interpolation::bilinear;
+  o.batch_size = 12;  // 2.25 MiB a batch: reserved (from 2 MiB)
+  o.num_workers = 2;
+  o.prefetch = 2;
+  const std::size_t bytes = std::size_t{12} * 128 * 128 * 3 * 4;
+  DataLoader::reserve_batches(o);
+  CHECK(reserved_tensor_regions(bytes) == 2);  // prefetch 2: two buffers, ready or being faulted in
+  DataLoader::reserve_batches(o);
+  CHECK(reserved_tensor_regions(bytes) == 2);  // the same shape again: nothing more
+  auto loader = make_loader(d.path("root"), o);
+  CHECK(reserved_tensor_regions(bytes) == 2);  // the constructor asks for the same: nothing more
+  std::vector<Batch> got;
+  {
+    auto stream = loader.stream(0);
+    Batch b;
+    while (stream.next(b)) got.push_back(std::move(b));  // kept: no buffer goes back to the pool
+  }
+  CHECK(reserved_tensor_regions(bytes) == 1);  // batch 0 took one; batch 1 (1 image) is smaller: fresh
+  REQUIRE(got.size() == 2);
+  CHECK(got[1].size() == 1);
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    Batch want = loader.batch(static_cast<int64_t>(i), 0);
+    CHECK(got[i].images.data == want.images.data);
+    CHECK(got[i].sample_indices == want.sample_indices);
+  }
+  // Another shape frees the unused buffers of the last; small batches are not reserved.
+  DataLoader::reserve_batches(o);
+  CHECK(reserved_tensor_regions(bytes) == 2);
+  o.batch_size = 16;
+  DataLoader::reserve_batches(o);
+  CHECK(reserved_tensor_regions(bytes) == 0);
+  CHECK(reserved_tensor_regions(std::size_t{16} * 128 * 128 * 3 * 4) == 2);
+  o.batch_size = 2;  // 384 KiB
+  DataLoader::reserve_batches(o);
+  CHECK(reserved_tensor_regions(std::size_t{2} * 128 * 128 * 3 * 4) == 0);
+  o.batch_size = 0;
+  CHECK_THROWS_WITH(DataLoader::reserve_batches(o), Catch::Contains("batch_size '0' is out of range"));
+}
+
 TEST_CASE("nearest matches Pillow's NEAREST when upscaling (8 -> 12 picks 0 1 1 2 2 3 4 5 5 6 7 7)", "[loader][e2e]") {
   TempDir d;
   d.mkdir("root/a");

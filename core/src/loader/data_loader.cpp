@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstring>
@@ -23,6 +24,27 @@
 #include <thread>
 
 namespace classflow {
+
+namespace {
+int channels_of(const LoaderOptions& o) {
+  switch (o.color_mode) {
+    case ColorMode::grayscale: return 1;
+    case ColorMode::rgba: return 4;
+    case ColorMode::rgb: break;
+  }
+  return 3;
+}
+
+// Bytes of one image of a batch.
+std::size_t image_bytes_of(const LoaderOptions& o) {
+  const sdk::DType dt = o.dtype == ImageDType::uint8 ? sdk::DType::uint8 : sdk::DType::float32;
+  return static_cast<std::size_t>(o.target_size[0]) * o.target_size[1] * channels_of(o) * sdk::dtype_size(dt);
+}
+
+// The buffers a stream fills at once: `prefetch` batches in flight (BatchStream), at most the 4
+// its pool keeps.
+int buffers_in_flight(const LoaderOptions& o) { return static_cast<int>(std::clamp<int64_t>(o.prefetch, 1, 4)); }
+}  // namespace
 
 struct DataLoader::Impl {
   std::shared_ptr<const Registry> registry;
@@ -67,14 +89,7 @@ struct DataLoader::Impl {
   mutable int64_t cached_epoch = -1;
   mutable std::shared_ptr<const std::vector<int64_t>> cached_order;
 
-  int channels() const {
-    switch (options.color_mode) {
-      case ColorMode::grayscale: return 1;
-      case ColorMode::rgba: return 4;
-      case ColorMode::rgb: break;
-    }
-    return 3;
-  }
+  int channels() const { return channels_of(options); }
 
   int64_t shard_size = 0;
   int64_t full_num_batches = 0;  // unsharded batches per epoch: the Keras reseed step
@@ -230,11 +245,7 @@ struct DataLoader::Impl {
     return {begin, std::min<int64_t>(begin + bs, static_cast<int64_t>(ord.size()))};
   }
 
-  std::size_t image_bytes() const {
-    const sdk::DType dt = options.dtype == ImageDType::uint8 ? sdk::DType::uint8 : sdk::DType::float32;
-    return static_cast<std::size_t>(options.target_size[0]) * options.target_size[1] * channels() *
-           sdk::dtype_size(dt);
-  }
+  std::size_t image_bytes() const { return image_bytes_of(options); }
 
   // An empty batch `index` of `epoch` with room for `count` images (a recycled buffer if given).
   Batch open_batch(int64_t index, int64_t epoch, int64_t count, TensorBytes recycled = {}) const {
@@ -464,6 +475,11 @@ DataLoader::DataLoader(std::shared_ptr<const Registry> registry, Dataset dataset
                                  : d.options.shard_remainder == ShardRemainder::drop ? "drop"
                                                                                      : "exact",
                                  bs, d.options.drop_last ? ", drop_last" : ""));
+  // The first batches' memory, faulted in while the caller gets ready (no-op when the faces
+  // already asked for it before their scan, with the same shape).
+  if (d.num_batches > 0)
+    detail::reserve_tensor_bytes(static_cast<std::size_t>(std::min<int64_t>(bs, d.shard_size)) * d.image_bytes(),
+                                 static_cast<int>(std::min<int64_t>(buffers_in_flight(d.options), d.num_batches)));
 }
 
 DataLoader::~DataLoader() = default;
@@ -471,6 +487,12 @@ DataLoader::~DataLoader() = default;
 void DataLoader::check_options(const Registry& registry, const LoaderOptions& options) {
   check_loader_options(options);
   (void)detail::Augmentation(registry, options);
+}
+
+void DataLoader::reserve_batches(const LoaderOptions& options) {
+  check_loader_options(options);
+  detail::reserve_tensor_bytes(static_cast<std::size_t>(options.batch_size) * image_bytes_of(options),
+                               buffers_in_flight(options));
 }
 
 const LoaderOptions& DataLoader::options() const noexcept { return impl_->options; }
@@ -684,6 +706,7 @@ struct DataLoader::BatchStream::State {
   std::condition_variable cv;
   int64_t next_to_make = 0;
   int64_t next_to_deliver = 0;
+  int64_t opening = 0;  // batches whose buffer a worker is getting outside the lock
   bool stop = false;
   // A batch being made: its images are claimed one at a time and stored into their own slots.
   struct Building {
@@ -704,6 +727,10 @@ struct DataLoader::BatchStream::State {
   std::pair<int64_t, Building*> claimable(std::unique_lock<std::mutex>& lock) {
     for (auto& [index, bl] : building)
       if (bl.next_item < bl.count) return {index, &bl};
+    // A batch being opened has images to claim in a moment: wait for it rather than open the next,
+    // so every worker helps the earliest batch (at the start, opening batch 1 alongside batch 0
+    // could wait for a buffer still being faulted in while batch 0 has one worker).
+    if (opening > 0) return {-1, nullptr};
     if (next_to_make >= num_batches || next_to_make - next_to_deliver >= in_flight_limit) return {-1, nullptr};
     const int64_t index = next_to_make++;
     const auto [begin, end] = loader->batch_range(*order, index);
@@ -711,17 +738,21 @@ struct DataLoader::BatchStream::State {
     bl.begin = begin;
     bl.count = end - begin;
     bl.skip.resize(static_cast<std::size_t>(bl.count));
+    ++opening;
     lock.unlock();  // allocating (or faulting in) a batch buffer must not hold up the others
     try {
       bl.batch = loader->open_batch(index, epoch, bl.count, loader->take_buffer());
     } catch (...) {
       lock.lock();
+      --opening;
       failed[index] = std::current_exception();
       cv.notify_all();
       return {-1, nullptr};
     }
     lock.lock();
+    --opening;
     auto& placed = building.emplace(index, std::move(bl)).first->second;
+    cv.notify_all();  // the workers that waited for it
     return {index, &placed};
   }
 
