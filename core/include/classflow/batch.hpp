@@ -19,8 +19,9 @@ CLASSFLOW_CORE_API void* allocate_tensor_bytes(std::size_t bytes);
 /// Frees what allocate_tensor_bytes returned for the same size.
 CLASSFLOW_CORE_API void free_tensor_bytes(void* p, std::size_t bytes) noexcept;
 /// Maps and faults in `count` buffers of exactly `bytes` (2 MiB or more; smaller is a no-op) on a
-/// background thread; allocate_tensor_bytes(bytes) hands them out first, waiting for one still
-/// being faulted in. One size is held at a time. @throws std::system_error if no thread starts.
+/// background thread; allocate_tensor_bytes(bytes) hands them out first (faulting in the rest of
+/// one still being filled itself). One size is held at a time. Only a hint: without a thread to
+/// spare it does nothing.
 CLASSFLOW_CORE_API void reserve_tensor_bytes(std::size_t bytes, int count);
 /// Regions of exactly `bytes` reserved and not handed out yet (ready or being faulted in).
 CLASSFLOW_CORE_API int reserved_tensor_regions(std::size_t bytes) noexcept;

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -156,7 +157,8 @@ void reserve_tensor_bytes(std::size_t bytes, int count) {
   const int more = count - static_cast<int>(r.ready.size());
   if (more <= 0) return;
   r.pending = more;
-  r.filler = std::thread([&r, bytes, more] {
+  try {
+    r.filler = std::thread([&r, bytes, more] {
     // Idle priority: it runs while loading and scanning leave a core free, never ahead of the
     // workers' decoding; a worker that needs its region finishes it (take_reserved).
     sched_param idle{};
@@ -181,6 +183,9 @@ void reserve_tensor_bytes(std::size_t bytes, int count) {
       if (fault_in(*f)) finish(r, f);
     }
   });
+  } catch (const std::system_error&) {  // no thread to spare: the loader faults its buffers in itself
+    r.pending = 0;
+  }
 }
 
 int reserved_tensor_regions(std::size_t bytes) noexcept {
