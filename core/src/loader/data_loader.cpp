@@ -763,8 +763,9 @@ struct DataLoader::BatchStream::State {
       cv.wait(lock, [&] {
         if (stop) return true;
         job = claimable(lock);
-        // Once every batch is opened and no image is left to claim, no work can appear.
-        return job.second != nullptr || next_to_make >= num_batches || stop;
+        // Once every batch is opened and no image is left to claim, no work can appear (a batch
+        // still being opened will have some: the last one gets every worker too).
+        return job.second != nullptr || (next_to_make >= num_batches && opening == 0) || stop;
       });
       if (stop || job.second == nullptr) return;
       const int64_t index = job.first;
