@@ -49,9 +49,10 @@ class CLASSFLOW_CORE_API DataLoader {
   /// a loader made later with the same shape takes those buffers instead of fresh pages. Call it
   /// before a long step (the scan) so the two overlap: fresh memory is dear on VMs (a new 19 MB
   /// float32 batch took ~40 ms to fault in on the 2-core VM of bench/README.md when the host had
-  /// to back its pages), and the first batch then costs its decoding only. Optional (the constructor asks for the same itself), idempotent
-  /// for one shape; batches under 2 MiB are not reserved. At most one shape is held: another
-  /// shape frees the unused buffers of the last. @throws UsageError as check_loader_options.
+  /// to back its pages), and the first batch then costs its decoding only. Optional (the
+  /// constructor asks for the same itself), idempotent for one shape; batches under 2 MiB are not
+  /// reserved. At most one shape is held: another shape frees the unused buffers of the last.
+  /// @throws UsageError as check_loader_options.
   static void reserve_batches(const LoaderOptions& options);
   DataLoader& operator=(const DataLoader&) = delete;
 

@@ -41,9 +41,12 @@ std::size_t image_bytes_of(const LoaderOptions& o) {
   return static_cast<std::size_t>(o.target_size[0]) * o.target_size[1] * channels_of(o) * sdk::dtype_size(dt);
 }
 
-// The buffers a stream fills at once: `prefetch` batches in flight (BatchStream), at most the 4
-// its pool keeps.
-int buffers_in_flight(const LoaderOptions& o) { return static_cast<int>(std::clamp<int64_t>(o.prefetch, 1, 4)); }
+// Reserves the buffers a stream fills at once, of `images` images each: `prefetch` batches in
+// flight (BatchStream), at most the 4 its pool keeps and the `batches` there are.
+void reserve_first_batches(const LoaderOptions& o, int64_t images, int64_t batches) {
+  const int64_t count = std::min<int64_t>({std::max<int64_t>(o.prefetch, 1), 4, batches});
+  detail::reserve_tensor_bytes(static_cast<std::size_t>(images) * image_bytes_of(o), static_cast<int>(count));
+}
 }  // namespace
 
 struct DataLoader::Impl {
@@ -477,9 +480,7 @@ DataLoader::DataLoader(std::shared_ptr<const Registry> registry, Dataset dataset
                                  bs, d.options.drop_last ? ", drop_last" : ""));
   // The first batches' memory, faulted in while the caller gets ready (no-op when the faces
   // already asked for it before their scan, with the same shape).
-  if (d.num_batches > 0)
-    detail::reserve_tensor_bytes(static_cast<std::size_t>(std::min<int64_t>(bs, d.shard_size)) * d.image_bytes(),
-                                 static_cast<int>(std::min<int64_t>(buffers_in_flight(d.options), d.num_batches)));
+  if (d.num_batches > 0) reserve_first_batches(d.options, std::min<int64_t>(bs, d.shard_size), d.num_batches);
 }
 
 DataLoader::~DataLoader() = default;
@@ -491,8 +492,7 @@ void DataLoader::check_options(const Registry& registry, const LoaderOptions& op
 
 void DataLoader::reserve_batches(const LoaderOptions& options) {
   check_loader_options(options);
-  detail::reserve_tensor_bytes(static_cast<std::size_t>(options.batch_size) * image_bytes_of(options),
-                               buffers_in_flight(options));
+  reserve_first_batches(options, options.batch_size, 4);  // the batch count is not known before the scan
 }
 
 const LoaderOptions& DataLoader::options() const noexcept { return impl_->options; }

@@ -159,30 +159,30 @@ void reserve_tensor_bytes(std::size_t bytes, int count) {
   r.pending = more;
   try {
     r.filler = std::thread([&r, bytes, more] {
-    // Idle priority: it runs while loading and scanning leave a core free, never ahead of the
-    // workers' decoding; a worker that needs its region finishes it (take_reserved).
-    sched_param idle{};
-    (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
-    for (int i = 0; i < more; ++i) {
-      auto f = std::make_shared<Filling>();
-      try {
-        f->p = map_huge(bytes);
-      } catch (const std::bad_alloc&) {  // the loader maps its own later, and reports if it fails
-        std::lock_guard<std::mutex> guard(r.mutex);
-        --r.pending;
-        r.cv.notify_all();
-        continue;
+      // Idle priority: it runs while loading and scanning leave a core free, never ahead of the
+      // workers' decoding; a worker that needs its region finishes it (take_reserved).
+      sched_param idle{};
+      (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
+      for (int i = 0; i < more; ++i) {
+        auto f = std::make_shared<Filling>();
+        try {
+          f->p = map_huge(bytes);
+        } catch (const std::bad_alloc&) {  // the loader maps its own later, and reports if it fails
+          std::lock_guard<std::mutex> guard(r.mutex);
+          --r.pending;
+          r.cv.notify_all();
+          continue;
+        }
+        f->bytes = bytes;
+        f->chunks = (bytes + kHuge - 1) / kHuge;
+        {
+          std::lock_guard<std::mutex> guard(r.mutex);
+          r.filling = f;
+          r.cv.notify_all();
+        }
+        if (fault_in(*f)) finish(r, f);
       }
-      f->bytes = bytes;
-      f->chunks = (bytes + kHuge - 1) / kHuge;
-      {
-        std::lock_guard<std::mutex> guard(r.mutex);
-        r.filling = f;
-        r.cv.notify_all();
-      }
-      if (fault_in(*f)) finish(r, f);
-    }
-  });
+    });
   } catch (const std::system_error&) {  // no thread to spare: the loader faults its buffers in itself
     r.pending = 0;
   }
