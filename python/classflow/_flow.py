@@ -146,6 +146,7 @@ def _open(
     _native.reserve_batches(opts)  # the first batches' memory, faulted in while plugins load and the scan runs
     reg = registry(plugin_dirs, plugin_overrides)
     _native.check_options(reg, opts)  # transform names and options too, before the scan
+    warm = _native.warm_up(reg, opts, scan)  # noqa: F841 -- loader threads load an image each during the scan
     labels = _label_options(class_mode, class_indices, encoder_options)
     try:
         if scan.subset == "both":

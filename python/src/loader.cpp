@@ -97,6 +97,12 @@ void bind_loader(py::module_& m) {
   m.def("reserve_batches", &DataLoader::reserve_batches, py::arg("options"),
         "The first batches' memory faulted in on a background thread while the scan runs "
         "(DataLoader::reserve_batches); returns at once.");
+  py::class_<DataLoader::WarmUp>(m, "WarmUp",
+                                 "Loader threads warming up (DataLoader::WarmUp); dropping it waits for them.");
+  m.def("warm_up", &DataLoader::warm_up, py::arg("registry"), py::arg("options"), py::arg("scan"),
+        py::call_guard<py::gil_scoped_release>(),
+        "Starts the loader threads and has each load one image of the folder `scan` reads, while the "
+        "scan runs (DataLoader::warm_up); returns at once. Keep the result until the scan is done.");
   py::class_<DataLoader, std::shared_ptr<DataLoader>>(m, "Loader", "classflow::DataLoader")
       .def(py::init([](std::shared_ptr<Registry> registry, const std::shared_ptr<Dataset>& dataset,
                        const LabelSpec& labels, const LoaderOptions& options) {

@@ -472,6 +472,61 @@ TEST_CASE("reserved batch memory: a loader takes the buffers faulted in ahead, i
   CHECK_THROWS_WITH(DataLoader::reserve_batches(o), Catch::Contains("batch_size '0' is out of range"));
 }
 
+TEST_CASE("loader threads: warm_up starts them, later streams reuse them, streams at once each get their own",
+          "[loader][e2e][tsan]") {
+  TempDir d;
+  for (int i = 0; i < 12; ++i)
+    solid(d, std::string("root/") + (i % 2 ? "a/" : "b/") + std::to_string(i) + ".png", static_cast<uint8_t>(i * 20),
+          0, 0);
+  LoaderOptions o = small();
+  o.batch_size = 1;  // 12 batches: a stream runs every worker asked for
+  o.prefetch = 1;
+  o.num_workers = DataLoader::loader_threads() + 2;  // more than this process has started so far
+  const int want = static_cast<int>(o.num_workers);
+  classflow::ScanOptions scan;
+  scan.root = d.path("root");
+  { const auto warm = DataLoader::warm_up(registry(), o, scan); }  // its destructor waits for the threads
+  CHECK(DataLoader::loader_threads() == want);
+  { const auto warm = DataLoader::warm_up(registry(), o, scan); }
+  CHECK(DataLoader::loader_threads() == want);  // enough threads already: none started
+  auto loader = make_loader(d.path("root"), o);
+  for (int64_t e = 0; e < 2; ++e) {
+    auto stream = loader.stream(e);
+    Batch b;
+    int64_t n = 0;
+    while (stream.next(b)) {
+      CHECK(b.images.data == loader.batch(b.index, e).images.data);
+      ++n;
+    }
+    CHECK(n == 12);
+  }
+  CHECK(DataLoader::loader_threads() == want);  // both epochs' workers ran on the warmed threads
+  // Two streams at once: the first's workers wait for its consumer (prefetch 1), so the second
+  // starts threads of its own rather than queueing behind them; both deliver every batch.
+  {
+    auto first = loader.stream(0);
+    auto second = loader.stream(1);
+    Batch b1, b2;
+    int64_t n1 = 0, n2 = 0;
+    for (bool more = true; more;) {
+      const bool got1 = first.next(b1), got2 = second.next(b2);
+      n1 += got1;
+      n2 += got2;
+      more = got1 || got2;
+    }
+    CHECK(n1 == 12);
+    CHECK(n2 == 12);
+  }
+  CHECK(DataLoader::loader_threads() == 2 * want);
+  // Nothing to load, or no folder at all: the warm-up warms nothing and throws nothing.
+  o.num_workers = 2 * want + 1;
+  scan.root = d.path("missing");
+  { const auto warm = DataLoader::warm_up(registry(), o, scan); }
+  CHECK(DataLoader::loader_threads() == 2 * want + 1);
+  o.num_workers = 0;
+  CHECK_THROWS_WITH(DataLoader::warm_up(registry(), o, scan), Catch::Contains("num_workers '0' is out of range"));
+}
+
 TEST_CASE("nearest matches Pillow's NEAREST when upscaling (8 -> 12 picks 0 1 1 2 2 3 4 5 5 6 7 7)", "[loader][e2e]") {
   TempDir d;
   d.mkdir("root/a");

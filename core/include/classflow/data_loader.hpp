@@ -54,6 +54,38 @@ class CLASSFLOW_CORE_API DataLoader {
   /// reserved. At most one shape is held: another shape frees the unused buffers of the last.
   /// @throws UsageError as check_loader_options.
   static void reserve_batches(const LoaderOptions& options);
+
+  /// Loader threads being warmed up by warm_up(). Destroying it waits for them to finish (one
+  /// image each, a few ms), so none is still decoding while the process exits.
+  class CLASSFLOW_CORE_API WarmUp {
+   public:
+    WarmUp();
+    ~WarmUp();
+    WarmUp(WarmUp&&) noexcept;
+    WarmUp& operator=(WarmUp&&) noexcept;
+    struct State;
+
+   private:
+    friend class DataLoader;
+    std::shared_ptr<State> state_;
+  };
+
+  /// Starts the loader threads a stream of `options` needs (`num_workers`; a stream's workers run
+  /// on threads kept for the process and reused by every later stream) and has each new one load
+  /// one image of the folder `scan` reads (its source option `directory`, else `root`, or the
+  /// folder of a list file `root`): decoded and resized with `options`, the result dropped, in
+  /// the background; returns at once. A thread's first image is its dearest: its decoder handle, its
+  /// buffers and its share of the code are new (4-12 ms more than later images on the 2-core VM of
+  /// bench/README.md), so warming the threads while the scan runs brings the first batch to about
+  /// its decoding time. Optional and best-effort: a folder with no decodable image in its first
+  /// entries, or a thread that cannot start, warms less; nothing is thrown for them.
+  /// @throws UsageError as check_loader_options.
+  static WarmUp warm_up(std::shared_ptr<const Registry> registry, const LoaderOptions& options,
+                        const ScanOptions& scan);
+
+  /// Loader threads this process has started (by streams and warm_up); they are kept for reuse,
+  /// so this grows only when more streams run at once than ever before (their workers added up).
+  static int loader_threads();
   DataLoader& operator=(const DataLoader&) = delete;
 
   const LoaderOptions& options() const noexcept;

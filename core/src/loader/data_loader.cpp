@@ -7,6 +7,7 @@
 #include "image/pixel_convert.hpp"
 #include "loader/image_cache.hpp"
 #include "loader/sampling.hpp"
+#include "loader/worker_threads.hpp"
 #include "random/numpy_random.hpp"
 
 #include <fmt/format.h>
@@ -14,9 +15,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <condition_variable>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -495,6 +498,72 @@ void DataLoader::reserve_batches(const LoaderOptions& options) {
   reserve_first_batches(options, options.batch_size, 4);  // the batch count is not known before the scan
 }
 
+struct DataLoader::WarmUp::State {
+  std::mutex mutex;
+  std::condition_variable cv;
+  int pending = 0;  // threads still loading their image
+};
+
+DataLoader::WarmUp::WarmUp() = default;
+DataLoader::WarmUp::WarmUp(WarmUp&&) noexcept = default;
+DataLoader::WarmUp& DataLoader::WarmUp::operator=(WarmUp&&) noexcept = default;
+DataLoader::WarmUp::~WarmUp() {
+  if (!state_) return;
+  std::unique_lock<std::mutex> lock(state_->mutex);
+  state_->cv.wait(lock, [&] { return state_->pending == 0; });
+}
+
+namespace {
+// Loads (and drops) the first image under `folder` that loads with `options`, looking at a few
+// entries, and only at files of the decoders' extensions and of image size: a warm-up must cost
+// about one image, whatever the folder holds.
+void load_one_image(const Registry& registry, const LoaderOptions& options, const std::string& folder) {
+  namespace fs = std::filesystem;
+  const std::vector<std::string> extensions = registry.extensions();  // sorted, lower case
+  std::error_code ec;
+  fs::recursive_directory_iterator it(folder, fs::directory_options::skip_permission_denied, ec);
+  int entries = 0, tries = 0;
+  for (; !ec && it != fs::recursive_directory_iterator() && entries < 64 && tries < 4; it.increment(ec), ++entries) {
+    std::string ext = it->path().extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (!std::binary_search(extensions.begin(), extensions.end(), ext)) continue;
+    std::error_code size_ec;
+    if (!it->is_regular_file(size_ec) || it->file_size(size_ec) > (std::uintmax_t{32} << 20) || size_ec) continue;
+    ++tries;
+    try {
+      (void)detail::load_image(registry, it->path().string(), options, nullptr, detail::SampleKey{}, nullptr, nullptr);
+      return;
+    } catch (const std::exception&) {
+      // not an image this process decodes: the next entry
+    }
+  }
+}
+}  // namespace
+
+DataLoader::WarmUp DataLoader::warm_up(std::shared_ptr<const Registry> registry, const LoaderOptions& options,
+                                       const ScanOptions& scan) {
+  check_loader_options(options);
+  std::string folder = scan.root;
+  for (const auto& [key, value] : scan.source_options)
+    if (key == "directory") folder = value;
+  if (std::error_code ec; !std::filesystem::is_directory(folder, ec))
+    folder = std::filesystem::path(folder).parent_path().string();
+  WarmUp w;
+  w.state_ = std::make_shared<WarmUp::State>();
+  std::lock_guard<std::mutex> hold(w.state_->mutex);  // `pending` is set before any thread can finish
+  const int started = detail::WorkerThreads::instance().grow(
+      static_cast<int>(options.num_workers), [st = w.state_, registry, options, folder] {
+        load_one_image(*registry, options, folder);
+        std::lock_guard<std::mutex> lock(st->mutex);
+        --st->pending;
+        st->cv.notify_all();
+      });
+  w.state_->pending += started;
+  return w;
+}
+
+int DataLoader::loader_threads() { return detail::WorkerThreads::instance().size(); }
+
 const LoaderOptions& DataLoader::options() const noexcept { return impl_->options; }
 const Dataset& DataLoader::dataset() const noexcept { return impl_->dataset; }
 const ClassIndex& DataLoader::class_index() const noexcept { return impl_->dataset.class_index; }
@@ -720,7 +789,36 @@ struct DataLoader::BatchStream::State {
   std::map<int64_t, Building> building;
   std::map<int64_t, Batch> ready;
   std::map<int64_t, std::exception_ptr> failed;
-  std::vector<std::thread> workers;
+  // The workers run on pooled threads (WorkerThreads); each counts itself out here when its
+  // work() returns. Shared with the jobs: the last one signals after State may be gone.
+  struct Running {
+    std::mutex mutex;
+    std::condition_variable cv;
+    int count = 0;
+  };
+  std::shared_ptr<Running> running = std::make_shared<Running>();
+
+  // Starts `n` workers on pooled threads. @throws std::system_error as WorkerThreads::run.
+  void start_workers(int n) {
+    for (int i = 0; i < n; ++i) {
+      {
+        std::lock_guard<std::mutex> lock(running->mutex);
+        ++running->count;
+      }
+      try {
+        detail::WorkerThreads::instance().run([this] { work(); },
+                                              [r = running] {
+                                                std::lock_guard<std::mutex> lock(r->mutex);
+                                                --r->count;
+                                                r->cv.notify_all();
+                                              });
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(running->mutex);
+        --running->count;
+        throw;
+      }
+    }
+  }
 
   // The oldest open batch with an unclaimed image, or a newly opened one; nullptr when there is
   // nothing to do now. Called with the lock held.
@@ -813,7 +911,8 @@ struct DataLoader::BatchStream::State {
       stop = true;
     }
     cv.notify_all();
-    for (auto& t : workers) t.join();
+    std::unique_lock<std::mutex> lock(running->mutex);
+    running->cv.wait(lock, [&] { return running->count == 0; });
   }
 };
 
@@ -882,7 +981,7 @@ DataLoader::BatchStream DataLoader::stream(int64_t epoch, int64_t first_batch) c
   s->order = impl_->order(epoch);  // the permutation once, before the workers start
   const int workers = static_cast<int>(
       std::min<int64_t>(impl_->options.num_workers, std::max<int64_t>(batches - first_batch, 1)));
-  for (int i = 0; i < workers; ++i) s->workers.emplace_back([st = s.get()] { st->work(); });
+  s->start_workers(workers);  // on a failure, ~State stops and waits for the ones that started
   return BatchStream(std::move(s));
 }
 

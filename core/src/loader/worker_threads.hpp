@@ -1,0 +1,57 @@
+// Loader threads that outlive the streams that use them: private to the core.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+
+namespace classflow::detail {
+
+/// The process's pool of loader threads. A BatchStream's workers run on them, and a thread
+/// goes back to the pool when its stream ends instead of exiting, so the next epoch's (and the
+/// next loader's) workers keep what each thread built on its first image: the decoder's handle,
+/// the decode and resample buffers already faulted in, a warm malloc arena. On the 2-core VM of
+/// bench/README.md a fresh thread's first image cost 4-12 ms more than the later ones, the
+/// larger part of the first batch's time beyond its decoding.
+/// Threads are detached and parked (never destroyed) between jobs; a forked child gets a pool of
+/// its own (its parent's threads do not exist there). Thread-safe.
+class WorkerThreads {
+ public:
+  /// The calling process's pool.
+  static WorkerThreads& instance();
+
+  /// Runs `job` on a pooled thread at once: an idle one, or a new one when every thread is taken
+  /// (a job may run as long as its stream: it never waits behind another stream's job), then
+  /// `done` once the thread counts as idle again (so whoever waits for `done` and starts the next
+  /// job finds it idle). Neither may throw. @throws std::system_error when a thread is needed and
+  /// cannot be started.
+  void run(std::function<void()> job, std::function<void()> done);
+
+  /// Threads started so far (idle, warming up or running a job).
+  int size();
+
+  /// Starts threads until the pool has `count`; each new one runs `first` (which must not throw)
+  /// before any job, and then takes jobs as the others do. Returns how many it started.
+  /// A thread that cannot be started is not an error: it returns the number that did.
+  int grow(int count, const std::function<void()>& first);
+
+  WorkerThreads(const WorkerThreads&) = delete;
+  WorkerThreads& operator=(const WorkerThreads&) = delete;
+
+ private:
+  WorkerThreads() = default;
+  void start(std::function<void()> first);  // called with mutex_ held
+  void loop(std::function<void()> first);
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  struct Job {
+    std::function<void()> run, done;
+  };
+  std::deque<Job> queue_;
+  int threads_ = 0;  // started
+  int busy_ = 0;     // running a job (a thread in its `first` is not busy: it takes jobs next)
+};
+
+}  // namespace classflow::detail
