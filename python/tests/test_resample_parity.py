@@ -19,6 +19,17 @@ SIZES = [((61, 97), (17, 23)), ((9, 13), (40, 50)), ((3, 1000), (2, 10)), ((500,
 MODES = {"rgb": ("RGB", 3), "grayscale": ("L", 1), "rgba": ("RGBA", 4)}
 
 
+@pytest.fixture(params=["direct", "portable"], autouse=True)
+def kernel(request, monkeypatch):
+    """Both horizontal passes: along the rows with byte permutes (CPUs with AVX-512 VBMI, where
+    the cost model picks it) and the transposing one every CPU has (forced here)."""
+    if request.param == "portable":
+        monkeypatch.setenv("CLASSFLOW_RESAMPLE_PORTABLE", "1")
+    else:
+        monkeypatch.delenv("CLASSFLOW_RESAMPLE_PORTABLE", raising=False)
+    return request.param
+
+
 def ours(tmp_path, array, mode, size, interpolation, color_mode):
     folder = tmp_path / "a"
     folder.mkdir(exist_ok=True)
