@@ -1,6 +1,9 @@
 // uint8 -> float32 with a scale, vectorised with Highway (runtime dispatch like the resampler).
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "image/pixel_convert.cpp"
+#ifndef HWY_WANT_AVX3_DL  // see resample.cpp
+#error "HWY_WANT_AVX3_DL must be defined for every Highway file of a binary (core/CMakeLists.txt)"
+#endif
 #include <hwy/foreach_target.h>  // must come before highway.h
 #include <hwy/highway.h>
 

@@ -11,7 +11,7 @@
 // AVX3_DL (Ice Lake, Zen 4 and later: VBMI byte permutes, VNNI dot products) is compiled too:
 // the horizontal pass runs along rows there without transposing (HorizontalDirect).
 #ifndef HWY_WANT_AVX3_DL
-#define HWY_WANT_AVX3_DL
+#error "HWY_WANT_AVX3_DL must be defined for every Highway file of a binary (core/CMakeLists.txt)"
 #endif
 #include <hwy/foreach_target.h>  // must come before highway.h
 #include <hwy/highway.h>
@@ -179,7 +179,7 @@ void TransposeBytes(const uint8_t* src, size_t src_stride, uint8_t* dst, size_t 
 
 #if HWY_TARGET == HWY_AVX3_DL
 // HorizontalDirect with `A` accumulators of 16 samples a group.
-// Highway's AVX3_DL flags name AVX-VNNI; its runtime check asks for AVX512-VNNI, used here.
+// Highway's AVX3_DL flags name AVX-VNNI, not the AVX512-VNNI used here (cached_plan checks it).
 template <int A>
 __attribute__((target(HWY_TARGET_STR ",avx512vnni"))) void HorizontalRows(const uint8_t* src, size_t src_stride, size_t rows, uint8_t* out, size_t out_stride,
                     const HorizontalPlan& p) {
@@ -505,7 +505,10 @@ void resize_straight(const cv::Mat& src, cv::Mat& dst, int width, int height, Pi
 // CLASSFLOW_RESAMPLE_PORTABLE=1, which keeps the transposing pass for comparison and tests).
 std::shared_ptr<const HorizontalPlan> cached_plan(int in_size, int out_size, PillowFilter filter, int channels,
                                                   const ResampleAxis& axis) {
-  static const bool direct = HWY_DYNAMIC_DISPATCH(HorizontalDirect)(nullptr, 0, 0, nullptr, 0, nullptr);
+  // The dispatched target has the permutes; the multiply-adds need AVX512-VNNI, asked for too
+  // (Highway's AVX3_DL flags name AVX-VNNI).
+  static const bool direct = HWY_DYNAMIC_DISPATCH(HorizontalDirect)(nullptr, 0, 0, nullptr, 0, nullptr) &&
+                             __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vbmi");
   if (!direct) return nullptr;
   if (const char* e = std::getenv("CLASSFLOW_RESAMPLE_PORTABLE"); e != nullptr && *e != '\0' && *e != '0')
     return nullptr;

@@ -4,8 +4,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
 #include <thread>
 #include <utility>
+#include <vector>
 
 namespace classflow::detail {
 
@@ -17,7 +20,18 @@ struct Owned {
 std::atomic<Owned*> current{nullptr};
 }  // namespace
 
+// At exit, before the sanitizers' leak check and the libraries' static destructors: idle threads
+// end (their thread-local state, some of it plugins', is destroyed while everything it needs is
+// still there); LeakSanitizer's thread scan crashed on parked threads holding a closed plugin's
+// thread-locals. A thread still running a job (a stream never destroyed) is left alone.
+void end_idle_threads() {
+  Owned* o = current.load(std::memory_order_acquire);
+  if (o != nullptr && o->pid == getpid()) o->pool->end_idle();
+}
+
 WorkerThreads& WorkerThreads::instance() {
+  static const bool registered = std::atexit(end_idle_threads) == 0;  // once: a forked child inherits it
+  (void)registered;
   const pid_t pid = getpid();
   Owned* o = current.load(std::memory_order_acquire);
   if (o != nullptr && o->pid == pid) return *o->pool;
@@ -36,7 +50,13 @@ WorkerThreads& WorkerThreads::instance() {
 }
 
 void WorkerThreads::start(std::function<void()> first) {
-  std::thread(&WorkerThreads::loop, this, std::move(first)).detach();
+  Worker& w = workers_.emplace_back();
+  try {
+    w.thread = std::thread(&WorkerThreads::loop, this, &w, std::move(first));
+  } catch (...) {
+    workers_.pop_back();
+    throw;
+  }
   ++threads_;
 }
 
@@ -67,12 +87,37 @@ int WorkerThreads::grow(int count, const std::function<void()>& first) {
   return started;
 }
 
-void WorkerThreads::loop(std::function<void()> first) {
+void WorkerThreads::end_idle() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  ending_ = true;
+  cv_.notify_all();
+  // Threads still warming up end when done; a bounded wait, never a hang at exit.
+  cv_.wait_for(lock, std::chrono::seconds(2), [&] { return threads_ == busy_; });
+  std::vector<std::thread> ended;
+  for (auto it = workers_.begin(); it != workers_.end();) {
+    if (!it->ended) {
+      ++it;
+      continue;
+    }
+    ended.push_back(std::move(it->thread));
+    it = workers_.erase(it);
+  }
+  lock.unlock();
+  for (auto& t : ended) t.join();
+}
+
+void WorkerThreads::loop(Worker* self, std::function<void()> first) {
   if (first) first();
   first = nullptr;  // what it holds (a registry) is released before the thread parks
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    cv_.wait(lock, [&] { return !queue_.empty(); });
+    cv_.wait(lock, [&] { return !queue_.empty() || ending_; });
+    if (queue_.empty()) {  // ending
+      self->ended = true;
+      --threads_;
+      cv_.notify_all();
+      return;
+    }
     Job job = std::move(queue_.front());
     queue_.pop_front();
     ++busy_;

@@ -4,7 +4,9 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <list>
 #include <mutex>
+#include <thread>
 
 namespace classflow::detail {
 
@@ -14,8 +16,8 @@ namespace classflow::detail {
 /// the decode and resample buffers already faulted in, a warm malloc arena. On the 2-core VM of
 /// bench/README.md a fresh thread's first image cost 4-12 ms more than the later ones, the
 /// larger part of the first batch's time beyond its decoding.
-/// Threads are detached and parked (never destroyed) between jobs; a forked child gets a pool of
-/// its own (its parent's threads do not exist there). Thread-safe.
+/// Threads are parked between jobs and end at the process's exit (end_idle); a
+/// forked child gets a pool of its own (its parent's threads do not exist there). Thread-safe.
 class WorkerThreads {
  public:
   /// The calling process's pool.
@@ -31,6 +33,11 @@ class WorkerThreads {
   /// Threads started so far (idle, warming up or running a job).
   int size();
 
+  /// Ends the idle threads and those warming up (waiting at most 2 s), for the process's exit:
+  /// their thread-local state is destroyed while the libraries it belongs to are loaded. Threads
+  /// started later end after their job.
+  void end_idle();
+
   /// Starts threads until the pool has `count`; each new one runs `first` (which must not throw)
   /// before any job, and then takes jobs as the others do. Returns how many it started.
   /// A thread that cannot be started is not an error: it returns the number that did.
@@ -41,8 +48,14 @@ class WorkerThreads {
 
  private:
   WorkerThreads() = default;
+  // A pool thread. Joinable, never detached: end_idle joins the ones that end, so everything a
+  // thread did (its thread-local destructors too) happens before its stack is freed (TSan sees it).
+  struct Worker {
+    std::thread thread;
+    bool ended = false;
+  };
   void start(std::function<void()> first);  // called with mutex_ held
-  void loop(std::function<void()> first);
+  void loop(Worker* self, std::function<void()> first);
 
   std::mutex mutex_;
   std::condition_variable cv_;
@@ -50,8 +63,10 @@ class WorkerThreads {
     std::function<void()> run, done;
   };
   std::deque<Job> queue_;
+  std::list<Worker> workers_;  // nodes stay put: each thread holds a pointer to its own
   int threads_ = 0;  // started
   int busy_ = 0;     // running a job (a thread in its `first` is not busy: it takes jobs next)
+  bool ending_ = false;  // the process exits: idle threads end
 };
 
 }  // namespace classflow::detail
