@@ -181,8 +181,8 @@ void TransposeBytes(const uint8_t* src, size_t src_stride, uint8_t* dst, size_t 
 // HorizontalDirect with `A` accumulators of 16 samples a group.
 // Highway's AVX3_DL flags name AVX-VNNI, not the AVX512-VNNI used here (cached_plan checks it).
 template <int A>
-__attribute__((target(HWY_TARGET_STR ",avx512vnni"))) void HorizontalRows(const uint8_t* src, size_t src_stride, size_t rows, uint8_t* out, size_t out_stride,
-                    const HorizontalPlan& p) {
+__attribute__((target(HWY_TARGET_STR ",avx512vnni"))) void HorizontalRows(
+    const uint8_t* src, size_t src_stride, size_t rows, uint8_t* out, size_t out_stride, const HorizontalPlan& p) {
   const __mmask64 even = 0x5555555555555555ULL;  // the low byte of each 16-bit lane; the high one 0
   const __m512i half = _mm512_set1_epi32(1 << 21), zero = _mm512_setzero_si512();
   // Locals, so the compiler need not reload them after each store (it cannot tell they differ).
