@@ -41,15 +41,6 @@ struct FileResult {
   std::optional<uint64_t> phash;
 };
 
-std::string lower_extension(const std::string& path) {
-  const auto slash = path.find_last_of('/');
-  const auto dot = path.find_last_of('.');
-  if (dot == std::string::npos || (slash != std::string::npos && dot < slash) || dot + 1 == path.size()) return {};
-  std::string ext = path.substr(dot);
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return ext;
-}
-
 std::string hex128(const XXH128_hash_t& h) { return fmt::format("{:016x}{:016x}", h.high64, h.low64); }
 
 // 8-bit copy of a decoded 16-bit image (the high byte, as the loader's 8-bit path).
@@ -231,7 +222,7 @@ CheckResult check_datasets(const Registry& registry, const std::vector<Dataset>&
   // undecodable files. Other names (a dangling README) are not images and stay out.
   const auto image_extensions = registry.extensions();
   auto image_named = [&](const std::string& path) {
-    const std::string ext = lower_extension(path);
+    const std::string ext = detail::lower_extension(path);
     return std::binary_search(image_extensions.begin(), image_extensions.end(), ext);
   };
   for (std::size_t d = 0; d < datasets.size(); ++d)
@@ -265,7 +256,7 @@ CheckResult check_datasets(const Registry& registry, const std::vector<Dataset>&
     }
     if (!fr.error.empty()) r.corrupt.push_back({files[k], fr.error});
     if (fr.decoder != nullptr) {
-      const std::string ext = lower_extension(s.path);
+      const std::string ext = detail::lower_extension(s.path);
       const auto& exts = fr.decoder->extensions;
       if (!ext.empty() && std::find(exts.begin(), exts.end(), ext) == exts.end())
         r.extension_mismatch.push_back({files[k], ext, fr.decoder->vtable->name});

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <optional>
@@ -189,6 +191,15 @@ void read_image_file(const std::string& path, TensorBytes& bytes, const Registry
   bytes.resize(done);
 }
 
+
+std::string lower_extension(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  const auto dot = path.find_last_of('.');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash) || dot + 1 == path.size()) return {};
+  std::string ext = path.substr(dot);
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext;
+}
 
 const DecoderEntry& decoder_for_file(const Registry& registry, const std::string& path, const TensorBytes& bytes) {
   if (bytes.empty()) throw DataError(fmt::format("image file '{}' is empty (0 bytes); expected an image", path));

@@ -46,6 +46,10 @@ inline cv::Mat& reusable(cv::Mat& m) {
 /// @throws DataError naming the path and the reason (decoder_for_file's for a refused file).
 void read_image_file(const std::string& path, TensorBytes& bytes, const Registry* sniff = nullptr);
 
+/// The extension of the file name in `path`, lower case with the dot ("x/a.JPG" -> ".jpg"), as
+/// Registry::extensions lists them; "" when the name has none.
+std::string lower_extension(const std::string& path);
+
 /// The decoder whose sniff() claims `bytes` (magic bytes, not the extension).
 /// @throws DataError naming the path when the file is empty or no loaded decoder claims it.
 const DecoderEntry& decoder_for_file(const Registry& registry, const std::string& path, const TensorBytes& bytes);

@@ -15,7 +15,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <condition_variable>
 #include <cstring>
 #include <exception>
@@ -498,19 +497,13 @@ void DataLoader::reserve_batches(const LoaderOptions& options) {
   reserve_first_batches(options, options.batch_size, 4);  // the batch count is not known before the scan
 }
 
-struct DataLoader::WarmUp::State {
-  std::mutex mutex;
-  std::condition_variable cv;
-  int pending = 0;  // threads still loading their image
-};
+struct DataLoader::WarmUp::State : detail::JobCount {};  // threads still loading their image
 
 DataLoader::WarmUp::WarmUp() = default;
 DataLoader::WarmUp::WarmUp(WarmUp&&) noexcept = default;
 DataLoader::WarmUp& DataLoader::WarmUp::operator=(WarmUp&&) noexcept = default;
 DataLoader::WarmUp::~WarmUp() {
-  if (!state_) return;
-  std::unique_lock<std::mutex> lock(state_->mutex);
-  state_->cv.wait(lock, [&] { return state_->pending == 0; });
+  if (state_) state_->wait();
 }
 
 namespace {
@@ -524,9 +517,8 @@ void load_one_image(const Registry& registry, const LoaderOptions& options, cons
   fs::recursive_directory_iterator it(folder, fs::directory_options::skip_permission_denied, ec);
   int entries = 0, tries = 0;
   for (; !ec && it != fs::recursive_directory_iterator() && entries < 64 && tries < 4; it.increment(ec), ++entries) {
-    std::string ext = it->path().extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (!std::binary_search(extensions.begin(), extensions.end(), ext)) continue;
+    if (!std::binary_search(extensions.begin(), extensions.end(), detail::lower_extension(it->path().string())))
+      continue;
     std::error_code size_ec;
     if (!it->is_regular_file(size_ec) || it->file_size(size_ec) > (std::uintmax_t{32} << 20) || size_ec) continue;
     ++tries;
@@ -550,15 +542,12 @@ DataLoader::WarmUp DataLoader::warm_up(std::shared_ptr<const Registry> registry,
     folder = std::filesystem::path(folder).parent_path().string();
   WarmUp w;
   w.state_ = std::make_shared<WarmUp::State>();
-  std::lock_guard<std::mutex> hold(w.state_->mutex);  // `pending` is set before any thread can finish
   const int started = detail::WorkerThreads::instance().grow(
       static_cast<int>(options.num_workers), [st = w.state_, registry, options, folder] {
         load_one_image(*registry, options, folder);
-        std::lock_guard<std::mutex> lock(st->mutex);
-        --st->pending;
-        st->cv.notify_all();
+        st->done();
       });
-  w.state_->pending += started;
+  w.state_->add(started);  // after the threads start (some may be done already): waited for later
   return w;
 }
 
@@ -790,31 +779,17 @@ struct DataLoader::BatchStream::State {
   std::map<int64_t, Batch> ready;
   std::map<int64_t, std::exception_ptr> failed;
   // The workers run on pooled threads (WorkerThreads); each counts itself out here when its
-  // work() returns. Shared with the jobs: the last one signals after State may be gone.
-  struct Running {
-    std::mutex mutex;
-    std::condition_variable cv;
-    int count = 0;
-  };
-  std::shared_ptr<Running> running = std::make_shared<Running>();
+  // work() returns (after State may be gone: shared with the jobs).
+  std::shared_ptr<detail::JobCount> running = std::make_shared<detail::JobCount>();
 
   // Starts `n` workers on pooled threads. @throws std::system_error as WorkerThreads::run.
   void start_workers(int n) {
     for (int i = 0; i < n; ++i) {
-      {
-        std::lock_guard<std::mutex> lock(running->mutex);
-        ++running->count;
-      }
+      running->add(1);
       try {
-        detail::WorkerThreads::instance().run([this] { work(); },
-                                              [r = running] {
-                                                std::lock_guard<std::mutex> lock(r->mutex);
-                                                --r->count;
-                                                r->cv.notify_all();
-                                              });
+        detail::WorkerThreads::instance().run([this] { work(); }, [r = running] { r->done(); });
       } catch (...) {
-        std::lock_guard<std::mutex> lock(running->mutex);
-        --running->count;
+        running->done();
         throw;
       }
     }
@@ -911,8 +886,7 @@ struct DataLoader::BatchStream::State {
       stop = true;
     }
     cv.notify_all();
-    std::unique_lock<std::mutex> lock(running->mutex);
-    running->cv.wait(lock, [&] { return running->count == 0; });
+    running->wait();
   }
 };
 

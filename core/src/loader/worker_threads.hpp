@@ -10,6 +10,31 @@
 
 namespace classflow::detail {
 
+/// Jobs not finished yet: add() counts them in, each one's done() out, wait() returns when the
+/// count is 0. Held by shared_ptr, so a job's done() may come after whoever waited is gone. A job
+/// may be done before it was added (the count dips below 0 meanwhile): wait only after adding.
+class JobCount {
+ public:
+  void add(int n) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    count_ += n;
+  }
+  void done() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    --count_;
+    cv_.notify_all();
+  }
+  void wait() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    cv_.wait(lock, [&] { return count_ == 0; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  int count_ = 0;
+};
+
 /// The process's pool of loader threads. A BatchStream's workers run on them, and a thread
 /// goes back to the pool when its stream ends instead of exiting, so the next epoch's (and the
 /// next loader's) workers keep what each thread built on its first image: the decoder's handle,
