@@ -472,6 +472,31 @@ TEST_CASE("reserved batch memory: a loader takes the buffers faulted in ahead, i
   CHECK_THROWS_WITH(DataLoader::reserve_batches(o), Catch::Contains("batch_size '0' is out of range"));
 }
 
+TEST_CASE("reserved batch memory: while a stream makes its first batch the filling pauses, yet a thread that needs a "
+          "buffer gets one at once",
+          "[loader][e2e][tsan]") {
+  using namespace classflow::detail;
+  const std::size_t bytes = std::size_t{5} << 20;  // 3 huge-page chunks
+  const int before = reserve_pauses_run_out();
+  std::vector<void*> got;
+  {
+    ReserveHold hold;  // as a stream holds it until its first batch
+    reserve_tensor_bytes(bytes, 3);
+    CHECK(reserved_tensor_regions(bytes) == 3);
+    for (int i = 0; i < 3; ++i) {
+      void* p = allocate_tensor_bytes(bytes);  // the filler resumes for the waiter: no pause runs out
+      REQUIRE(p != nullptr);
+      static_cast<unsigned char*>(p)[bytes - 1] = static_cast<unsigned char>(i);
+      got.push_back(p);
+    }
+    CHECK(reserved_tensor_regions(bytes) == 0);
+  }
+  CHECK(reserve_pauses_run_out() == before);
+  CHECK(got[0] != got[1]);
+  CHECK(got[1] != got[2]);
+  for (void* p : got) free_tensor_bytes(p, bytes);
+}
+
 TEST_CASE("loader threads: warm_up starts them, later streams reuse them, streams at once each get their own",
           "[loader][e2e][tsan]") {
   TempDir d;

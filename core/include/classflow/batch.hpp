@@ -25,6 +25,19 @@ CLASSFLOW_CORE_API void free_tensor_bytes(void* p, std::size_t bytes) noexcept;
 CLASSFLOW_CORE_API void reserve_tensor_bytes(std::size_t bytes, int count);
 /// Regions of exactly `bytes` reserved and not handed out yet (ready or being faulted in).
 CLASSFLOW_CORE_API int reserved_tensor_regions(std::size_t bytes) noexcept;
+/// While one lives (a stream making its first batch), reserve_tensor_bytes's background thread
+/// pauses between 2 MiB chunks unless a thread waits for a region: on a VM, faulting in fresh
+/// memory stalls a whole vCPU that the stream's workers need. At most 200 ms per reserve.
+class CLASSFLOW_CORE_API ReserveHold {
+ public:
+  ReserveHold();
+  ~ReserveHold();
+  ReserveHold(const ReserveHold&) = delete;
+  ReserveHold& operator=(const ReserveHold&) = delete;
+};
+/// Pauses of the background thread that lasted their whole 200 ms (a hold that outlived its
+/// stream's first batch, or a waiter the pause missed), since the process started.
+CLASSFLOW_CORE_API int reserve_pauses_run_out() noexcept;
 }  // namespace detail
 
 /// Allocator of tensor bytes: new bytes are left uninitialised (a batch buffer is fully

@@ -778,6 +778,9 @@ struct DataLoader::BatchStream::State {
   std::map<int64_t, Building> building;
   std::map<int64_t, Batch> ready;
   std::map<int64_t, std::exception_ptr> failed;
+  // Until the stream's first batch is made, the batch memory reserve faults in no more (on a VM
+  // that would stall a worker's vCPU); released when the first batch is ready or failed.
+  std::optional<detail::ReserveHold> hold;
   // The workers run on pooled threads (WorkerThreads); each counts itself out here when its
   // work() returns (after State may be gone: shared with the jobs).
   std::shared_ptr<detail::JobCount> running = std::make_shared<detail::JobCount>();
@@ -819,6 +822,7 @@ struct DataLoader::BatchStream::State {
       lock.lock();
       --opening;
       failed[index] = std::current_exception();
+      hold.reset();
       cv.notify_all();
       return {-1, nullptr};
     }
@@ -876,6 +880,7 @@ struct DataLoader::BatchStream::State {
       lock.lock();
       if (failure) failed[index] = failure;
       else ready.emplace(index, std::move(whole.batch));
+      hold.reset();
       cv.notify_all();
     }
   }
@@ -953,6 +958,7 @@ DataLoader::BatchStream DataLoader::stream(int64_t epoch, int64_t first_batch) c
   // Workers share batches, so `prefetch` batches ahead keep them all busy.
   s->in_flight_limit = std::max<int64_t>(impl_->options.prefetch, 1);
   s->order = impl_->order(epoch);  // the permutation once, before the workers start
+  s->hold.emplace();
   const int workers = static_cast<int>(
       std::min<int64_t>(impl_->options.num_workers, std::max<int64_t>(batches - first_batch, 1)));
   s->start_workers(workers);  // on a failure, ~State stops and waits for the ones that started

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -67,6 +68,9 @@ struct Filling {
 struct Reserve {
   std::mutex mutex;
   std::condition_variable cv;
+  int holds = 0;                     // ReserveHolds alive: the filler pauses (see pause_filling)
+  int waiting = 0;                   // threads that need a region now: the filler never pauses then
+  int pauses_run_out = 0;            // pauses that ended by the budget, not by the holds or a waiter
   std::size_t bytes = 0;             // the size of every region below
   std::vector<void*> ready;          // faulted in, not yet taken
   std::shared_ptr<Filling> filling;  // the region being faulted in, if any
@@ -85,12 +89,35 @@ Reserve& reserve() {
   return r;
 }
 
+// The filler's pause while a stream makes its first batch (ReserveHold) and nobody waits for a
+// region: on a VM, faulting in fresh memory stalls the whole vCPU in the host for up to ms per
+// huge page, which the guest cannot preempt even for an idle-priority thread, so a filler still
+// at work when a stream starts delayed a worker's start by 1-4 ms. Bounded: a hold that is never
+// released (a stream kept forever) delays the filling by `budget` in all, not the exit.
+void pause_filling(Reserve& r, std::chrono::steady_clock::duration& budget) {
+  if (budget <= std::chrono::steady_clock::duration::zero()) return;
+  std::unique_lock<std::mutex> lock(r.mutex);
+  const auto t0 = std::chrono::steady_clock::now();
+  if (!r.cv.wait_for(lock, budget, [&] { return r.holds == 0 || r.waiting > 0; })) {
+    ++r.pauses_run_out;
+    budget = std::chrono::steady_clock::duration::zero();
+    return;
+  }
+  budget -= std::min(budget, std::chrono::steady_clock::now() - t0);
+}
+
+// How long a filler may pause in all.
+constexpr std::chrono::milliseconds kPauseBudget{200};
+
 // Touches unclaimed chunks of `f` (one write per 4 KiB: one fault per huge page, and from user
 // space, so no kernel lock is held by an idle-priority thread that gets preempted); true if this
-// call finished the region's last chunk.
-bool fault_in(Filling& f) {
+// call finished the region's last chunk. The filler passes `pause` (pause_filling between chunks).
+bool fault_in(Filling& f, Reserve* pause = nullptr, std::chrono::steady_clock::duration* budget = nullptr) {
   bool last = false;
-  for (std::size_t i; (i = f.next.fetch_add(1)) < f.chunks;) {
+  for (;;) {
+    if (pause != nullptr && f.next.load() < f.chunks) pause_filling(*pause, *budget);
+    const std::size_t i = f.next.fetch_add(1);
+    if (i >= f.chunks) break;
     auto* base = static_cast<volatile unsigned char*>(f.p);
     const std::size_t end = std::min(f.bytes, (i + 1) * kHuge);
     for (std::size_t at = i * kHuge; at < end; at += 4096) base[at] = 0;
@@ -120,13 +147,16 @@ void* take_reserved(std::size_t bytes) {
       return p;
     }
     if (r.pending == 0) return nullptr;
+    ++r.waiting;  // the filler keeps going while someone needs a region
+    r.cv.notify_all();
     if (std::shared_ptr<Filling> f = r.filling; f && f->next.load() < f->chunks) {
       lock.unlock();
       if (fault_in(*f)) finish(r, f);
       lock.lock();
-      continue;
+    } else {
+      r.cv.wait(lock);  // being mapped, or its last chunks being touched by another thread
     }
-    r.cv.wait(lock);  // being mapped, or its last chunks being touched by another thread
+    --r.waiting;
   }
 }
 }  // namespace
@@ -138,7 +168,10 @@ void reserve_tensor_bytes(std::size_t bytes, int count) {
   if (r.owner == ::getpid() && r.bytes == bytes && static_cast<int>(r.ready.size()) + r.pending >= count) return;
   // Another size (or a forked child's inherited state): the unused regions go back first.
   if (r.owner == ::getpid()) {
+    ++r.waiting;  // a paused filler finishes the last size's regions now
+    r.cv.notify_all();
     r.cv.wait(lock, [&] { return r.pending == 0; });
+    --r.waiting;
     if (r.bytes != bytes) {
       for (void* p : r.ready) ::munmap(p, r.bytes);
       r.ready.clear();
@@ -163,7 +196,9 @@ void reserve_tensor_bytes(std::size_t bytes, int count) {
       // workers' decoding; a worker that needs its region finishes it (take_reserved).
       sched_param idle{};
       (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
+      std::chrono::steady_clock::duration budget = kPauseBudget;
       for (int i = 0; i < more; ++i) {
+        if (i > 0) pause_filling(r, budget);
         auto f = std::make_shared<Filling>();
         try {
           f->p = map_huge(bytes);
@@ -180,12 +215,31 @@ void reserve_tensor_bytes(std::size_t bytes, int count) {
           r.filling = f;
           r.cv.notify_all();
         }
-        if (fault_in(*f)) finish(r, f);
+        if (fault_in(*f, &r, &budget)) finish(r, f);
       }
     });
   } catch (const std::system_error&) {  // no thread to spare: the loader faults its buffers in itself
     r.pending = 0;
   }
+}
+
+ReserveHold::ReserveHold() {
+  Reserve& r = reserve();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  ++r.holds;
+}
+
+ReserveHold::~ReserveHold() {
+  Reserve& r = reserve();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  --r.holds;
+  r.cv.notify_all();
+}
+
+int reserve_pauses_run_out() noexcept {
+  Reserve& r = reserve();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  return r.pauses_run_out;
 }
 
 int reserved_tensor_regions(std::size_t bytes) noexcept {
