@@ -4,7 +4,9 @@
 // that rate, measured on the same files in the same run, is the yardstick `classflow flow` is
 // judged against; absolute images/s differ from one machine to the next, the ratio does not.
 // It does what a loader's workers cannot avoid: read each file, decode it at full size to RGB
-// with libjpeg-turbo's TurboJPEG API (accurate DCT, as the jpeg plugin), on N threads.
+// with libjpeg-turbo's TurboJPEG API (accurate DCT, as the jpeg plugin), on N threads. With
+// --scale 2 (4, 8) it decodes DCT-scaled instead, as classflow's JPEG draft does: the ceiling of
+// a loader that decodes at that scale.
 #include <turbojpeg.h>
 
 #include <sys/resource.h>
@@ -76,16 +78,18 @@ std::string json_string(const std::string& s) {
 
 }  // namespace
 
-/// Entry point: `classflow_bench_decode_bound DIR [--threads N] [--repeat R]`.
+/// Entry point: `classflow_bench_decode_bound DIR [--threads N] [--repeat R] [--scale S]`.
 /// Lists every .jpg/.jpeg/.jpe/.jfif under DIR (recursively, hidden entries skipped), then
 /// R times over the list, N threads (default 2) each take the next file, read it into a reused
-/// buffer and decode it at full size to RGB with tjDecompress2. Prints one JSON line:
-/// {"tool","root","images" (decoded, = files × R),"files","threads","repeat","seconds",
-///  "images_per_second","megapixels_per_second","max_image_bytes" (largest W×H×3),
-///  "peak_rss_mib" (getrusage ru_maxrss)}. Exit 1 if a file fails to decode or none is found.
+/// buffer and decode it to RGB with tjDecompress2: at full size, or at 1/S of each side (S = 2,
+/// 4 or 8: TurboJPEG's DCT scaling, sides rounded up). Prints one JSON line:
+/// {"tool","root","images" (decoded, = files × R),"files","threads","repeat","scale","seconds",
+///  "images_per_second","megapixels_per_second" (of the decoded size),"max_image_bytes" (largest
+///  full-size W×H×3), "peak_rss_mib" (getrusage ru_maxrss)}. Exit 1 if a file fails to decode or
+/// none is found.
 int main(int argc, char** argv) {
   fs::path root;
-  int threads = 2, repeat = 1;
+  int threads = 2, repeat = 1, scale = 1;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto number = [&]() {
@@ -96,12 +100,15 @@ int main(int argc, char** argv) {
       return static_cast<int>(v);
     };
     if (a == "-h" || a == "--help") {
-      std::cout << "usage: classflow_bench_decode_bound DIR [--threads N (2)] [--repeat R (1)]\n";
+      std::cout << "usage: classflow_bench_decode_bound DIR [--threads N (2)] [--repeat R (1)] [--scale 1|2|4|8 (1)]\n";
       return 0;
     } else if (a == "--threads") {
       threads = number();
     } else if (a == "--repeat") {
       repeat = number();
+    } else if (a == "--scale") {
+      scale = number();
+      if (scale != 1 && scale != 2 && scale != 4 && scale != 8) fail("--scale '" + std::to_string(scale) + "' is not 1, 2, 4 or 8");
     } else if (!a.empty() && a[0] == '-') {
       fail("unknown option '" + a + "' (see --help)");
     } else if (root.empty()) {
@@ -110,7 +117,7 @@ int main(int argc, char** argv) {
       fail("one DIR only; got '" + root.string() + "' and '" + a + "'");
     }
   }
-  if (root.empty()) fail("usage: classflow_bench_decode_bound DIR [--threads N] [--repeat R]");
+  if (root.empty()) fail("usage: classflow_bench_decode_bound DIR [--threads N] [--repeat R] [--scale S]");
   const std::vector<fs::path> files = list_jpegs(root);
   if (files.empty()) fail("no JPEG file under '" + root.string() + "'");
 
@@ -138,12 +145,13 @@ int main(int argc, char** argv) {
         if (tjDecompressHeader3(tj, bytes.data(), size, &w, &h, &sub, &cs) != 0) {
           err = tjGetErrorStr2(tj);
         } else {
-          rgb.resize(static_cast<std::size_t>(w) * h * 3);
-          if (tjDecompress2(tj, bytes.data(), size, rgb.data(), w, 0, h, TJPF_RGB, 0) != 0 &&
+          const int sw = (w + scale - 1) / scale, sh = (h + scale - 1) / scale;  // TJSCALED for 1/scale
+          rgb.resize(static_cast<std::size_t>(sw) * sh * 3);
+          if (tjDecompress2(tj, bytes.data(), size, rgb.data(), sw, 0, sh, TJPF_RGB, 0) != 0 &&
               tjGetErrorCode(tj) == TJERR_FATAL)  // warnings (e.g. extraneous bytes) still decode
             err = tjGetErrorStr2(tj);
-          my_pixels += static_cast<uint64_t>(w) * h;
-          my_max = std::max<uint64_t>(my_max, rgb.size());
+          my_pixels += static_cast<uint64_t>(sw) * sh;
+          my_max = std::max<uint64_t>(my_max, static_cast<uint64_t>(w) * h * 3);
         }
       }
       if (!err.empty()) {
@@ -170,9 +178,9 @@ int main(int argc, char** argv) {
   getrusage(RUSAGE_SELF, &u);
   std::printf(
       "{\"tool\": \"decode_bound\", \"root\": %s, \"images\": %zu, \"files\": %zu, \"threads\": %d, "
-      "\"repeat\": %d, \"seconds\": %.4f, \"images_per_second\": %.1f, \"megapixels_per_second\": %.1f, "
+      "\"repeat\": %d, \"scale\": %d, \"seconds\": %.4f, \"images_per_second\": %.1f, \"megapixels_per_second\": %.1f, "
       "\"max_image_bytes\": %llu, \"peak_rss_mib\": %.1f}\n",
-      json_string(root.string()).c_str(), total, files.size(), threads, repeat, seconds,
+      json_string(root.string()).c_str(), total, files.size(), threads, repeat, scale, seconds,
       static_cast<double>(total) / seconds, static_cast<double>(pixels.load()) / 1e6 / seconds,
       static_cast<unsigned long long>(max_bytes.load()), static_cast<double>(u.ru_maxrss) / 1024.0);
   return 0;
