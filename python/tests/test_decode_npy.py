@@ -48,12 +48,22 @@ def test_binary_sigmoid_vector_and_a_row_that_does_not_fit(tmp_path):
     (lambda f: f.write_bytes(open_npy_bytes()[:-5]), "its data holds 31 bytes where its shape and dtype need 36"),
     (lambda f: f.write_bytes(b"\x93NUMPY\x01\x00\xff\xff{"), "its header is cut short"),
     (lambda f: np.save(f, np.array([1e300, 0.5])), "row 1 column 1 holds 1e+300, outside float32 range"),
+    # Found by fuzz_predictions: a huge N over 0 columns holds no bytes (it was a crash).
+    (lambda f: f.write_bytes(npy_header("{'descr': '<f4', 'fortran_order': False, 'shape': (393489507442532169, 0), }")),
+     "holds a .npy array of shape [393489507442532169, 0]: rows without scores"),
+    (lambda f: np.save(f, np.zeros((5, 0), dtype="f4")), "holds a .npy array of shape [5, 0]: rows without scores"),
 ])
 def test_bad_npy_files_are_named(tmp_path, mapping, make, message):
     f = tmp_path / "bad.npy"
     make(f)
     code, _, err = run_cli("decode", "--class-indices", mapping, f)
     assert code == 3 and f"predictions file '{f}'" in err and message in err, err
+
+
+def npy_header(header: str) -> bytes:
+    """A version 1.0 .npy file of `header` alone (no data), padded as numpy pads it."""
+    text = header + " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + len(text).to_bytes(2, "little") + text.encode("latin-1")
 
 
 def open_npy_bytes():

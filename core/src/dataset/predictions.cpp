@@ -115,6 +115,11 @@ PredictionTable parse_predictions(std::string_view text, const std::string& orig
                                   "per row) or [N, K] (K scores per row)",
                                   origin, a.shape.size()));
     const int64_t n = a.shape[0], k = a.shape.size() == 2 ? a.shape[1] : 1;
+    // [N, 0] holds no data whatever N says: rows of nothing (a hostile N would be billions of them).
+    if (k == 0 && n > 0)
+      throw DataError(fmt::format("predictions file '{}' holds a .npy array of shape [{}, 0]: rows without scores; "
+                                  "expected [N] (one score per row) or [N, K] with K >= 1",
+                                  origin, n));
     t.npy = true;
     t.rows.reserve(static_cast<std::size_t>(n));
     for (int64_t r = 0; r < n; ++r) {
