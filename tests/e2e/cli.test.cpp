@@ -130,6 +130,18 @@ TEST_CASE("save a mapping, then enforce it on validation and test folders", "[cl
   CHECK_THAT(other.err, Catch::Contains("classes 'fox' in '" + d.path("other") +
                                         "' are not in the saved class indices (cat, dog, emu)"));
 
+  // --classes reads only the listed folders: the others need not be in the saved mapping.
+  REQUIRE(run_cli({"scan", d.path("train"), "--classes", "emu,cat", "--save-class-indices", d.path("part.json")})
+              .exit_code == 0);
+  auto part = run_cli({"scan", d.path("train"), "--class-indices", d.path("part.json"), "--classes", "emu,cat",
+                       "--format", "json"});
+  REQUIRE(part.exit_code == 0);
+  json pj = json::parse(part.out);
+  CHECK(pj["class_indices"] == json::parse(R"({"emu": 0, "cat": 1})"));
+  CHECK(pj["num_samples"] == 4);
+  auto part_other = run_cli({"scan", d.path("other"), "--class-indices", d.path("part.json"), "--classes", "cat"});
+  CHECK(part_other.exit_code == 0);  // 'fox' is not read: no error
+
   // --mapping-format keras writes the plain dict Keras users load with json.load.
   std::string keras = d.path("keras.json");
   REQUIRE(run_cli({"scan", d.path("train"), "--save-class-indices", keras, "--mapping-format", "keras"}).exit_code == 0);

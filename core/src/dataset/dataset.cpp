@@ -225,9 +225,12 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
     ds.class_index = ClassIndex(o.classes);  // explicit list keeps its order (Keras classes=[...])
   } else if (o.class_indices) {
     ds.class_index = *o.class_indices;
+    // With explicit classes the other folders' samples are filtered out below (BR-08): only the
+    // listed classes (all in the mapping, checked above) are read, so only they must be in it.
+    const std::set<std::string> listed(o.classes.begin(), o.classes.end());
     std::vector<std::string> unknown, missing;
     for (const auto& c : found)
-      if (!ds.class_index.find(c)) unknown.push_back(c);
+      if (!ds.class_index.find(c) && (listed.empty() || listed.count(c) != 0)) unknown.push_back(c);
     if (!unknown.empty()) {
       std::sort(unknown.begin(), unknown.end());
       throw DataError(fmt::format("classes {} in '{}' are not in the saved class indices ({}); expected only "
