@@ -36,7 +36,8 @@ int run_decode_command(const PluginOptions& plugins, const DecodeFlags& f) {
                                  "such as categorical, binary, sparse",
                                  labels.class_mode()));
   const LabelEncoder& encoder = *labels.encoder();
-  const PredictionTable table = read_predictions(f.predictions);
+  PredictionTable table = read_predictions(f.predictions);
+  table.fit(labels);
   std::vector<std::string> names;  // --filenames: one per row, as filenames.txt lists them
   if (!f.filenames.empty()) {
     std::ifstream in(f.filenames, std::ios::binary);
@@ -61,7 +62,9 @@ int run_decode_command(const PluginOptions& plugins, const DecodeFlags& f) {
   else if (f.top_k == 1) header += ",class_name,score";
   else
     for (int k = 1; k <= f.top_k; ++k) header += fmt::format(",class_name_{},score_{}", k, k);
-  fmt::print("{}\n", header);
+  // Every row is decoded before anything is printed: a bad row fails the command with no rows
+  // on stdout, not with a partial table.
+  std::string text = header + "\n";
   for (std::size_t r = 0; r < table.rows.size(); ++r) {
     const auto& values = table.rows[r];
     std::vector<sdk::Decoded> decoded =
@@ -76,7 +79,7 @@ int run_decode_command(const PluginOptions& plugins, const DecodeFlags& f) {
         joined += (k ? "|" : "") + m.class_index.name_of(decoded[k].class_id);  // quoted below
         scores += (k ? "|" : "") + fmt::format("{:.6g}", decoded[k].score);
       }
-      fmt::print("{},{},{}\n", out, csv_field(joined), scores);
+      text += fmt::format("{},{},{}\n", out, csv_field(joined), scores);
       continue;
     }
     for (int k = 0; k < f.top_k; ++k) {
@@ -85,8 +88,9 @@ int run_decode_command(const PluginOptions& plugins, const DecodeFlags& f) {
                            decoded[static_cast<std::size_t>(k)].score);
       else out += ",,";
     }
-    fmt::print("{}\n", out);
+    text += out + "\n";
   }
+  fmt::print("{}", text);
   return 0;
 }
 

@@ -32,9 +32,10 @@ int main(int argc, char** argv) {
 
   DecodeFlags decode_flags;
   std::optional<double> threshold;
-  auto* decode = app.add_subcommand("decode", "Turn prediction rows (CSV) back into class names");
+  auto* decode = app.add_subcommand("decode", "Turn prediction rows (CSV, savetxt text or .npy) back into class names");
   decode->add_option("PREDICTIONS", decode_flags.predictions,
-                     "Predictions, one row per sample: CSV, or blank/tab/semicolon-separated as numpy.savetxt writes")
+                     "Predictions, one row per sample: CSV, blank/tab/semicolon-separated as numpy.savetxt writes, or a .npy "
+                     "array ([N, K]; [N]: N binary scores, else one row) as numpy.save writes")
       ->required();
   decode->add_option("--class-indices", decode_flags.class_indices_file, "The saved mapping")->required();
   decode->add_option("--class-mode", decode_flags.class_mode, "Encoder (default: class_mode saved in the mapping)");

@@ -104,16 +104,10 @@ def as_class_indices(value: Any, what: str = "class_indices") -> Optional[ClassI
     )
 
 
-def _rows(predictions: Any, one_score_per_row: bool) -> np.ndarray:
-    a = np.asarray(predictions, dtype=np.float32)
-    if a.ndim == 1:
-        # Binary: sigmoid outputs of shape (N,), one score per row; otherwise one row of scores.
-        a = a.reshape(-1, 1) if one_score_per_row else a.reshape(1, -1)
-    if a.ndim != 2:
-        raise _native.UsageError(
-            f"predictions of shape {tuple(a.shape)} are not rows; expected [N, width] (or [N] of binary scores)"
-        )
-    return np.ascontiguousarray(a)
+def _rows(predictions: Any) -> np.ndarray:
+    """``predictions`` as a C-contiguous float32 array; the core shapes it ([N, K] as it is, [N] by
+    class_mode: N binary scores or one row, as ``classflow decode`` reads a .npy file)."""
+    return np.ascontiguousarray(np.asarray(predictions, dtype=np.float32))
 
 
 def decode_with(
@@ -128,7 +122,7 @@ def decode_with(
     Returns, per row: the class name (``top_k=None``; for multi-label encoders the list of names
     over the threshold), or with ``top_k=k`` a list of ``(name, score)`` pairs, best first.
     """
-    rows = _rows(predictions, spec.positive_class is not None)
+    rows = _rows(predictions)
     decoded = spec.decode(rows, 1 if top_k is None else operator.index(top_k), threshold)
     names = spec.class_names
     if top_k is not None:

@@ -72,12 +72,12 @@ void bind_dataset(py::module_& m) {
               throw UsageError("class_mode '" + s.class_mode() +
                                "' has no encoder to decode predictions with; expected a class_mode such as "
                                "categorical, binary, sparse");
-            if (rows.ndim() != 2) throw UsageError("predictions must be 2-D [N, width] here");
+            // [N] or [N, K], shaped by the core's rule (prediction_rows_shape), as the CLI shapes .npy files.
+            const auto [n, w] = prediction_rows_shape(std::vector<int64_t>(rows.shape(), rows.shape() + rows.ndim()), s);
             sdk::DecodeOptions o;
             o.top_k = top_k;
             o.threshold = threshold;
             const float* data = rows.data();
-            const int64_t n = rows.shape(0), w = rows.shape(1);
             std::vector<std::vector<sdk::Decoded>> decoded;
             {
               py::gil_scoped_release release;
@@ -92,7 +92,9 @@ void bind_dataset(py::module_& m) {
             return out;
           },
           py::arg("rows"), py::arg("top_k") = 1, py::arg("threshold") = std::nullopt,
-          "[N, width] float32 predictions -> per row, [(class_id, score), ...] best first.");
+          "float32 predictions [N, width], or [N] (N binary scores for class_mode binary, else one row: "
+          "prediction_rows_shape) -> per row, [(class_id, score), ...] best first. Raises UsageError for "
+          "another rank, DataError for a row that does not fit.");
 
   py::class_<LabelledSplit>(m, "LabelledSplit");
   m.def(

@@ -36,9 +36,24 @@ def test_binary_sigmoid_vector_and_a_row_that_does_not_fit(tmp_path):
     code, out, err = run_cli("decode", "--class-indices", m, tmp_path / "s.npy")
     assert code == 0, err
     assert [l.split(",")[1] for l in out.splitlines()[1:]] == ["no", "yes"]
-    np.save(tmp_path / "bad.npy", np.array([[0.2, 0.3, 0.5]], dtype=np.float32))
+    # .npy rows are 0-based in messages, as NumPy indexes them and as decode's "row" column counts.
+    np.save(tmp_path / "bad.npy", np.array([[0.9, 0.1], [0.2, 0.3]], dtype=np.float32))
     code, out, err = run_cli("decode", "--class-indices", m, tmp_path / "bad.npy")
-    assert code == 3 and f"predictions file '{tmp_path / 'bad.npy'}' row 1:" in err
+    assert code == 3 and f"predictions file '{tmp_path / 'bad.npy'}' row 0:" in err
+    assert out == ""  # no partial table before the error
+
+
+def test_a_1d_npy_is_one_row_unless_binary_in_the_cli_and_in_python(tmp_path, mapping):
+    import classflow
+    np.save(tmp_path / "one.npy", np.array([0.1, 0.2, 0.7], dtype=np.float32))
+    code, out, err = run_cli("decode", "--class-indices", mapping, tmp_path / "one.npy")
+    assert code == 0, err
+    assert out.splitlines()[1:] == ["0,eel,0.7"]
+    assert classflow.decode(np.array([0.1, 0.2, 0.7]), str(mapping)) == ["eel"]
+    binary = {"no": 0, "yes": 1}
+    assert classflow.decode(np.array([0.2, 0.9]), binary, class_mode="binary") == ["no", "yes"]
+    with pytest.raises(classflow.UsageError, match=r"predictions of shape \[1, 1, 3\] are not rows"):
+        classflow.decode(np.zeros((1, 1, 3)), str(mapping))
 
 
 @pytest.mark.parametrize("make,message", [
@@ -47,7 +62,12 @@ def test_binary_sigmoid_vector_and_a_row_that_does_not_fit(tmp_path):
     (lambda f: np.save(f, np.zeros((2, 2, 2), dtype="f4")), "holds a .npy array of 3 dimensions"),
     (lambda f: f.write_bytes(open_npy_bytes()[:-5]), "its data holds 31 bytes where its shape and dtype need 36"),
     (lambda f: f.write_bytes(b"\x93NUMPY\x01\x00\xff\xff{"), "its header is cut short"),
-    (lambda f: np.save(f, np.array([1e300, 0.5])), "row 1 column 1 holds 1e+300, outside float32 range"),
+    (lambda f: np.save(f, np.array([[0.5, 1e300]])), "row 0 column 1 holds 1e+300, outside float32 range"),
+    # numpy.savez writes a zip of arrays; its bytes must not reach the message.
+    (lambda f: np.savez(f.with_suffix(""), a=np.zeros((2, 3))) or f.with_suffix(".npz").rename(f),
+     "is a zip archive (numpy.savez writes one, .npz)"),
+    (lambda f: f.write_bytes(b"0.5,\x00\x01x\n"), "line 1 column 2 holds '\\x00\\x01x'; expected a number"),
+    (lambda f: f.write_text("0.5,nan,0.1\n"), "line 1 column 2 holds 'nan'; expected a finite number within float32 range"),
     # Found by fuzz_predictions: a huge N over 0 columns holds no bytes (it was a crash).
     (lambda f: f.write_bytes(npy_header("{'descr': '<f4', 'fortran_order': False, 'shape': (393489507442532169, 0), }")),
      "holds a .npy array of shape [393489507442532169, 0]: rows without scores"),
@@ -56,8 +76,15 @@ def test_binary_sigmoid_vector_and_a_row_that_does_not_fit(tmp_path):
 def test_bad_npy_files_are_named(tmp_path, mapping, make, message):
     f = tmp_path / "bad.npy"
     make(f)
-    code, _, err = run_cli("decode", "--class-indices", mapping, f)
+    code, out, err = run_cli("decode", "--class-indices", mapping, f)
     assert code == 3 and f"predictions file '{f}'" in err and message in err, err
+    assert out == ""
+
+
+def test_a_folder_is_not_a_predictions_file(tmp_path, mapping):
+    code, out, err = run_cli("decode", "--class-indices", mapping, tmp_path)
+    assert code == 3 and f"predictions file '{tmp_path}' is a folder; expected a CSV, savetxt or .npy file" in err
+    assert out == ""
 
 
 def npy_header(header: str) -> bytes:

@@ -1,14 +1,17 @@
 #include <classflow/error.hpp>
+#include <classflow/label_spec.hpp>
 #include <classflow/predictions.hpp>
 
 #include "io/csv_rows.hpp"
 #include "io/npy_reader.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -81,19 +84,34 @@ std::vector<detail::CsvRow> split_blanks(std::string_view text) {
   return rows;
 }
 
+enum class Score { ok, not_a_number, not_finite };
+
 // A number within float range; strtod, so a denormal like 1e-39 is a number (strtof reports it
-// as a range error).
-bool parse_score(const std::string& cell, float& out) {
+// as a range error). The whole cell: a NUL inside (a binary file read as text) is not a number.
+Score parse_score(const std::string& cell, float& out) {
   std::size_t b = cell.find_first_not_of(" \t\r");
-  if (b == std::string::npos) return false;
+  if (b == std::string::npos) return Score::not_a_number;
   const char* s = cell.c_str() + b;
   char* end = nullptr;
   errno = 0;
   const double v = std::strtod(s, &end);
   while (end && (*end == ' ' || *end == '\t' || *end == '\r')) ++end;
-  if (end == s || *end != '\0' || !std::isfinite(v) || std::fabs(v) > std::numeric_limits<float>::max()) return false;
+  if (end == s || end != cell.c_str() + cell.size()) return Score::not_a_number;
+  if (!std::isfinite(v) || std::fabs(v) > std::numeric_limits<float>::max()) return Score::not_finite;
   out = static_cast<float>(v);
-  return true;
+  return Score::ok;
+}
+
+// A cell as a message shows it: at most 40 bytes, control and non-ASCII bytes as \xNN (a binary
+// file read as text must not cut the message at a NUL or write raw bytes to the terminal).
+std::string shown(std::string_view cell) {
+  std::string out;
+  for (std::size_t i = 0; i < cell.size() && i < 40; ++i) {
+    const auto c = static_cast<unsigned char>(cell[i]);
+    if (c < 0x20 || c >= 0x7f) out += fmt::format("\\x{:02x}", c);
+    else out += static_cast<char>(c);
+  }
+  return cell.size() > 40 ? out + "..." : out;
 }
 
 std::string delimiter_name(char d) {
@@ -115,6 +133,7 @@ PredictionTable parse_predictions(std::string_view text, const std::string& orig
                                   "per row) or [N, K] (K scores per row)",
                                   origin, a.shape.size()));
     const int64_t n = a.shape[0], k = a.shape.size() == 2 ? a.shape[1] : 1;
+    t.shape = a.shape;
     // [N, 0] holds no data whatever N says: rows of nothing (a hostile N would be billions of them).
     if (k == 0 && n > 0)
       throw DataError(fmt::format("predictions file '{}' holds a .npy array of shape [{}, 0]: rows without scores; "
@@ -129,14 +148,19 @@ PredictionTable parse_predictions(std::string_view text, const std::string& orig
         if (std::isfinite(v) && std::fabs(v) > std::numeric_limits<float>::max())
           throw DataError(fmt::format("predictions file '{}' row {} column {} holds {}, outside float32 range; "
                                       "expected scores",
-                                      origin, r + 1, c + 1, v));
+                                      origin, r, c, v));
         row[static_cast<std::size_t>(c)] = static_cast<float>(v);
       }
       t.rows.push_back(std::move(row));
-      t.lines.push_back(r + 1);
+      t.lines.push_back(r);
     }
     return t;
   }
+  // numpy.savez writes a zip of .npy files: one array is needed, and text parsing would show bytes.
+  if (text.substr(0, 4) == std::string_view("PK\x03\x04", 4) || text.substr(0, 4) == std::string_view("PK\x05\x06", 4))
+    throw DataError(fmt::format("predictions file '{}' is a zip archive (numpy.savez writes one, .npz); expected "
+                                "one array as numpy.save writes it (.npy) or a CSV / savetxt text file",
+                                origin));
   // Lines starting with '#' are comments, as numpy.loadtxt reads them (savetxt's header= and
   // footer= write them): blanked, so line numbers in messages stay the file's.
   std::string uncommented;
@@ -160,13 +184,16 @@ PredictionTable parse_predictions(std::string_view text, const std::string& orig
     std::vector<float> values;
     values.reserve(cells.size());
     std::size_t bad = cells.size(), numbers = 0;
+    Score why = Score::ok;
     for (std::size_t c = 0; c < cells.size(); ++c) {
       float v;
-      if (parse_score(cells[c], v)) {
+      const Score got = parse_score(cells[c], v);
+      if (got == Score::ok) {
         values.push_back(v);
         ++numbers;
       } else if (bad == cells.size()) {
         bad = c;
+        why = got;
       }
     }
     if (bad == cells.size()) {
@@ -179,8 +206,9 @@ PredictionTable parse_predictions(std::string_view text, const std::string& orig
       t.header = true;
       continue;
     }
-    throw DataError(fmt::format("predictions file '{}' line {} column {} holds '{}'; expected a number{}", origin,
-                                rows[r].line, bad + 1, cells[bad],
+    throw DataError(fmt::format("predictions file '{}' line {} column {} holds '{}'; expected a {}{}", origin,
+                                rows[r].line, bad + 1, shown(cells[bad]),
+                                why == Score::not_finite ? "finite number within float32 range" : "number",
                                 t.delimiter == ',' && cells.size() > 1
                                     ? std::string()
                                     : fmt::format(" (columns split at {})", delimiter_name(t.delimiter))));
@@ -188,12 +216,33 @@ PredictionTable parse_predictions(std::string_view text, const std::string& orig
   return t;
 }
 
+std::array<int64_t, 2> prediction_rows_shape(const std::vector<int64_t>& shape, const LabelSpec& labels) {
+  if (shape.size() == 2) return {shape[0], shape[1]};
+  if (shape.size() == 1) return labels.positive_class() ? std::array<int64_t, 2>{shape[0], 1} : std::array<int64_t, 2>{1, shape[0]};
+  throw UsageError(fmt::format("predictions of shape [{}] are not rows; expected [N, width], or [N]: N scores of "
+                               "class_mode binary, or one row of N scores",
+                               fmt::join(shape, ", ")));
+}
+
+PredictionTable& PredictionTable::fit(const LabelSpec& labels) {
+  if (!npy || shape.size() != 1 || prediction_rows_shape(shape, labels)[0] != 1 || rows.size() <= 1) return *this;
+  std::vector<float> one;
+  for (const auto& r : rows) one.insert(one.end(), r.begin(), r.end());
+  rows.assign(1, std::move(one));
+  lines.assign(1, 0);
+  return *this;
+}
+
 PredictionTable read_predictions(const std::string& path) {
+  if (std::error_code ec; std::filesystem::is_directory(path, ec))
+    throw DataError(fmt::format("predictions file '{}' is a folder; expected a CSV, savetxt or .npy file", path));
   std::ifstream in(path, std::ios::binary);
   if (!in)
     throw DataError(fmt::format("predictions file '{}' cannot be read; expected a readable CSV, savetxt or .npy file", path));
   std::stringstream ss;
   ss << in.rdbuf();
+  if (in.bad())
+    throw DataError(fmt::format("predictions file '{}' cannot be read; expected a readable CSV, savetxt or .npy file", path));
   return parse_predictions(ss.str(), path);
 }
 

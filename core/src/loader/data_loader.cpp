@@ -298,7 +298,9 @@ struct DataLoader::Impl {
       profile.store_ns += ns(t2 - t1);
       profile.images += 1;
     } catch (const DataError& e) {
-      if (options.on_error == OnError::raise) throw;
+      // The way out, next to the file it names (the skip/warn reason stays the bare message).
+      if (options.on_error == OnError::raise)
+        throw DataError(std::string(e.what()) + " (on_error skip or warn leaves such files out; check lists them all)");
       return std::string(e.what());
     }
     return std::nullopt;
