@@ -40,8 +40,8 @@ class CMakeBuild(build_ext):
             configure += ["-G", "Ninja"]
         env = {**os.environ, "CMAKE_BUILD_PARALLEL_LEVEL": os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL", "2")}
         subprocess.check_call(configure, env=env)
-        subprocess.check_call(["cmake", "--build", build_dir, "--target", "classflow_python", "classflow_plugins"],
-                              env=env)
+        subprocess.check_call(["cmake", "--build", build_dir, "--target", "classflow_python", "classflow_plugins",
+                               "classflow_cli"], env=env)
         for component in ("runtime", "python"):
             subprocess.check_call(["cmake", "--install", build_dir, "--prefix", wheel_root, "--component", component])
 

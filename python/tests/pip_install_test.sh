@@ -20,3 +20,14 @@ assert x.shape == (64, 8, 8, 1) and y.shape == (64, 10)
 assert not classflow.plugins()["refused"]
 print("installed classflow OK:", it)
 PY
+# The CLI comes with it: the `classflow` command and `python -m classflow` run the package's copy.
+out="$("$work/venv/bin/classflow" scan "$src/examples/data/digits" --format json)"
+"$work/venv/bin/python" -c 'import json, sys; j = json.loads(sys.argv[1]); assert j["num_classes"] == 10, j' "$out"
+listing="$("$work/venv/bin/python" -m classflow plugins)"
+grep -q "decoder  *jpeg" <<<"$listing" || { echo "python -m classflow plugins: no jpeg decoder: $listing"; exit 1; }
+set +e
+"$work/venv/bin/classflow" scan "$work/no-such-folder" 2>"$work/err.txt"
+code=$?
+set -e
+[ "$code" = 3 ] && grep -q "does not exist" "$work/err.txt" || { echo "exit $code: $(cat "$work/err.txt")"; exit 1; }
+echo "installed classflow CLI OK"

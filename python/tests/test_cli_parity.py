@@ -1,12 +1,14 @@
 """Python and the CLI are two faces of one library: same batches byte for byte, same errors."""
 
 import json
+import os
+import subprocess
 
 import numpy as np
 import pytest
 
 import classflow
-from conftest import run_cli
+from conftest import CLI, run_cli
 
 CASES = [
     # (CLI flags, flow_from_directory kwargs)
@@ -113,3 +115,21 @@ def test_plugins_lists_what_the_cli_lists():
     assert {("encoder", "binary"), ("decoder", "jpeg"), ("source", "csv")} <= {
         (p["kind"], p["name"]) for p in py["plugins"]
     }
+
+
+def test_python_m_classflow_runs_the_cli_next_to_the_package(tmp_path):
+    import sys
+
+    import classflow.__main__ as cli_main
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(classflow.__file__)), "CLASSFLOW_PLUGIN_PATH": ""}
+    p = subprocess.run([sys.executable, "-m", "classflow", "scan", str(tmp_path / "nowhere")], capture_output=True,
+                       text=True, env=env, cwd=tmp_path)
+    assert p.returncode == 3 and f"dataset root '{tmp_path / 'nowhere'}' does not exist" in p.stderr
+    assert os.path.samefile(cli_main.executable(), CLI)  # the build tree's: build/python -> build/bin
+
+
+def test_python_m_classflow_says_when_no_cli_came_with_the_package(monkeypatch, capsys):
+    import classflow.__main__ as cli_main
+    monkeypatch.setattr(cli_main, "_CANDIDATES", ("/nonexistent/bin/classflow",))
+    assert cli_main.main(["--version"]) == 127
+    assert "the classflow command line program is not installed with this package" in capsys.readouterr().err
