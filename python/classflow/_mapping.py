@@ -106,8 +106,18 @@ def as_class_indices(value: Any, what: str = "class_indices") -> Optional[ClassI
 
 def _rows(predictions: Any) -> np.ndarray:
     """``predictions`` as a C-contiguous float32 array; the core shapes it ([N, K] as it is, [N] by
-    class_mode: N binary scores or one row, as ``classflow decode`` reads a .npy file)."""
-    return np.ascontiguousarray(np.asarray(predictions, dtype=np.float32))
+    class_mode: N binary scores or one row, as ``classflow decode`` reads a .npy file).
+
+    Raises UsageError for an array that is not real numbers (complex, strings, objects, dates:
+    NumPy would convert some of them silently), as the CLI refuses such a .npy file."""
+    a = np.asarray(predictions)
+    if a.dtype.kind not in "fiub":
+        raise _native.UsageError(
+            f"predictions of dtype {a.dtype} are not scores; expected a real numeric array (float, int, uint or "
+            "bool), e.g. model.predict output"
+        )
+    with np.errstate(over="ignore"):  # beyond float32 becomes inf: refused by the core, naming the row
+        return np.ascontiguousarray(a, dtype=np.float32)
 
 
 def decode_with(

@@ -81,6 +81,42 @@ def test_bad_npy_files_are_named(tmp_path, mapping, make, message):
     assert out == ""
 
 
+def test_csv_edge_cases_from_hostile_input(tmp_path, mapping):
+    # A first row of NaN is an error, not a header (rows would shift against --filenames).
+    (tmp_path / "nan.csv").write_text("nan,nan,nan\n0.1,0.2,0.7\n")
+    code, out, err = run_cli("decode", "--class-indices", mapping, tmp_path / "nan.csv")
+    assert code == 3 and "line 1 column 1 holds 'nan'; expected a finite number within float32 range" in err
+    # An unclosed quote does not swallow the file as one header cell.
+    (tmp_path / "quote.csv").write_text('"0.1,0.2,0.7\n0.1,0.2,0.7\n')
+    code, out, err = run_cli("decode", "--class-indices", mapping, tmp_path / "quote.csv")
+    assert code == 3 and "a cell runs over several lines (an unclosed quote?)" in err, err
+    # Excel's "CSV UTF-8" starts with a byte order mark.
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbf0.1,0.7,0.2\n")
+    code, out, err = run_cli("decode", "--class-indices", mapping, tmp_path / "bom.csv")
+    assert code == 0 and out.splitlines()[1:] == ["0,dog,0.7"], err
+
+
+def test_non_finite_scores_are_refused_by_every_face(tmp_path, mapping):
+    import classflow
+    np.save(tmp_path / "inf.npy", np.array([[0.1, np.inf, 0.2]], dtype=np.float32))
+    code, out, err = run_cli("decode", "--class-indices", mapping, tmp_path / "inf.npy")
+    assert code == 3 and "row 0: column 1 holds inf; expected finite scores" in err, err
+    with pytest.raises(classflow.DataError, match="prediction row 0: column 1 holds inf; expected finite scores"):
+        classflow.decode(np.array([[0.1, 1e300, 0.2]]), str(mapping))  # beyond float32
+    for bad in (np.array([[1 + 2j, 0, 0]]), np.array([["1", "0", "0"]]), np.array([[object(), 0, 0]], dtype=object)):
+        with pytest.raises(classflow.UsageError, match=f"predictions of dtype {bad.dtype} are not scores"):
+            classflow.decode(bad, str(mapping))
+
+
+def test_special_files_are_not_read(tmp_path, mapping):
+    import os
+    os.mkfifo(tmp_path / "fifo.csv")
+    code, out, err = run_cli("decode", "--class-indices", mapping, tmp_path / "fifo.csv")
+    assert code == 3 and "is not a regular file" in err
+    code, out, err = run_cli("decode", "--class-indices", "/dev/zero", tmp_path / "fifo.csv")
+    assert code == 3 and "mapping file '/dev/zero' is not a regular file" in err
+
+
 def test_a_folder_is_not_a_predictions_file(tmp_path, mapping):
     code, out, err = run_cli("decode", "--class-indices", mapping, tmp_path)
     assert code == 3 and f"predictions file '{tmp_path}' is a folder; expected a CSV, savetxt or .npy file" in err

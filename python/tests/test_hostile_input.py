@@ -101,7 +101,7 @@ def test_decode_shapes_and_missing_mapping():
     assert classflow.decode(np.array([0.2, 0.8]), names, class_mode="binary") == ["a", "b"]  # N sigmoid scores
     with pytest.raises(classflow.UsageError, match="class_indices 'None' is not a mapping"):
         classflow.decode([[0.1, 0.9]], None)
-    with pytest.raises(classflow.DataError, match=r"prediction value 'nan' in column 0 is not a number"):
+    with pytest.raises(classflow.DataError, match=r"prediction row 0: column 0 holds nan; expected finite scores"):
         classflow.decode([[float("nan"), 0.5]], names)
 
 

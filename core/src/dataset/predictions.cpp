@@ -29,6 +29,13 @@ std::vector<std::vector<sdk::Decoded>> decode_predictions(const LabelEncoder& en
   std::vector<std::vector<sdk::Decoded>> out;
   out.reserve(static_cast<std::size_t>(num_rows));
   for (int64_t i = 0; i < num_rows; ++i) {
+    // Scores are finite, whatever the encoder does with them (an inf would win an argmax), and
+    // whichever face or file format they came through.
+    for (int64_t c = 0; c < width; ++c)
+      if (!std::isfinite(rows[i * width + c]))
+        throw DataError(fmt::format("{}: column {} holds {}; expected finite scores",
+                                    row_name ? row_name(i) : fmt::format("prediction row {}", i), c,
+                                    rows[i * width + c]));
     try {
       out.push_back(encoder.decode(rows + i * width, width, options));
     } catch (const DataError& e) {
@@ -161,6 +168,8 @@ PredictionTable parse_predictions(std::string_view text, const std::string& orig
     throw DataError(fmt::format("predictions file '{}' is a zip archive (numpy.savez writes one, .npz); expected "
                                 "one array as numpy.save writes it (.npy) or a CSV / savetxt text file",
                                 origin));
+  // A UTF-8 byte order mark (Excel's "CSV UTF-8") is not part of the first cell.
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   // Lines starting with '#' are comments, as numpy.loadtxt reads them (savetxt's header= and
   // footer= write them): blanked, so line numbers in messages stay the file's.
   std::string uncommented;
@@ -202,7 +211,20 @@ PredictionTable parse_predictions(std::string_view text, const std::string& orig
       t.lines.push_back(rows[r].line);
       continue;
     }
-    if (r == 0 && numbers == 0) {  // a header names columns; it holds no number
+    // A header names columns: no cell of it is a number, not even nan or inf (a row of NaN
+    // scores is an error, not a header), and none runs over lines (an unclosed quote would
+    // otherwise make the whole file one "header" cell).
+    bool numeric = false, multiline = false;
+    for (const auto& cell : cells) {
+      float unused;
+      numeric = numeric || parse_score(cell, unused) != Score::not_a_number;
+      multiline = multiline || cell.find_first_of("\r\n") != std::string::npos;
+    }
+    if (multiline)
+      throw DataError(fmt::format("predictions file '{}' line {}: a cell runs over several lines (an unclosed "
+                                  "quote?); expected one row per line",
+                                  origin, rows[r].line));
+    if (r == 0 && numbers == 0 && !numeric) {
       t.header = true;
       continue;
     }
@@ -236,6 +258,10 @@ PredictionTable& PredictionTable::fit(const LabelSpec& labels) {
 PredictionTable read_predictions(const std::string& path) {
   if (std::error_code ec; std::filesystem::is_directory(path, ec))
     throw DataError(fmt::format("predictions file '{}' is a folder; expected a CSV, savetxt or .npy file", path));
+  // Only a regular file: a FIFO would block and /dev/zero would be read without end.
+  if (std::error_code ec; std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+    throw DataError(fmt::format("predictions file '{}' is not a regular file; expected a CSV, savetxt or .npy file",
+                                path));
   std::ifstream in(path, std::ios::binary);
   if (!in)
     throw DataError(fmt::format("predictions file '{}' cannot be read; expected a readable CSV, savetxt or .npy file", path));
