@@ -84,6 +84,7 @@ TEST_CASE("encoder options travel with the mapping: a later run encodes and deco
               .exit_code == 0);
   auto flow = run_cli({"flow", d.path("train"), "--class-indices", m, "--target-size", "8x8", "--no-shuffle",
                        "--format", "json", "--dump-labels"});
+  INFO("flow stderr: " << flow.err);
   CHECK(flow.exit_code == 0);
   CHECK_THAT(flow.out, Catch::Contains(R"("labels": [
         [
