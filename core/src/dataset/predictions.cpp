@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -192,14 +193,15 @@ PredictionTable parse_predictions(std::string_view text, const std::string& orig
     const auto& cells = rows[r].cells;
     std::vector<float> values;
     values.reserve(cells.size());
-    std::size_t bad = cells.size(), numbers = 0;
+    std::size_t bad = cells.size();
     Score why = Score::ok;
+    bool numeric = false;  // some cell is a number, finite or not
     for (std::size_t c = 0; c < cells.size(); ++c) {
       float v;
       const Score got = parse_score(cells[c], v);
+      numeric = numeric || got != Score::not_a_number;
       if (got == Score::ok) {
         values.push_back(v);
-        ++numbers;
       } else if (bad == cells.size()) {
         bad = c;
         why = got;
@@ -214,17 +216,12 @@ PredictionTable parse_predictions(std::string_view text, const std::string& orig
     // A header names columns: no cell of it is a number, not even nan or inf (a row of NaN
     // scores is an error, not a header), and none runs over lines (an unclosed quote would
     // otherwise make the whole file one "header" cell).
-    bool numeric = false, multiline = false;
-    for (const auto& cell : cells) {
-      float unused;
-      numeric = numeric || parse_score(cell, unused) != Score::not_a_number;
-      multiline = multiline || cell.find_first_of("\r\n") != std::string::npos;
-    }
-    if (multiline)
+    if (std::any_of(cells.begin(), cells.end(),
+                    [](const std::string& cell) { return cell.find_first_of("\r\n") != std::string::npos; }))
       throw DataError(fmt::format("predictions file '{}' line {}: a cell runs over several lines (an unclosed "
                                   "quote?); expected one row per line",
                                   origin, rows[r].line));
-    if (r == 0 && numbers == 0 && !numeric) {
+    if (r == 0 && !numeric) {
       t.header = true;
       continue;
     }
@@ -256,10 +253,12 @@ PredictionTable& PredictionTable::fit(const LabelSpec& labels) {
 }
 
 PredictionTable read_predictions(const std::string& path) {
-  if (std::error_code ec; std::filesystem::is_directory(path, ec))
-    throw DataError(fmt::format("predictions file '{}' is a folder; expected a CSV, savetxt or .npy file", path));
   // Only a regular file: a FIFO would block and /dev/zero would be read without end.
-  if (std::error_code ec; std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(path, ec);
+  if (std::filesystem::is_directory(st))
+    throw DataError(fmt::format("predictions file '{}' is a folder; expected a CSV, savetxt or .npy file", path));
+  if (std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
     throw DataError(fmt::format("predictions file '{}' is not a regular file; expected a CSV, savetxt or .npy file",
                                 path));
   std::ifstream in(path, std::ios::binary);
