@@ -115,6 +115,9 @@ struct Inputs {
   std::vector<unsigned char> jpeg;  // the synthetic photo as a quality-90 JPEG
   cv::Mat decoded;                  // that JPEG decoded (what the resize stages start from)
   cv::Mat small;                    // decoded resized to 224x224 (Pillow bilinear): to_float input
+  // 1000x750 copies of a synthetic photo: what the large set's 2000x1500 JPEGs decode to at
+  // 1/2 scale. 16 of them (36 MB) so a resize reads memory a decoder just wrote, not its cache.
+  std::vector<cv::Mat> half_scale;
 };
 const Inputs* g_in = nullptr;
 
@@ -141,6 +144,19 @@ void BM_PillowResize(benchmark::State& state, PillowFilter filter, const char* l
   cv::Mat dst;
   for (auto _ : state) {
     classflow::detail::pillow_resize(g_in->decoded, dst, kTarget, kTarget, filter);
+    benchmark::DoNotOptimize(dst.data);
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetLabel(label);
+}
+
+// Each iteration resizes the next of the 1000x750 images (`copies` of them: 1 stays in cache).
+void BM_PillowResizeHalfScale(benchmark::State& state, std::size_t copies, const char* label) {
+  cv::Mat dst;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    classflow::detail::pillow_resize(g_in->half_scale[i++ % copies], dst, kTarget, kTarget, PillowFilter::bilinear);
     benchmark::DoNotOptimize(dst.data);
     benchmark::ClobberMemory();
   }
@@ -226,6 +242,10 @@ int main(int argc, char** argv) {
     decode_into(tj.get(), in.jpeg, in.decoded);
   }
   classflow::detail::pillow_resize(in.decoded, in.small, kTarget, kTarget, PillowFilter::bilinear);
+  {
+    const cv::Mat half = synthetic_photo(1000, 750);
+    for (int i = 0; i < 16; ++i) in.half_scale.push_back(half.clone());
+  }
   g_in = &in;
 
   benchmark::AddCustomContext("image", "500x375 RGB synthetic photo, JPEG q90 4:2:0 (" +
@@ -246,6 +266,10 @@ int main(int argc, char** argv) {
       {"resize/pillow_hamming", PillowFilter::hamming, "classflow Pillow-equivalent HAMMING 500x375 -> 224x224"},
   };
   for (const PillowCase& c : pillow) benchmark::RegisterBenchmark(c.name, BM_PillowResize, c.filter, c.label);
+  benchmark::RegisterBenchmark("resize/pillow_bilinear_1000x750", BM_PillowResizeHalfScale, std::size_t{1},
+                               "classflow Pillow-equivalent BILINEAR 1000x750 -> 224x224 (one image, cached)");
+  benchmark::RegisterBenchmark("resize/pillow_bilinear_1000x750_cold", BM_PillowResizeHalfScale, std::size_t{16},
+                               "the same, each time the next of 16 images (36 MB: from memory, as after a decode)");
   benchmark::RegisterBenchmark("resize/opencv_linear", BM_OpenCvResize, static_cast<int>(cv::INTER_LINEAR),
                                "cv::resize INTER_LINEAR 500x375 -> 224x224");
   benchmark::RegisterBenchmark("resize/opencv_area", BM_OpenCvResize, static_cast<int>(cv::INTER_AREA),
