@@ -80,6 +80,7 @@ nlohmann::ordered_json profile_json(const LoaderProfile& p, double wall, double 
   j["images"] = p.images;
   j["batches"] = p.batches;
   j["cache_hits"] = p.cache_hits;
+  j["batch_buffers"] = p.batch_buffers;
   j["stage_seconds"] = seconds;
   j["stage_share"] = share;
   j["wait_seconds"] = p.wait;
@@ -102,6 +103,7 @@ void print_profile(const LoaderProfile& p, double wall, double first_batch, int 
   if (p.cache_hits > 0) fmt::print("  cache hits: {} images (their read time is the cache read)\n", p.cache_hits);
   fmt::print("  waiting for a batch (the consumer): {:.3f} s of {:.3f} s\n", p.wait, wall);
   fmt::print("  first batch after {:.3f} s\n", first_batch);
+  fmt::print("  batch buffers allocated: {}\n", p.batch_buffers);
   fmt::print("  memory: {:.1f} MiB ready (plugins, scan), {:.1f} MiB after the first batch, {:.1f} MiB peak\n",
              rss[0], rss[1], rss[2]);
 }

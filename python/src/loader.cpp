@@ -123,6 +123,7 @@ void bind_loader(py::module_& m) {
             d["images"] = p.images;
             d["batches"] = p.batches;
             d["cache_hits"] = p.cache_hits;
+            d["batch_buffers"] = p.batch_buffers;
             d["read"] = p.read;
             d["decode"] = p.decode;
             d["resize"] = p.resize;

@@ -113,6 +113,20 @@ def test_twenty_epochs_keep_memory_flat(tmp_path):
     assert after[19] <= after[1] * 1.05, after
 
 
+def test_a_loop_cycles_prefetch_buffers_and_kept_batches_get_their_own(tmp_path):
+    for i in range(40):
+        write_jpeg(tmp_path / "ab"[i % 2] / f"{i}.jpg", (90, 90, 90), size=(40, 30), seed=i)
+    kw = dict(target_size=(32, 32), batch_size=2, shuffle=False)  # 20 batches an epoch, decoded in no time
+    it = classflow.flow_from_directory(tmp_path, **kw)
+    for _ in range(3 * len(it)):
+        x, y = next(it)  # the last batch's arrays go as these arrive
+    assert it.profile()["batch_buffers"] == 2  # prefetch 2, over 3 epochs
+    it = classflow.flow_from_directory(tmp_path, **kw)
+    kept = [next(it)[0] for _ in range(len(it))]
+    assert it.profile()["batch_buffers"] == 20
+    assert np.array_equal(kept[7], it[7][0])
+
+
 def test_gil_is_released_while_decoding():
     # Two iterators on two Python threads: each waits for its batches without holding the GIL,
     # so a third thread keeps running Python code meanwhile.

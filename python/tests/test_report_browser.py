@@ -36,9 +36,13 @@ class _Proxy:
                 return
             conn.settimeout(2)
             try:
-                self.requests.append(conn.recv(512).split(b"\r\n")[0].decode("latin-1"))
+                line = conn.recv(512).split(b"\r\n")[0].decode("latin-1")
             except OSError:
-                self.requests.append("?")
+                line = ""
+            # A connection that sends no request line (Chromium 156 preconnects to the proxy and
+            # closes unused sockets) fetched nothing; a fetch always starts with its request line.
+            if line:
+                self.requests.append(line)
             conn.close()
 
     def page_requests(self):

@@ -13,6 +13,11 @@ struct LoaderProfile {
   int64_t images = 0;   ///< images loaded (skipped ones not counted)
   int64_t batches = 0;  ///< batches assembled
   int64_t cache_hits = 0;  ///< images taken from the resized-image cache (their read is the cache read)
+  /// Batch image buffers allocated rather than reused (each batch_size x one image's bytes):
+  /// `prefetch` (default 2) for a consumer that lets go of each batch when it takes the next
+  /// (BatchStream::next with one Batch, as the CLI; a Python loop rebinding `x, y = next(it)`),
+  /// one more per batch it keeps beyond that; batch() allocates one each call.
+  int64_t batch_buffers = 0;
   double read = 0;      ///< seconds reading files
   double decode = 0;    ///< seconds in the decoder plugins (header + pixels)
   double resize = 0;    ///< seconds orienting, converting colour, transforming and resizing

@@ -68,7 +68,7 @@ struct DataLoader::Impl {
   // flow --profile: nanoseconds per stage, summed over the threads that ran it.
   struct Profile {
     std::atomic<int64_t> read_ns{0}, decode_ns{0}, resize_ns{0}, store_ns{0}, encode_ns{0}, wait_ns{0};
-    std::atomic<int64_t> images{0}, batches{0}, cache_hits{0};
+    std::atomic<int64_t> images{0}, batches{0}, cache_hits{0}, batch_buffers{0};
   };
   mutable Profile profile;
   std::unique_ptr<detail::ImageCache> cache;  // --cache; null when off
@@ -76,19 +76,42 @@ struct DataLoader::Impl {
   int64_t epoch_length = 0;                 // positions per epoch (all shards): N, or samples_per_epoch
   std::vector<std::string> warnings;
   using Clock = std::chrono::steady_clock;
+  static constexpr std::chrono::milliseconds kAwaitLent{50};
   static int64_t ns(Clock::duration d) { return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(); }
 
-  TensorBytes take_buffer() const {
-    std::lock_guard<std::mutex> lock(pool_mutex);
+  // Batch buffers delivered to the consumer and not handed back yet (under pool_mutex).
+  mutable int64_t lent = 0;
+  // Cleared when a wait for a lent buffer ran out: this consumer keeps its batches a while (a
+  // training step, a list of batches), so later openings allocate instead of waiting.
+  mutable bool await_lent = true;
+  mutable std::condition_variable pool_cv;
+
+  // A pooled buffer, or an empty one (the batch allocates its own). With `await`, none pooled and
+  // one lent, waits up to kAwaitLent for it to come back: a consumer that hands each batch back
+  // before asking for the next is woken late by the scheduler now and then (2 busy workers on 2
+  // cores), and opening a batch then allocated a third buffer (+19 MB RSS for good, and ~5-40 ms
+  // of page faults on a VM); the waiting worker frees its core for the consumer instead.
+  TensorBytes take_buffer(bool await = false) const {
+    std::unique_lock<std::mutex> lock(pool_mutex);
+    if (await && pool.empty() && lent > 0 && await_lent &&
+        !pool_cv.wait_for(lock, kAwaitLent, [&] { return !pool.empty() || lent == 0; }))
+      await_lent = false;
     if (pool.empty()) return {};
     TensorBytes b = std::move(pool.back());
     pool.pop_back();
     return b;
   }
-  void give_buffer(TensorBytes&& b) const {
-    if (b.capacity() == 0) return;
+  // `b` back into the pool; `was_lent` when the consumer hands back a delivered batch's buffer.
+  void give_buffer(TensorBytes&& b, bool was_lent = false) const {
     std::lock_guard<std::mutex> lock(pool_mutex);
-    if (pool.size() < 4) pool.push_back(std::move(b));
+    if (was_lent && lent > 0) --lent;
+    if (b.capacity() != 0 && pool.size() < 4) pool.push_back(std::move(b));
+    pool_cv.notify_all();
+  }
+  // A batch's buffer goes to the consumer.
+  void lend() const {
+    std::lock_guard<std::mutex> lock(pool_mutex);
+    ++lent;
   }
   mutable std::mutex order_mutex;
   mutable int64_t cached_epoch = -1;
@@ -259,6 +282,7 @@ struct DataLoader::Impl {
     b.index = index;
     b.images.dtype = options.dtype == ImageDType::uint8 ? sdk::DType::uint8 : sdk::DType::float32;
     b.images.data = std::move(recycled);  // reuse a consumed batch's buffer: no page faults, no RSS drift
+    if (b.images.data.capacity() == 0) profile.batch_buffers += 1;
     try {
       b.images.data.resize(static_cast<std::size_t>(count) * image_bytes());
     } catch (const std::bad_alloc&) {
@@ -562,7 +586,7 @@ std::vector<std::string> DataLoader::filenames() const { return impl_->dataset.f
 std::vector<int32_t> DataLoader::classes() const { return impl_->dataset.classes(); }
 std::shared_ptr<const LabelEncoder> DataLoader::encoder() const noexcept { return impl_->encoder; }
 const LabelSpec& DataLoader::labels() const noexcept { return impl_->labels; }
-void DataLoader::recycle(Batch&& batch) const { impl_->give_buffer(std::move(batch.images.data)); }
+void DataLoader::recycle(Batch&& batch) const { impl_->give_buffer(std::move(batch.images.data), true); }
 int64_t DataLoader::num_samples() const noexcept { return impl_->dataset.num_samples(); }
 int64_t DataLoader::num_batches() const noexcept { return impl_->num_batches; }
 int64_t DataLoader::shard_size() const noexcept { return impl_->shard_size; }
@@ -573,6 +597,7 @@ LoaderProfile DataLoader::profile() const noexcept {
   r.images = p.images.load();
   r.batches = p.batches.load();
   r.cache_hits = p.cache_hits.load();
+  r.batch_buffers = p.batch_buffers.load();
   r.read = sec(p.read_ns);
   r.decode = sec(p.decode_ns);
   r.resize = sec(p.resize_ns);
@@ -819,7 +844,7 @@ struct DataLoader::BatchStream::State {
     ++opening;
     lock.unlock();  // allocating (or faulting in) a batch buffer must not hold up the others
     try {
-      bl.batch = loader->open_batch(index, epoch, bl.count, loader->take_buffer());
+      bl.batch = loader->open_batch(index, epoch, bl.count, loader->take_buffer(true));
     } catch (...) {
       lock.lock();
       --opening;
@@ -911,7 +936,7 @@ std::optional<bool> DataLoader::BatchStream::next_for(Batch& out, std::optional<
   // meanwhile reuses it instead of faulting in a fresh one (with a consumer that keeps up,
   // prefetch 2 then cycles 2 buffers, not 3: less RSS, and on a VM ~20-60 ms less first-touch).
   if (!out.images.data.empty()) {
-    s.loader->give_buffer(std::move(out.images.data));
+    s.loader->give_buffer(std::move(out.images.data), true);
     out = Batch();
   }
   const int64_t want = s.next_to_deliver;
@@ -933,6 +958,7 @@ std::optional<bool> DataLoader::BatchStream::next_for(Batch& out, std::optional<
   }
   auto it = s.ready.find(want);
   out = std::move(it->second);
+  if (!out.images.data.empty()) s.loader->lend();
   s.ready.erase(it);
   ++s.next_to_deliver;
   lock.unlock();
