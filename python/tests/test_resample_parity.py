@@ -105,6 +105,27 @@ def test_jpeg_draft_auto_stays_within_the_parity_bound_off_is_exact(tmp_path):
     assert np.abs(draft.astype(int) - small).mean() > d.mean()  # 1/4 scale (>= target only): further off
 
 
+@pytest.mark.parametrize("interpolation", ["bilinear", "bicubic", "lanczos", "box", "hamming"])
+def test_jpeg_draft_true_is_pillow_after_draft_exactly(tmp_path, interpolation):
+    # Pillow's draft('RGB', size) picks the scale classflow's jpeg_draft=True picks (960x720 to
+    # 150x110: 1/4, 240x180) and decodes through the same libjpeg-turbo: the same pixels.
+    y, x = np.mgrid[0:720, 0:960]
+    a = np.stack([128 + 90 * np.sin(x / 7.0) * np.cos(y / 5.0), (x * 7 + y * 3) % 256, 255 - y * 0.3], -1)
+    a = np.clip(a + np.random.default_rng(5).normal(0, 6, a.shape), 0, 255).astype(np.uint8)
+    (tmp_path / "a").mkdir()
+    Image.fromarray(a).save(tmp_path / "a" / "x.jpg", quality=85)
+    got = next(classflow.flow_from_directory(tmp_path, target_size=(110, 150), interpolation=interpolation,
+                                             dtype="uint8", batch_size=1, class_mode=None, jpeg_draft=True))[0]
+    with Image.open(tmp_path / "a" / "x.jpg") as im:
+        full = np.asarray(im.convert("RGB").resize((150, 110), FILTERS[interpolation]))
+    with Image.open(tmp_path / "a" / "x.jpg") as im:
+        im.draft("RGB", (150, 110))
+        assert im.size == (240, 180)
+        want = np.asarray(im.convert("RGB").resize((150, 110), FILTERS[interpolation]))
+    assert np.array_equal(got, want)
+    assert not np.array_equal(got, full)  # the draft is a different picture from the full decode's
+
+
 @pytest.mark.parametrize("interpolation", ["bilinear", "lanczos", "nearest"])
 @pytest.mark.parametrize("color_mode", ["rgb", "grayscale", "rgba"])
 def test_float32_batches_are_the_uint8_pixels_times_rescale(dogs_cats, interpolation, color_mode):
