@@ -297,6 +297,9 @@ int run_flow_subset(const std::shared_ptr<const Registry>& registry, Dataset dat
   }
   fmt::print("{} epochs x {} batches: {} images in {:.2f} s = {:.0f} images/s\n", flow.epochs, loader.num_batches(),
              images, seconds, ips);
+  if (stopped)
+    fmt::print("stopped after {} batches (--stop-after-batches){}\n", delivered,
+               flow.save_state.empty() ? "" : fmt::format("; continue with --resume {}", flow.save_state));
   if (lo.num_shards > 1)
     fmt::print("shard {} of {}: {} samples per epoch ({})\n", lo.shard_id, lo.num_shards, loader.shard_size(),
                loader.num_samples() % lo.num_shards == 0                 ? "even split"

@@ -56,7 +56,9 @@ def test_cli_stop_save_resume_equals_one_run(uninterrupted, tmp_path, k):
 
 def test_cli_resume_refuses_other_options_and_data(tmp_path):
     state = tmp_path / "s.json"
-    assert run_cli("flow", DIGITS, *ARGS, "--stop-after-batches", 3, "--save-state", state)[0] == 0
+    code, out, _ = run_cli("flow", DIGITS, *ARGS, "--stop-after-batches", 3, "--save-state", state)
+    assert code == 0
+    assert f"stopped after 3 batches (--stop-after-batches); continue with --resume {state}\n" in out
     code, _, err = run_cli("flow", DIGITS, *ARGS[:3], "64", *ARGS[4:], "--resume", state)
     assert code == 2
     assert err == ("error: the state was saved with batch_size '100', this run has '64'; expected the same options "
