@@ -228,8 +228,8 @@ class DirectoryIterator:
         """Seconds per stage so far, summed over the workers (``read``, ``decode``, ``resize``,
         ``store``, ``encode``), ``wait`` (this loop waiting for batches), ``images``, ``batches``,
         ``cache_hits`` and ``batch_buffers`` (batch image buffers allocated rather than reused:
-        ``prefetch`` when each batch's arrays are dropped as the next arrives, one more per batch
-        kept) — the CLI's ``flow --profile``."""
+        ``prefetch`` and up to 2 more when each batch's arrays are dropped as the next arrives,
+        one more per batch kept) — the CLI's ``flow --profile``."""
         return self._loader.profile()
 
     @property

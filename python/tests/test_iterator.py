@@ -119,8 +119,9 @@ def test_a_loop_cycles_prefetch_buffers_and_kept_batches_get_their_own(tmp_path)
     kw = dict(target_size=(32, 32), batch_size=2, shuffle=False)  # 20 batches an epoch, decoded in no time
     it = classflow.flow_from_directory(tmp_path, **kw)
     for _ in range(3 * len(it)):
-        x, y = next(it)  # the last batch's arrays go as these arrive
-    assert it.profile()["batch_buffers"] == 2  # prefetch 2, over 3 epochs
+        x, y = next(it)  # the last batch's arrays go only after these arrive
+    # prefetch 2, and at most the 2 this loop holds while the next arrives, over 3 epochs
+    assert 2 <= it.profile()["batch_buffers"] <= 4
     it = classflow.flow_from_directory(tmp_path, **kw)
     kept = [next(it)[0] for _ in range(len(it))]
     assert it.profile()["batch_buffers"] == 20

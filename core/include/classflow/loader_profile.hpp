@@ -14,9 +14,10 @@ struct LoaderProfile {
   int64_t batches = 0;  ///< batches assembled
   int64_t cache_hits = 0;  ///< images taken from the resized-image cache (their read is the cache read)
   /// Batch image buffers allocated rather than reused (each batch_size x one image's bytes):
-  /// `prefetch` (default 2) for a consumer that lets go of each batch when it takes the next
-  /// (BatchStream::next with one Batch, as the CLI; a Python loop rebinding `x, y = next(it)`),
-  /// one more per batch it keeps beyond that; batch() allocates one each call.
+  /// `prefetch` (default 2), or one more when its thread is woken late, for a consumer that hands
+  /// each batch back as it asks for the next (BatchStream::next with one Batch, as the CLI); up to
+  /// 2 more for one that lets go of it once the next arrives (a Python loop rebinding
+  /// `x, y = next(it)`); one more per batch kept beyond that; batch() allocates one each call.
   int64_t batch_buffers = 0;
   double read = 0;      ///< seconds reading files
   double decode = 0;    ///< seconds in the decoder plugins (header + pixels)

@@ -76,42 +76,19 @@ struct DataLoader::Impl {
   int64_t epoch_length = 0;                 // positions per epoch (all shards): N, or samples_per_epoch
   std::vector<std::string> warnings;
   using Clock = std::chrono::steady_clock;
-  static constexpr std::chrono::milliseconds kAwaitLent{50};
   static int64_t ns(Clock::duration d) { return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(); }
 
-  // Batch buffers delivered to the consumer and not handed back yet (under pool_mutex).
-  mutable int64_t lent = 0;
-  // Cleared when a wait for a lent buffer ran out: this consumer keeps its batches a while (a
-  // training step, a list of batches), so later openings allocate instead of waiting.
-  mutable bool await_lent = true;
-  mutable std::condition_variable pool_cv;
-
-  // A pooled buffer, or an empty one (the batch allocates its own). With `await`, none pooled and
-  // one lent, waits up to kAwaitLent for it to come back: a consumer that hands each batch back
-  // before asking for the next is woken late by the scheduler now and then (2 busy workers on 2
-  // cores), and opening a batch then allocated a third buffer (+19 MB RSS for good, and ~5-40 ms
-  // of page faults on a VM); the waiting worker frees its core for the consumer instead.
-  TensorBytes take_buffer(bool await = false) const {
-    std::unique_lock<std::mutex> lock(pool_mutex);
-    if (await && pool.empty() && lent > 0 && await_lent &&
-        !pool_cv.wait_for(lock, kAwaitLent, [&] { return !pool.empty() || lent == 0; }))
-      await_lent = false;
+  TensorBytes take_buffer() const {
+    std::lock_guard<std::mutex> lock(pool_mutex);
     if (pool.empty()) return {};
     TensorBytes b = std::move(pool.back());
     pool.pop_back();
     return b;
   }
-  // `b` back into the pool; `was_lent` when the consumer hands back a delivered batch's buffer.
-  void give_buffer(TensorBytes&& b, bool was_lent = false) const {
+  void give_buffer(TensorBytes&& b) const {
+    if (b.capacity() == 0) return;
     std::lock_guard<std::mutex> lock(pool_mutex);
-    if (was_lent && lent > 0) --lent;
-    if (b.capacity() != 0 && pool.size() < 4) pool.push_back(std::move(b));
-    pool_cv.notify_all();
-  }
-  // A batch's buffer goes to the consumer.
-  void lend() const {
-    std::lock_guard<std::mutex> lock(pool_mutex);
-    ++lent;
+    if (pool.size() < 4) pool.push_back(std::move(b));
   }
   mutable std::mutex order_mutex;
   mutable int64_t cached_epoch = -1;
@@ -586,7 +563,7 @@ std::vector<std::string> DataLoader::filenames() const { return impl_->dataset.f
 std::vector<int32_t> DataLoader::classes() const { return impl_->dataset.classes(); }
 std::shared_ptr<const LabelEncoder> DataLoader::encoder() const noexcept { return impl_->encoder; }
 const LabelSpec& DataLoader::labels() const noexcept { return impl_->labels; }
-void DataLoader::recycle(Batch&& batch) const { impl_->give_buffer(std::move(batch.images.data), true); }
+void DataLoader::recycle(Batch&& batch) const { impl_->give_buffer(std::move(batch.images.data)); }
 int64_t DataLoader::num_samples() const noexcept { return impl_->dataset.num_samples(); }
 int64_t DataLoader::num_batches() const noexcept { return impl_->num_batches; }
 int64_t DataLoader::shard_size() const noexcept { return impl_->shard_size; }
@@ -844,7 +821,7 @@ struct DataLoader::BatchStream::State {
     ++opening;
     lock.unlock();  // allocating (or faulting in) a batch buffer must not hold up the others
     try {
-      bl.batch = loader->open_batch(index, epoch, bl.count, loader->take_buffer(true));
+      bl.batch = loader->open_batch(index, epoch, bl.count, loader->take_buffer());
     } catch (...) {
       lock.lock();
       --opening;
@@ -936,7 +913,7 @@ std::optional<bool> DataLoader::BatchStream::next_for(Batch& out, std::optional<
   // meanwhile reuses it instead of faulting in a fresh one (with a consumer that keeps up,
   // prefetch 2 then cycles 2 buffers, not 3: less RSS, and on a VM ~20-60 ms less first-touch).
   if (!out.images.data.empty()) {
-    s.loader->give_buffer(std::move(out.images.data), true);
+    s.loader->give_buffer(std::move(out.images.data));
     out = Batch();
   }
   const int64_t want = s.next_to_deliver;
@@ -958,7 +935,6 @@ std::optional<bool> DataLoader::BatchStream::next_for(Batch& out, std::optional<
   }
   auto it = s.ready.find(want);
   out = std::move(it->second);
-  if (!out.images.data.empty()) s.loader->lend();
   s.ready.erase(it);
   ++s.next_to_deliver;
   lock.unlock();
