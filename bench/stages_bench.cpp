@@ -140,23 +140,13 @@ void BM_JpegDecode(benchmark::State& state) {
   state.SetLabel("TurboJPEG tjDecompress2, 500x375 q90 4:2:0 -> RGB, accurate DCT");
 }
 
-void BM_PillowResize(benchmark::State& state, PillowFilter filter, const char* label) {
-  cv::Mat dst;
-  for (auto _ : state) {
-    classflow::detail::pillow_resize(g_in->decoded, dst, kTarget, kTarget, filter);
-    benchmark::DoNotOptimize(dst.data);
-    benchmark::ClobberMemory();
-  }
-  state.SetItemsProcessed(state.iterations());
-  state.SetLabel(label);
-}
-
-// Each iteration resizes the next of the 1000x750 images (`copies` of them: 1 stays in cache).
-void BM_PillowResizeHalfScale(benchmark::State& state, std::size_t copies, const char* label) {
+// Each iteration resizes the next of `count` images from `images` (1: it stays in cache).
+void BM_PillowResize(benchmark::State& state, const cv::Mat* images, std::size_t count, PillowFilter filter,
+                     const char* label) {
   cv::Mat dst;
   std::size_t i = 0;
   for (auto _ : state) {
-    classflow::detail::pillow_resize(g_in->half_scale[i++ % copies], dst, kTarget, kTarget, PillowFilter::bilinear);
+    classflow::detail::pillow_resize(images[i++ % count], dst, kTarget, kTarget, filter);
     benchmark::DoNotOptimize(dst.data);
     benchmark::ClobberMemory();
   }
@@ -265,10 +255,13 @@ int main(int argc, char** argv) {
       {"resize/pillow_box", PillowFilter::box, "classflow Pillow-equivalent BOX 500x375 -> 224x224"},
       {"resize/pillow_hamming", PillowFilter::hamming, "classflow Pillow-equivalent HAMMING 500x375 -> 224x224"},
   };
-  for (const PillowCase& c : pillow) benchmark::RegisterBenchmark(c.name, BM_PillowResize, c.filter, c.label);
-  benchmark::RegisterBenchmark("resize/pillow_bilinear_1000x750", BM_PillowResizeHalfScale, std::size_t{1},
+  for (const PillowCase& c : pillow)
+    benchmark::RegisterBenchmark(c.name, BM_PillowResize, &in.decoded, std::size_t{1}, c.filter, c.label);
+  benchmark::RegisterBenchmark("resize/pillow_bilinear_1000x750", BM_PillowResize, in.half_scale.data(), std::size_t{1},
+                               PillowFilter::bilinear,
                                "classflow Pillow-equivalent BILINEAR 1000x750 -> 224x224 (one image, cached)");
-  benchmark::RegisterBenchmark("resize/pillow_bilinear_1000x750_cold", BM_PillowResizeHalfScale, std::size_t{16},
+  benchmark::RegisterBenchmark("resize/pillow_bilinear_1000x750_cold", BM_PillowResize, in.half_scale.data(),
+                               in.half_scale.size(), PillowFilter::bilinear,
                                "the same, each time the next of 16 images (36 MB: from memory, as after a decode)");
   benchmark::RegisterBenchmark("resize/opencv_linear", BM_OpenCvResize, static_cast<int>(cv::INTER_LINEAR),
                                "cv::resize INTER_LINEAR 500x375 -> 224x224");

@@ -221,7 +221,9 @@ void save_mapping(const std::string& path, const MappingFile& m, MappingFormat f
 
 MappingFile load_mapping(const std::string& path) {
   // Only a regular file: a FIFO would block and /dev/zero would be read without end.
-  if (std::error_code ec; std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(path, ec);
+  if (std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
     throw DataError(fmt::format("mapping file '{}' is not a regular file; expected a class_indices.json saved "
                                 "with --save-class-indices",
                                 path));
