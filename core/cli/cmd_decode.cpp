@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
 #include <iostream>
 
 namespace classflow::cli {
@@ -40,12 +39,7 @@ int run_decode_command(const PluginOptions& plugins, const DecodeFlags& f) {
   table.fit(labels);
   std::vector<std::string> names;  // --filenames: one per row, as filenames.txt lists them
   if (!f.filenames.empty()) {
-    std::ifstream in(f.filenames, std::ios::binary);
-    if (!in)
-      throw DataError(fmt::format("filenames file '{}' cannot be read; expected a list with one file per line (e.g. "
-                                  "the filenames.txt of --export)",
-                                  f.filenames));
-    for (std::string line; std::getline(in, line);) names.push_back(line);
+    names = read_filenames_file(f.filenames);
     if (names.size() != table.rows.size())
       throw DataError(fmt::format("predictions file '{}' has {} rows but filenames file '{}' lists {} names; expected "
                                   "one name per prediction row, in the same order",

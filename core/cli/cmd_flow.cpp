@@ -201,7 +201,7 @@ int run_flow_subset(const std::shared_ptr<const Registry>& registry, Dataset dat
   const double rss_ready = current_rss_mib();  // plugins loaded, dataset scanned
   double rss_first_batch = 0.0, first_batch_seconds = 0.0;
   auto t0 = std::chrono::steady_clock::now();
-  Batch b;  // one Batch across epochs: its buffer is recycled by the next stream
+  Batch b;  // one Batch for the run: next() reuses the buffer it held
   // Where to start: the beginning, or the next batch of a saved run (O(1): nothing replayed).
   int64_t start_epoch = 0, first_batch = 0;
   if (!flow.resume.empty()) {
@@ -249,6 +249,10 @@ int run_flow_subset(const std::shared_ptr<const Registry>& registry, Dataset dat
         if (!flow.save_state.empty()) save_state(flow.save_state, loader.state(e, b.index + 1));
       }
     }
+    // The epoch's last batch goes back before the next stream starts: that stream's workers open
+    // two batches at once and, with this thread scheduled late, would fault in a third buffer.
+    loader.recycle(std::move(b));
+    b = Batch();
     rss_after_epoch.push_back(current_rss_mib());
   }
   if (!stopped && !flow.save_state.empty()) save_state(flow.save_state, loader.state(flow.epochs, 0));

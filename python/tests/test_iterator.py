@@ -128,6 +128,21 @@ def test_a_loop_cycles_prefetch_buffers_and_kept_batches_get_their_own(tmp_path)
     assert np.array_equal(kept[7], it[7][0])
 
 
+def test_random_access_reuses_the_buffers_it_hands_back(tmp_path):
+    # Keras fit(shuffle=True) over a Sequence asks for batches in random order: it[i] then
+    # decodes on the calling thread, into a buffer the previous batch's arrays gave back.
+    for i in range(40):
+        write_jpeg(tmp_path / "ab"[i % 2] / f"{i}.jpg", (90, 90, 90), size=(40, 30), seed=i)
+    it = classflow.flow_from_directory(tmp_path, target_size=(32, 32), batch_size=2, shuffle=False)
+    first = {}
+    for index in [7, 3, 11, 5, 15, 9, 19, 13, 17, 1] * 2:  # never 0 nor i + 1 after i: no stream
+        x, y = it[index]
+        first.setdefault(index, x.copy())
+        assert np.array_equal(x, first[index])
+    # one buffer for the batch being made while the last one's arrays are alive, one for those
+    assert it.profile()["batch_buffers"] == 2
+
+
 def test_gil_is_released_while_decoding():
     # Two iterators on two Python threads: each waits for its batches without holding the GIL,
     # so a third thread keeps running Python code meanwhile.

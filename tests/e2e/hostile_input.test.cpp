@@ -89,6 +89,52 @@ TEST_CASE("a FIFO or a device listed as an image is refused, not read forever", 
   CHECK_THAT(r.out, Contains("\"path\": \"/dev/zero\""));
 }
 
+TEST_CASE("a FIFO, a device or a folder named as a state, weights, mapping or filenames file is refused, never read "
+          "forever",
+          "[hostile][e2e]") {
+  TempDir d;
+  d.mkdir("root/a");
+  d.mkdir("root/b");
+  classflow::test::solid_rgb_png(d.path("root/a/1.png"), 8, 8, 1, 2, 3);
+  classflow::test::solid_rgb_png(d.path("root/b/2.png"), 8, 8, 4, 5, 6);
+  REQUIRE(::mkfifo(d.path("fifo").c_str(), 0644) == 0);  // opening it to read blocks until a writer comes
+  d.mkdir("folder");
+  const std::vector<std::string> flow = {"flow", d.path("root"), "--target-size", "8x8"};
+  const auto with = [&](std::vector<std::string> args, std::initializer_list<std::string> more) {
+    args.insert(args.end(), more);
+    return run_cli(args);
+  };
+  auto r = with(flow, {"--resume", d.path("fifo")});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "error: state file '" + d.path("fifo") +
+                     "' is not a regular file; expected a file written by --save-state\n");
+  r = with(flow, {"--resume", d.path("folder")});
+  CHECK(r.err == "error: state file '" + d.path("folder") + "' is a folder; expected a file written by --save-state\n");
+  r = with(flow, {"--sampling", "weights:/dev/zero"});
+  CHECK(r.exit_code == 3);
+  CHECK(r.err == "error: sampling weights file '/dev/zero' is not a regular file; expected JSON {\"class name\": "
+                 "weight} for every class, or a list of one weight per sample in filenames order\n");
+  r = with(flow, {"--class-indices", d.path("fifo")});
+  CHECK(r.exit_code == 3);
+  CHECK(r.err == "error: mapping file '" + d.path("fifo") +
+                     "' is not a regular file; expected a class_indices.json saved with --save-class-indices\n");
+
+  REQUIRE(run_cli({"scan", d.path("root"), "--save-class-indices", d.path("map.json")}).exit_code == 0);
+  d.write_file("p.csv", "0.9,0.1\n0.2,0.8\n");
+  r = run_cli({"decode", "--class-indices", d.path("map.json"), d.path("p.csv"), "--filenames", d.path("fifo")});
+  CHECK(r.exit_code == 3);
+  CHECK(r.err == "error: filenames file '" + d.path("fifo") +
+                     "' is not a regular file; expected a list with one file per line (e.g. the filenames.txt of "
+                     "--export)\n");
+  r = run_cli({"decode", "--class-indices", d.path("map.json"), d.path("p.csv"), "--filenames", d.path("folder")});
+  CHECK(r.err == "error: filenames file '" + d.path("folder") +
+                     "' is a folder; expected a list with one file per line (e.g. the filenames.txt of --export)\n");
+  d.write_file("names.txt", "a/1.png\nb/2.png\n");  // a final newline ends the last name
+  r = run_cli({"decode", "--class-indices", d.path("map.json"), d.path("p.csv"), "--filenames", d.path("names.txt")});
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("0,a/1.png,a") && Contains("1,b/2.png,b"));
+}
+
 TEST_CASE("control characters in names are escaped in text output, filenames.txt has one line per file",
           "[hostile][e2e][output]") {
   TempDir d;

@@ -8,9 +8,11 @@
 #include "temp_tree.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <set>
+#include <thread>
 
 using classflow::Batch;
 using classflow::DataLoader;
@@ -498,8 +500,14 @@ TEST_CASE("batch buffers: a consumer that hands each batch back reuses at most p
     const int64_t buffers = loader.profile().batch_buffers;
     CHECK(buffers >= 1);
     CHECK(buffers <= 3);
-    for (std::size_t i = 0; i < seen.size(); i += 11)  // (batch() allocates: checked after the count)
-      CHECK(seen[i] == loader.batch(static_cast<int64_t>(i % 30), static_cast<int64_t>(i / 30)).sample_indices);
+    // batch() takes a pooled buffer; one handed back serves the next call.
+    loader.recycle(std::move(b));
+    for (std::size_t i = 0; i < seen.size(); i += 11) {
+      Batch one = loader.batch(static_cast<int64_t>(i % 30), static_cast<int64_t>(i / 30));
+      CHECK(seen[i] == one.sample_indices);
+      loader.recycle(std::move(one));
+    }
+    CHECK(loader.profile().batch_buffers == buffers);
   }
   auto loader = make_loader(d.path("root"), o);
   std::vector<Batch> got;
@@ -515,6 +523,40 @@ TEST_CASE("batch buffers: a consumer that hands each batch back reuses at most p
     CHECK(got[i].images.data == want.images.data);
     CHECK(got[i].sample_indices == want.sample_indices);
   }
+}
+
+TEST_CASE("batch buffers: a stream left early hands the batches it made ahead back to the pool", "[loader][e2e][tsan]") {
+  TempDir d;
+  for (int i = 0; i < 40; ++i)
+    solid(d, std::string(i % 2 ? "root/a/" : "root/b/") + std::to_string(i) + ".png", static_cast<uint8_t>(i), 7, 9);
+  LoaderOptions o = small();
+  o.batch_size = 4;  // 10 full batches an epoch: every buffer fits every batch
+  o.num_workers = 2;
+  o.prefetch = 2;
+  auto loader = make_loader(d.path("root"), o);
+  int64_t made = 0;
+  {
+    auto stream = loader.stream(0);
+    Batch b;
+    REQUIRE(stream.next(b));
+    // While b is held the workers make the 2 batches ahead in 2 more buffers (tiny images: far
+    // less than this wait).
+    for (int i = 0; i < 400 && loader.profile().images < 12; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    made = loader.profile().batch_buffers;
+    REQUIRE(made == 3);
+    loader.recycle(std::move(b));
+  }  // left after 1 of 10 batches
+  for (int64_t e = 1; e < 3; ++e) {
+    auto stream = loader.stream(e);
+    Batch b;
+    int64_t n = 0;
+    while (stream.next(b)) ++n;
+    CHECK(n == 10);
+    loader.recycle(std::move(b));
+  }
+  // Before, the 2 batches made ahead were freed with the stream and the next one allocated anew.
+  CHECK(loader.profile().batch_buffers == made);
 }
 
 TEST_CASE("reserved batch memory: while a stream makes its first batch the filling pauses, yet a thread that needs a "

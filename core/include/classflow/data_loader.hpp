@@ -120,7 +120,8 @@ class CLASSFLOW_CORE_API DataLoader {
   /// (PyTorch DistributedSampler).
   /// @throws UsageError when epoch < 0.
   std::vector<int64_t> epoch_order(int64_t epoch) const;
-  /// Batch `index` of `epoch`, decoded on the calling thread (Keras `Sequence.__getitem__`).
+  /// Batch `index` of `epoch`, decoded on the calling thread (Keras `Sequence.__getitem__`). Its
+  /// image buffer is a recycled one when the pool has one (see recycle()).
   /// @throws UsageError when index is outside [0, num_batches()); DataError for a bad file under
   /// on_error=raise, naming the path and reason.
   Batch batch(int64_t index, int64_t epoch = 0) const;

@@ -66,4 +66,10 @@ CLASSFLOW_CORE_API PredictionTable parse_predictions(std::string_view text, cons
 /// folder or unreadable.
 CLASSFLOW_CORE_API PredictionTable read_predictions(const std::string& path);
 
+/// The names of a filenames file, one per line (the filenames.txt `flow --export` writes, in the
+/// order of its prediction rows); a final newline ends the last name. Lines are kept as they are.
+/// @throws DataError naming the path when it is a folder, not a regular file (a FIFO, a device)
+/// or unreadable.
+CLASSFLOW_CORE_API std::vector<std::string> read_filenames_file(const std::string& path);
+
 }  // namespace classflow

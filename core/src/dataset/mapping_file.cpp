@@ -3,12 +3,10 @@
 #include <classflow/error.hpp>
 #include <classflow/mapping_file.hpp>
 
+#include "io/whole_file.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace classflow {
 
@@ -220,21 +218,11 @@ void save_mapping(const std::string& path, const MappingFile& m, MappingFormat f
 }
 
 MappingFile load_mapping(const std::string& path) {
-  // Only a regular file: a FIFO would block and /dev/zero would be read without end.
-  std::error_code ec;
-  const std::filesystem::file_status st = std::filesystem::status(path, ec);
-  if (std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
-    throw DataError(fmt::format("mapping file '{}' is not a regular file; expected a class_indices.json saved "
-                                "with --save-class-indices",
-                                path));
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw DataError(fmt::format("mapping file '{}' cannot be read; expected a class_indices.json saved "
-                                "with --save-class-indices",
-                                path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return mapping_from_json(ss.str(), path);
+  const detail::WholeFile f = detail::read_whole_file(path);
+  if (f.status != detail::WholeFileStatus::ok)
+    throw DataError(fmt::format("mapping file '{}' {}; expected a class_indices.json saved with --save-class-indices",
+                                path, detail::why_not_read(f.status)));
+  return mapping_from_json(f.bytes, path);
 }
 
 }  // namespace classflow

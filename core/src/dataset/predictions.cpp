@@ -4,6 +4,7 @@
 
 #include "io/csv_rows.hpp"
 #include "io/npy_reader.hpp"
+#include "io/whole_file.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -12,10 +13,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <limits>
-#include <sstream>
 
 namespace classflow {
 
@@ -253,22 +251,28 @@ PredictionTable& PredictionTable::fit(const LabelSpec& labels) {
 }
 
 PredictionTable read_predictions(const std::string& path) {
-  // Only a regular file: a FIFO would block and /dev/zero would be read without end.
-  std::error_code ec;
-  const std::filesystem::file_status st = std::filesystem::status(path, ec);
-  if (std::filesystem::is_directory(st))
-    throw DataError(fmt::format("predictions file '{}' is a folder; expected a CSV, savetxt or .npy file", path));
-  if (std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
-    throw DataError(fmt::format("predictions file '{}' is not a regular file; expected a CSV, savetxt or .npy file",
-                                path));
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw DataError(fmt::format("predictions file '{}' cannot be read; expected a readable CSV, savetxt or .npy file", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (in.bad())
-    throw DataError(fmt::format("predictions file '{}' cannot be read; expected a readable CSV, savetxt or .npy file", path));
-  return parse_predictions(ss.str(), path);
+  const detail::WholeFile f = detail::read_whole_file(path);
+  if (f.status != detail::WholeFileStatus::ok)
+    throw DataError(fmt::format("predictions file '{}' {}; expected a {}CSV, savetxt or .npy file", path,
+                                detail::why_not_read(f.status),
+                                f.status == detail::WholeFileStatus::unreadable ? "readable " : ""));
+  return parse_predictions(f.bytes, path);
+}
+
+std::vector<std::string> read_filenames_file(const std::string& path) {
+  const detail::WholeFile f = detail::read_whole_file(path);
+  if (f.status != detail::WholeFileStatus::ok)
+    throw DataError(fmt::format("filenames file '{}' {}; expected a list with one file per line (e.g. the "
+                                "filenames.txt of --export)",
+                                path, detail::why_not_read(f.status)));
+  std::vector<std::string> names;
+  std::string_view rest = f.bytes;
+  while (!rest.empty()) {  // as std::getline: a final newline does not start an empty name
+    const std::size_t end = rest.find('\n');
+    names.emplace_back(rest.substr(0, end));
+    rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
+  }
+  return names;
 }
 
 }  // namespace classflow

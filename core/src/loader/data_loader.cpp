@@ -595,7 +595,11 @@ int64_t DataLoader::skipped_count() const noexcept { return impl_->skipped.load(
 
 std::vector<int64_t> DataLoader::epoch_order(int64_t epoch) const { return *impl_->order(epoch); }
 
-Batch DataLoader::batch(int64_t index, int64_t epoch) const { return impl_->make_batch(index, epoch); }
+// A pooled buffer if there is one: a loop that recycles what batch() returns (Python's it[i])
+// then reuses one buffer.
+Batch DataLoader::batch(int64_t index, int64_t epoch) const {
+  return impl_->make_batch(index, epoch, impl_->take_buffer());
+}
 
 Batch DataLoader::samples(const std::vector<int64_t>& sample_indices, int64_t epoch) const {
   if (epoch < 0) throw UsageError(fmt::format("epoch '{}' is out of range; expected >= 0", epoch));
@@ -896,6 +900,10 @@ struct DataLoader::BatchStream::State {
     }
     cv.notify_all();
     running->wait();
+    // A stream left early (a reset, a loop left, an error) hands the buffers of the batches it
+    // made ahead back to the pool: the next stream reuses them instead of faulting in new ones.
+    for (auto& [index, b] : ready) loader->give_buffer(std::move(b.images.data));
+    for (auto& [index, bl] : building) loader->give_buffer(std::move(bl.batch.images.data));
   }
 };
 

@@ -3,11 +3,10 @@
 #include <classflow/error.hpp>
 #include <classflow/loader_state.hpp>
 
+#include "io/whole_file.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-
-#include <fstream>
-#include <sstream>
 
 namespace classflow {
 
@@ -68,12 +67,11 @@ void save_state(const std::string& path, const LoaderState& state) {
 }
 
 LoaderState load_state(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw UsageError(fmt::format("state file '{}' cannot be read; expected a file written by --save-state", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return state_from_json(ss.str(), path);
+  const detail::WholeFile f = detail::read_whole_file(path);
+  if (f.status != detail::WholeFileStatus::ok)
+    throw UsageError(fmt::format("state file '{}' {}; expected a file written by --save-state", path,
+                                 detail::why_not_read(f.status)));
+  return state_from_json(f.bytes, path);
 }
 
 }  // namespace classflow

@@ -1,5 +1,6 @@
 #include "loader/sampling.hpp"
 
+#include "io/whole_file.hpp"
 #include "random/philox_stream.hpp"
 
 #include <classflow/error.hpp>
@@ -10,9 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 namespace classflow::detail {
 
@@ -28,13 +27,11 @@ std::vector<double> read_weights_file(const Dataset& ds, const std::string& file
                                  "class, or a list of one weight per sample in filenames order",
                                  file, why));
   };
-  std::ifstream in(file);
-  if (!in) throw bad("cannot be read");
-  std::stringstream text;
-  text << in.rdbuf();
+  const WholeFile f = read_whole_file(file);
+  if (f.status != WholeFileStatus::ok) throw bad(std::string(why_not_read(f.status)));
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(text.str());
+    j = nlohmann::json::parse(f.bytes);
   } catch (const nlohmann::json::exception& e) {
     throw bad(fmt::format("is not valid JSON ({})", e.what()));
   }
