@@ -27,6 +27,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <memory>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 HWY_BEFORE_NAMESPACE();
 namespace classflow::detail::HWY_NAMESPACE {
@@ -373,21 +376,24 @@ cv::Mat scratch(TensorBytes& buffer, int rows, int cols, int type, std::size_t o
   return cv::Mat(rows, cols, type, buffer.data() + offset);
 }
 
-// Pillow's coefficients for one axis, cached per thread: a loader resizes many images of the same
-// size to the same target.
-std::shared_ptr<const ResampleAxis> cached_axis(int in_size, int out_size, PillowFilter filter) {
-  struct Entry {
-    int in_size, out_size;
-    PillowFilter filter;
-    std::shared_ptr<const ResampleAxis> axis;
-  };
-  thread_local std::vector<Entry> cache;
-  for (auto& e : cache)
-    if (e.in_size == in_size && e.out_size == out_size && e.filter == filter) return e.axis;
+// The value `make()` gives for `key`, kept per thread with the 7 keys asked for before it: a
+// loader resizes many images of the same size to the same target. One cache per call site (the
+// lambda's type), so nothing is shared between threads.
+template <class Value, class Key, class Make>
+std::shared_ptr<const Value> per_thread_cached(const Key& key, Make&& make) {
+  thread_local std::vector<std::pair<Key, std::shared_ptr<const Value>>> cache;
+  for (auto& [k, v] : cache)
+    if (k == key) return v;
   if (cache.size() >= 8) cache.erase(cache.begin());
-  cache.push_back({in_size, out_size, filter,
-                   std::make_shared<const ResampleAxis>(pillow_axis(in_size, 0, in_size, out_size, filter))});
-  return cache.back().axis;
+  cache.emplace_back(key, make());
+  return cache.back().second;
+}
+
+// Pillow's coefficients for one axis, cached per thread.
+std::shared_ptr<const ResampleAxis> cached_axis(int in_size, int out_size, PillowFilter filter) {
+  return per_thread_cached<ResampleAxis>(std::tuple{in_size, out_size, filter}, [&] {
+    return std::make_shared<const ResampleAxis>(pillow_axis(in_size, 0, in_size, out_size, filter));
+  });
 }
 
 }  // namespace
@@ -524,19 +530,10 @@ std::shared_ptr<const HorizontalPlan> cached_plan(int in_size, int out_size, Pil
   if (!direct) return nullptr;
   if (const char* e = std::getenv("CLASSFLOW_RESAMPLE_PORTABLE"); e != nullptr && *e != '\0' && *e != '0')
     return nullptr;
-  struct Entry {
-    int in_size, out_size, channels;
-    PillowFilter filter;
-    std::shared_ptr<const HorizontalPlan> plan;
-  };
-  thread_local std::vector<Entry> cache;
-  for (auto& e : cache)
-    if (e.in_size == in_size && e.out_size == out_size && e.channels == channels && e.filter == filter)
-      return e.plan;
-  if (cache.size() >= 8) cache.erase(cache.begin());
-  auto plan = std::make_shared<const HorizontalPlan>(plan_horizontal(axis, in_size, channels));
-  cache.push_back({in_size, out_size, channels, filter, plan->groups > 0 ? plan : nullptr});
-  return cache.back().plan;
+  return per_thread_cached<HorizontalPlan>(std::tuple{in_size, out_size, channels, filter}, [&] {
+    auto plan = std::make_shared<const HorizontalPlan>(plan_horizontal(axis, in_size, channels));
+    return plan->groups > 0 ? plan : nullptr;
+  });
 }
 }  // namespace
 
