@@ -204,6 +204,7 @@ int run_flow_subset(const std::shared_ptr<const Registry>& registry, Dataset dat
   Batch b;  // one Batch for the run: next() reuses the buffer it held
   // Where to start: the beginning, or the next batch of a saved run (O(1): nothing replayed).
   int64_t start_epoch = 0, first_batch = 0;
+  if (!flow.save_state.empty()) refuse_output_over_samples(loader.dataset(), flow.save_state, "state file");
   if (!flow.resume.empty()) {
     auto at = loader.resume(load_state(flow.resume));
     start_epoch = at[0];

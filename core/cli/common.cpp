@@ -11,11 +11,19 @@
 
 namespace classflow::cli {
 
+const CLI::Validator& path_check() {
+  static const CLI::Validator check(
+      [](std::string& value) { return value.empty() ? std::string("an empty path; expected a file or folder name") : ""; },
+      "PATH");
+  return check;
+}
+
 void PluginOptions::add_to(CLI::App& app) {
   app.add_option("--plugin-dir", plugin_dirs,
                  "Folder searched for classflow_*.so plugins first (repeatable); then CLASSFLOW_PLUGIN_PATH, "
                  "then the installed plugin folder")
-      ->allow_extra_args(false);
+      ->allow_extra_args(false)
+      ->check(path_check());
   app.add_option("--plugin-override", overrides,
                  "Let a plugin replace the built-in kind:name (e.g. encoder:categorical); otherwise a plugin "
                  "registering a built-in name is refused (repeatable)")
@@ -49,8 +57,10 @@ void ScanFlags::add_to(CLI::App& app, bool several_roots) {
   app.add_flag("--follow-links", follow_links, "Follow symlinked folders (loops are detected)");
   app.add_flag("--allow-empty", allow_empty, "Keep classes without images (they keep their index)");
   app.add_option("--class-indices", class_indices_file,
-                 "Enforce a saved mapping (class_indices.json, a Keras dict or a class_names list)");
-  app.add_option("--save-class-indices", save_class_indices_file, "Write the mapping to this JSON file");
+                 "Enforce a saved mapping (class_indices.json, a Keras dict or a class_names list)")
+      ->check(path_check());
+  app.add_option("--save-class-indices", save_class_indices_file, "Write the mapping to this JSON file")
+      ->check(path_check());
   app.add_option("--mapping-format", mapping_format, "Format of --save-class-indices: classflow or keras")
       ->capture_default_str();
   app.add_option("--encoder-opt", encoder_opts, "Encoder option key=value (repeatable)")->allow_extra_args(false);
@@ -60,7 +70,8 @@ void ScanFlags::add_to(CLI::App& app, bool several_roots) {
   app.add_option("--split-method", split_method, "random (seeded, per class) or head (Keras 1.x)")
       ->capture_default_str();
   app.add_option("--seed", seed, "Seed of the split and shuffle permutations")->capture_default_str();
-  app.add_option("--directory", directory, "CSV: folder the file paths are relative to (default: the CSV's folder)");
+  app.add_option("--directory", directory, "CSV: folder the file paths are relative to (default: the CSV's folder)")
+      ->check(path_check());
   app.add_option("--x-col", x_col, "CSV: column holding the file path (default filename)");
   app.add_option("--y-col", y_col, "CSV: column holding the class (default class)");
   app.add_option("--y-cols", y_cols, "CSV: several 0/1 label columns, comma-separated (multi-label)")
@@ -104,7 +115,8 @@ void LoaderFlags::add_to(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--samples-per-epoch", samples_per_epoch, "Draws per epoch with balanced / weights (default: N)");
   app.add_option("--cache", cache,
-                 "Keep each resized image after its first decode: 'memory', or a folder reused by later runs");
+                 "Keep each resized image after its first decode: 'memory', or a folder reused by later runs")
+      ->check(path_check());
   jpeg_draft_option = app.add_flag("--jpeg-draft", jpeg_draft,
                "Decode JPEGs at 1/2, 1/4 or 1/8 scale while still >= target (Pillow's draft(): fastest, other pixels)");
   app.add_flag("--no-jpeg-draft", no_jpeg_draft,
@@ -260,15 +272,16 @@ LabelOptions ScanFlags::to_label_options() const {
 }
 
 namespace {
-void save_if_asked(const ScanFlags& f, const LabelSpec& labels) {
-  if (!f.save_class_indices_file.empty())
-    save_mapping(f.save_class_indices_file, labels.mapping(), parse_mapping_format(f.mapping_format));
+void save_if_asked(const ScanFlags& f, std::initializer_list<const Dataset*> scanned, const LabelSpec& labels) {
+  if (f.save_class_indices_file.empty()) return;
+  for (const Dataset* ds : scanned) refuse_output_over_samples(*ds, f.save_class_indices_file, "mapping file");
+  save_mapping(f.save_class_indices_file, labels.mapping(), parse_mapping_format(f.mapping_format));
 }
 }  // namespace
 
 LabelledDataset run_scan(const Registry& registry, const ScanFlags& f) {
   LabelledDataset r = scan_labelled(registry, f.to_scan_options(), f.to_label_options());
-  save_if_asked(f, r.labels);
+  save_if_asked(f, {&r.dataset}, r.labels);
   return r;
 }
 
@@ -288,7 +301,7 @@ std::vector<LabelledDataset> ScanFlags::scan_roots(const Registry& registry) con
 
 LabelledSplit run_scan_split(const Registry& registry, const ScanFlags& f) {
   LabelledSplit r = scan_labelled_split(registry, f.to_scan_options(), f.to_label_options());
-  save_if_asked(f, r.labels);
+  save_if_asked(f, {&r.training, &r.validation}, r.labels);
   return r;
 }
 

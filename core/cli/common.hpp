@@ -103,6 +103,10 @@ struct LoaderFlags {
 
 /// Scans as the flags ask (scan_labelled) and writes --save-class-indices.
 LabelledDataset run_scan(const Registry& registry, const ScanFlags& flags);
+
+/// The check of every option that names a file or folder: an empty value (an unset shell
+/// variable, `--resume "$STATE"`) is a usage error, never taken as the option not given.
+const CLI::Validator& path_check();
 /// The same for --subset both (scan_labelled_split): one walk, one mapping.
 LabelledSplit run_scan_split(const Registry& registry, const ScanFlags& flags);
 

@@ -37,14 +37,16 @@ int main(int argc, char** argv) {
                      "Predictions, one row per sample: CSV, blank/tab/semicolon-separated as numpy.savetxt writes, or a .npy "
                      "array ([N, K]; [N]: N binary scores, else one row) as numpy.save writes")
       ->required();
-  decode->add_option("--class-indices", decode_flags.class_indices_file, "The saved mapping")->required();
+  decode->add_option("--class-indices", decode_flags.class_indices_file, "The saved mapping")->required()
+      ->check(path_check());
   decode->add_option("--class-mode", decode_flags.class_mode, "Encoder (default: class_mode saved in the mapping)");
   decode->add_option("--top-k", decode_flags.top_k, "Classes per row, best first")->capture_default_str();
   decode->add_option("--threshold", threshold, "Binary / multi-label: score >= T selects the class (default 0.5)");
   decode->add_option("--encoder-opt", decode_flags.encoder_opts, "Encoder option key=value (repeatable)")
       ->allow_extra_args(false);
   decode->add_option("--filenames", decode_flags.filenames,
-                     "A list with one file per prediction row (e.g. --export's filenames.txt), printed beside it");
+                     "A list with one file per prediction row (e.g. --export's filenames.txt), printed beside it")
+      ->check(path_check());
   decode_plugins.add_to(*decode);
 
   PluginOptions flow_plugins;
@@ -56,18 +58,21 @@ int main(int argc, char** argv) {
   flow_loader.add_to(*flow);
   flow_plugins.add_to(*flow);
   flow->add_option("--epochs", flow_flags.epochs, "Epochs to iterate")->capture_default_str();
-  flow->add_option("--export", flow_flags.export_dir, "Write batches as .npy with class_indices.json and filenames.txt");
+  flow->add_option("--export", flow_flags.export_dir, "Write batches as .npy with class_indices.json and filenames.txt")
+      ->check(path_check());
   flow->add_option("--format", flow_flags.format, "text or json")->capture_default_str();
   flow->add_flag("--dump-labels", flow_flags.dump_labels, "JSON: add every batch's sample_indices, paths and labels");
   flow->add_option("--stop-after-batches", flow_flags.stop_after_batches,
                    "Stop after K batches of this run (with --save-state: where to resume)");
   flow->add_option("--save-state", flow_flags.save_state,
-                   "Write where the run stopped (JSON), for --resume; at the end of the run too");
+                   "Write where the run stopped (JSON), for --resume; at the end of the run too")
+      ->check(path_check());
   flow->add_flag("--profile", flow_flags.profile,
                  "Report where the time went (read, decode, resize, store, encode, waiting), the first batch's "
                  "latency and memory per stage");
   flow->add_option("--resume", flow_flags.resume,
-                   "Continue a run from a --save-state file at its next batch (--epochs counts from the start)");
+                   "Continue a run from a --save-state file at its next batch (--epochs counts from the start)")
+      ->check(path_check());
 
   PluginOptions preview_plugins;
   ScanFlags preview_scan;
@@ -78,7 +83,8 @@ int main(int argc, char** argv) {
   preview_scan.add_to(*preview);
   preview_loader.add_to(*preview);
   preview_plugins.add_to(*preview);
-  preview->add_option("--output,-o", preview_output, "PNG file to write")->required();
+  preview->add_option("--output,-o", preview_output, "PNG file to write")->required()
+      ->check(path_check());
   preview->add_option("--batch", preview_batch, "Batch index of epoch 0 to draw")->capture_default_str();
   int64_t preview_augmented = 1;
   preview->add_option("--augmented", preview_augmented,
@@ -105,7 +111,8 @@ int main(int argc, char** argv) {
   report_scan.add_to(*report, true);
   report_flags.check.add_to(*report);
   report_plugins.add_to(*report);
-  report->add_option("--output,-o", report_flags.output, "HTML file to write")->required();
+  report->add_option("--output,-o", report_flags.output, "HTML file to write")->required()
+      ->check(path_check());
   report->add_option("--thumbnails", report_flags.thumbnails, "Thumbnails per class and root (0..64)")
       ->capture_default_str();
   report->add_option("--title", report_flags.title, "Page title (default: the roots)");

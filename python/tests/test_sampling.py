@@ -72,6 +72,17 @@ def test_weights_file_per_class_and_per_sample(imbalanced, tmp_path):
     assert set(it.epoch_order(0).tolist()) == {14} and it.filenames[14] == "cat/0.jpg"
 
 
+def test_weights_too_large_to_sum_are_ratios_all_the_same(imbalanced, tmp_path):
+    # 1e307 four times overflows a double: the draws must still be the equal weights' draws.
+    f = tmp_path / "w.json"
+    orders = []
+    for w in (1, 1e307):
+        f.write_text(json.dumps({"ant": w, "bee": w, "cat": w, "dog": w}))
+        orders.append(classflow.flow_from_directory(imbalanced, sampling=f"weights:{f}", **KW).epoch_order(0))
+    assert np.array_equal(orders[0], orders[1])
+    assert len(set(orders[1].tolist())) > 10
+
+
 @pytest.mark.parametrize("content,message", [
     ('{"ant": 1, "bee": 1}', "has no weight for the classes cat, dog"),
     ('{"ant": 1, "bee": 1, "cat": 1, "dog": 1, "eel": 2}', "names classes this data does not have: eel"),
@@ -79,6 +90,7 @@ def test_weights_file_per_class_and_per_sample(imbalanced, tmp_path):
     ('{"ant": -1, "bee": 1, "cat": 1, "dog": 1}', "gives class 'ant' the weight -1"),
     ('{"ant": 0, "bee": 0, "cat": 0, "dog": 0}', "gives every sample weight 0"),
     ("not json", "is not valid JSON"),
+    ('{"ant": 1, "bee": 1, "cat": 1, "dog": 1, "ant": 2}', "has the key 'ant' twice"),
 ])
 def test_bad_weights_files_are_named(imbalanced, tmp_path, content, message):
     f = tmp_path / "w.json"

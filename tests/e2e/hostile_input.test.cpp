@@ -10,6 +10,7 @@
 
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -89,14 +90,21 @@ TEST_CASE("a FIFO or a device listed as an image is refused, not read forever", 
   CHECK_THAT(r.out, Contains("\"path\": \"/dev/zero\""));
 }
 
-TEST_CASE("a FIFO, a device or a folder named as a state, weights, mapping or filenames file is refused, never read "
-          "forever",
-          "[hostile][e2e]") {
-  TempDir d;
+namespace {
+// root/a/1.png and root/b/2.png: the smallest labelled folder.
+void two_class_root(const TempDir& d) {
   d.mkdir("root/a");
   d.mkdir("root/b");
   classflow::test::solid_rgb_png(d.path("root/a/1.png"), 8, 8, 1, 2, 3);
   classflow::test::solid_rgb_png(d.path("root/b/2.png"), 8, 8, 4, 5, 6);
+}
+}  // namespace
+
+TEST_CASE("a FIFO, a device or a folder named as a state, weights, mapping or filenames file is refused, never read "
+          "forever",
+          "[hostile][e2e]") {
+  TempDir d;
+  two_class_root(d);
   REQUIRE(::mkfifo(d.path("fifo").c_str(), 0644) == 0);  // opening it to read blocks until a writer comes
   d.mkdir("folder");
   const std::vector<std::string> flow = {"flow", d.path("root"), "--target-size", "8x8"};
@@ -133,6 +141,69 @@ TEST_CASE("a FIFO, a device or a folder named as a state, weights, mapping or fi
   r = run_cli({"decode", "--class-indices", d.path("map.json"), d.path("p.csv"), "--filenames", d.path("names.txt")});
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("0,a/1.png,a") && Contains("1,b/2.png,b"));
+  d.write_file("crlf.txt", "\xEF\xBB\xBF" "a/1.png\r\nb/2.png\r\n");  // as Windows Notepad saves it
+  auto crlf = run_cli({"decode", "--class-indices", d.path("map.json"), d.path("p.csv"), "--filenames", d.path("crlf.txt")});
+  CHECK(crlf.out == r.out);
+
+  // Far larger than any state (a sparse file: nothing is read), an empty path (an unset variable).
+  {
+    std::ofstream(d.path("huge.json")).close();
+    std::filesystem::resize_file(d.path("huge.json"), (std::uintmax_t{16} << 20) + 1);
+  }
+  r = with(flow, {"--resume", d.path("huge.json")});
+  CHECK(r.err == "error: state file '" + d.path("huge.json") +
+                     "' holds more than the 16777216 bytes allowed; expected a file written by --save-state\n");
+  r = with(flow, {"--resume", ""});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, StartsWith("--resume: an empty path; expected a file or folder name"));
+  r = with(flow, {"--resume", d.path("missing.json")});
+  CHECK(r.err == "error: state file '" + d.path("missing.json") +
+                     "' does not exist; expected a file written by --save-state\n");
+}
+
+TEST_CASE("JSON a user gives is checked: no key twice, no deep nesting, and an error never quotes the file",
+          "[hostile][e2e]") {
+  TempDir d;
+  two_class_root(d);
+  d.write_file("dup.json", R"({"a": 1, "b": 2, "a": 3})");  // the last 'a' would silently win
+  auto r = run_cli({"flow", d.path("root"), "--target-size", "8x8", "--sampling", "weights:" + d.path("dup.json")});
+  CHECK(r.exit_code == 3);
+  CHECK(r.err == "error: sampling weights file '" + d.path("dup.json") +
+                     "' has the key 'a' twice; expected JSON {\"class name\": weight} for every class, or a list of one "
+                     "weight per sample in filenames order\n");
+  r = run_cli({"scan", d.path("root"), "--class-indices", d.path("dup.json")});
+  CHECK(r.err == "error: mapping file '" + d.path("dup.json") +
+                     "' has the key 'a' twice; expected a class_indices.json written by classflow, a Keras "
+                     "class_indices dict or a class_names list\n");
+  d.write_file("secret.json", "\"token=hunter2\n");
+  r = run_cli({"scan", d.path("root"), "--class-indices", d.path("secret.json")});
+  CHECK(r.err == "error: mapping file '" + d.path("secret.json") +
+                     "' is not valid JSON (line 2, column 0: syntax error while parsing value - invalid string: control "
+                     "character U+000A (LF) must be escaped to \\u000A or \\n); expected a class_indices.json written "
+                     "by classflow, a Keras class_indices dict or a class_names list\n");
+  d.write_file("deep.json", std::string(100000, '['));
+  r = run_cli({"flow", d.path("root"), "--target-size", "8x8", "--resume", d.path("deep.json")});
+  CHECK(r.err == "error: state file '" + d.path("deep.json") +
+                     "' nests deeper than 4 levels; expected a file written by --save-state or state_dict()\n");
+}
+
+TEST_CASE("a state or mapping output (--save-state, --save-class-indices) never writes over one of the dataset's images", "[hostile][e2e]") {
+  TempDir d;
+  two_class_root(d);
+  const auto bytes_of = [&](const std::string& rel) {
+    std::ifstream in(d.path(rel), std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string before = bytes_of("root/a/1.png");
+  auto r = run_cli({"flow", d.path("root"), "--target-size", "8x8", "--save-state", d.path("root/a/../a/1.png")});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Contains("error: state file '" + d.path("root/a/../a/1.png") + "' is image 'a/1.png' of root '" +
+                             d.path("root") + "'; expected a path that is not part of the dataset"));
+  r = run_cli({"scan", d.path("root"), "--save-class-indices", d.path("root/a/1.png")});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Contains("error: mapping file '" + d.path("root/a/1.png") + "' is image 'a/1.png'"));
+  CHECK(bytes_of("root/a/1.png") == before);
+  CHECK(run_cli({"scan", d.path("root"), "--save-class-indices", d.path("root/map.json")}).exit_code == 0);
 }
 
 TEST_CASE("control characters in names are escaped in text output, filenames.txt has one line per file",

@@ -559,6 +559,26 @@ TEST_CASE("batch buffers: a stream left early hands the batches it made ahead ba
   CHECK(loader.profile().batch_buffers == made);
 }
 
+TEST_CASE("batch buffers: a prefetch above 2 keeps its buffers over epochs", "[loader][e2e]") {
+  TempDir d;
+  for (int i = 0; i < 40; ++i)
+    solid(d, std::string(i % 2 ? "root/a/" : "root/b/") + std::to_string(i) + ".png", static_cast<uint8_t>(i), 7, 9);
+  LoaderOptions o = small();
+  o.batch_size = 4;  // 10 full batches an epoch
+  o.num_workers = 2;
+  o.prefetch = 6;
+  auto loader = make_loader(d.path("root"), o);
+  Batch b;
+  for (int64_t e = 0; e < 5; ++e) {
+    auto stream = loader.stream(e);
+    while (stream.next(b)) {
+    }
+  }
+  // 6 in flight and the one the consumer holds; the pool kept 4 before, so every epoch
+  // allocated the rest anew (26 over these 5 epochs in one run).
+  CHECK(loader.profile().batch_buffers <= 7);
+}
+
 TEST_CASE("reserved batch memory: while a stream makes its first batch the filling pauses, yet a thread that needs a "
           "buffer gets one at once",
           "[loader][e2e][tsan]") {

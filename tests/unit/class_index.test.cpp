@@ -97,7 +97,7 @@ TEST_CASE("save and load a mapping file from disk (BR-11)", "[class_index]") {
   CHECK(back.class_index.index_of("emu") == 2);
   CHECK_FALSE(back.positive_class.has_value());
   CHECK_THROWS_WITH(classflow::load_mapping((dir / "missing.json").string()),
-                    Catch::Contains("missing.json' cannot be read"));
+                    Catch::Contains("missing.json' does not exist; expected a class_indices.json"));
   std::filesystem::remove_all(dir);
 }
 

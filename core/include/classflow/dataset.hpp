@@ -114,4 +114,12 @@ CLASSFLOW_CORE_API Dataset scan_dataset(const Registry& registry, const ScanOpti
 /// @throws UsageError unless 0 < validation_split < 1; otherwise as scan_dataset.
 CLASSFLOW_CORE_API std::pair<Dataset, Dataset> scan_split(const Registry& registry, ScanOptions options);
 
+/// Refuses to write an output over one of the dataset's own files: an output never replaces an
+/// input. Compares canonical paths, so links and `..` cannot hide a sample; a path that does not
+/// exist yet is never a sample.
+/// @throws UsageError "<what> '<path>' is image '<sample path>' of root '<root>'; expected a path
+/// that is not part of the dataset" (what: e.g. "report output", "state file").
+CLASSFLOW_CORE_API void refuse_output_over_samples(const Dataset& dataset, const std::string& path,
+                                                   const std::string& what);
+
 }  // namespace classflow

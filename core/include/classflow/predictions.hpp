@@ -67,7 +67,8 @@ CLASSFLOW_CORE_API PredictionTable parse_predictions(std::string_view text, cons
 CLASSFLOW_CORE_API PredictionTable read_predictions(const std::string& path);
 
 /// The names of a filenames file, one per line (the filenames.txt `flow --export` writes, in the
-/// order of its prediction rows); a final newline ends the last name. Lines are kept as they are.
+/// order of its prediction rows); a final newline ends the last name. CRLF line ends and a UTF-8
+/// byte-order mark are dropped, as in predictions files; a blank line is an empty name (a row).
 /// @throws DataError naming the path when it is a folder, not a regular file (a FIFO, a device)
 /// or unreadable.
 CLASSFLOW_CORE_API std::vector<std::string> read_filenames_file(const std::string& path);

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <set>
 #include <unordered_map>
 
@@ -85,6 +86,21 @@ std::map<std::string, std::map<std::string, int64_t>> Dataset::skipped_summary()
     ++out[skip_reason_name(s.reason)][key];
   }
   return out;
+}
+
+void refuse_output_over_samples(const Dataset& ds, const std::string& path, const std::string& what) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return;
+  const std::string out = std::filesystem::canonical(path, ec).string();
+  if (ec) return;
+  const std::string base =
+      std::filesystem::weakly_canonical(ds.base_directory.empty() ? ds.root : ds.base_directory, ec).string() + "/";
+  if (ec || out.compare(0, base.size(), base) != 0) return;
+  const std::string rel = out.substr(base.size());
+  for (const auto& s : ds.samples)
+    if (s.path == rel)
+      throw UsageError(fmt::format("{} '{}' is image '{}' of root '{}'; expected a path that is not part of the dataset",
+                                   what, path, rel, ds.root));
 }
 
 std::string Dataset::found_message() const {

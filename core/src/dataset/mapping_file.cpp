@@ -3,6 +3,7 @@
 #include <classflow/error.hpp>
 #include <classflow/mapping_file.hpp>
 
+#include "io/json_text.hpp"
 #include "io/whole_file.hpp"
 
 #include <fmt/format.h>
@@ -93,18 +94,11 @@ namespace {
 constexpr int kMaxDepth = 16;
 
 json parse_bounded(const std::string& text, const std::string& origin) {
-  auto depth_guard = [&](int depth, json::parse_event_t, json&) {
-    if (depth > kMaxDepth)
-      throw DataError(fmt::format("mapping file '{}' nests deeper than {} levels; expected a class_indices.json "
-                                  "written by classflow, a Keras class_indices dict or a class_names list",
-                                  origin, kMaxDepth));
-    return true;
-  };
   try {
-    return json::parse(text, depth_guard);
-  } catch (const json::exception& e) {  // syntax errors, and numbers like 2e308 that overflow
-    throw DataError(fmt::format("mapping file '{}' is not valid JSON ({}); expected a class_indices.json "
-                                "written by classflow, a Keras class_indices dict or a class_names list",
+    return detail::parse_json_text<json>(text, kMaxDepth);
+  } catch (const detail::JsonTextError& e) {
+    throw DataError(fmt::format("mapping file '{}' {}; expected a class_indices.json written by classflow, a Keras "
+                                "class_indices dict or a class_names list",
                                 origin, e.what()));
   }
 }
@@ -218,10 +212,12 @@ void save_mapping(const std::string& path, const MappingFile& m, MappingFormat f
 }
 
 MappingFile load_mapping(const std::string& path) {
-  const detail::WholeFile f = detail::read_whole_file(path);
+  // 100,000 classes take a few MB: far more is not a mapping (and would take minutes to read).
+  constexpr std::uint64_t kMaxBytes = std::uint64_t{256} << 20;
+  const detail::WholeFile f = detail::read_whole_file(path, kMaxBytes);
   if (f.status != detail::WholeFileStatus::ok)
     throw DataError(fmt::format("mapping file '{}' {}; expected a class_indices.json saved with --save-class-indices",
-                                path, detail::why_not_read(f.status)));
+                                path, detail::why_not_read(f, kMaxBytes)));
   return mapping_from_json(f.bytes, path);
 }
 

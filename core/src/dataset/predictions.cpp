@@ -250,26 +250,35 @@ PredictionTable& PredictionTable::fit(const LabelSpec& labels) {
   return *this;
 }
 
+namespace {
+// Predictions and filenames files are read whole: as large as an image may be (2 GiB), so a huge
+// or sparse file is an error at once, not minutes of reading.
+constexpr std::uint64_t kMaxListBytes = std::uint64_t{2} << 30;
+}  // namespace
+
 PredictionTable read_predictions(const std::string& path) {
-  const detail::WholeFile f = detail::read_whole_file(path);
+  const detail::WholeFile f = detail::read_whole_file(path, kMaxListBytes);
   if (f.status != detail::WholeFileStatus::ok)
     throw DataError(fmt::format("predictions file '{}' {}; expected a {}CSV, savetxt or .npy file", path,
-                                detail::why_not_read(f.status),
+                                detail::why_not_read(f, kMaxListBytes),
                                 f.status == detail::WholeFileStatus::unreadable ? "readable " : ""));
   return parse_predictions(f.bytes, path);
 }
 
 std::vector<std::string> read_filenames_file(const std::string& path) {
-  const detail::WholeFile f = detail::read_whole_file(path);
+  const detail::WholeFile f = detail::read_whole_file(path, kMaxListBytes);
   if (f.status != detail::WholeFileStatus::ok)
     throw DataError(fmt::format("filenames file '{}' {}; expected a list with one file per line (e.g. the "
                                 "filenames.txt of --export)",
-                                path, detail::why_not_read(f.status)));
+                                path, detail::why_not_read(f, kMaxListBytes)));
   std::vector<std::string> names;
   std::string_view rest = f.bytes;
+  if (rest.substr(0, 3) == "\xEF\xBB\xBF") rest.remove_prefix(3);  // a UTF-8 byte-order mark, as predictions files
   while (!rest.empty()) {  // as std::getline: a final newline does not start an empty name
     const std::size_t end = rest.find('\n');
-    names.emplace_back(rest.substr(0, end));
+    std::string_view name = rest.substr(0, end);
+    if (end != std::string_view::npos && !name.empty() && name.back() == '\r') name.remove_suffix(1);  // CRLF
+    names.emplace_back(name);
     rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
   }
   return names;

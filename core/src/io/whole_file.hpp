@@ -2,32 +2,37 @@
 // Private to the core.
 #pragma once
 
+#include <cstdint>
 #include <string>
-#include <string_view>
 
 namespace classflow::detail {
 
 /// What read_whole_file found.
 enum class WholeFileStatus {
   ok,
-  unreadable,   ///< missing, no permission, or a read error
+  missing,      ///< no such file (or a dangling link)
+  unreadable,   ///< no permission, or a read error
   folder,       ///< a directory
   not_regular,  ///< a FIFO, device or socket: a FIFO would block, /dev/zero never end
+  too_large,    ///< more bytes than the caller allows
 };
 
-/// The bytes of `path` and whether it could be read. Only a regular file (or a link to one) is
-/// opened; anything else is refused before a read.
+/// The bytes of `path` and whether it could be read.
 struct WholeFile {
   WholeFileStatus status = WholeFileStatus::unreadable;
   std::string bytes;  ///< the whole file when status is ok, else empty
 };
 
-/// Reads the regular file `path` whole. Never throws for a bad path: the caller words the error
-/// (its kind and the fix depend on what the file is for). @throws std::bad_alloc only.
-WholeFile read_whole_file(const std::string& path);
+/// Reads the regular file `path` whole, at most `max_bytes` of it. Opened without blocking and
+/// checked on the open file (fstat), so a path swapped for a FIFO after a check cannot block;
+/// a file that does not end (a /proc or /sys entry) stops at max_bytes. Never throws for a bad
+/// path: the caller words the error (its kind and the fix depend on what the file is for).
+/// @throws std::bad_alloc only.
+WholeFile read_whole_file(const std::string& path, std::uint64_t max_bytes);
 
-/// How a message says why a file was not read: "cannot be read", "is a folder", "is not a
-/// regular file"; empty for ok. Fits "<what> '<path>' {}; expected ...".
-std::string_view why_not_read(WholeFileStatus status) noexcept;
+/// Why a file was not read, to fit "<what> '<path>' {}; expected ...": "does not exist",
+/// "cannot be read", "is a folder", "is not a regular file", "holds more than the 16777216
+/// bytes allowed"; empty for ok.
+std::string why_not_read(const WholeFile& file, std::uint64_t max_bytes);
 
 }  // namespace classflow::detail

@@ -44,7 +44,7 @@ std::size_t image_bytes_of(const LoaderOptions& o) {
 }
 
 // Reserves the buffers a stream fills at once, of `images` images each: `prefetch` batches in
-// flight (BatchStream), at most the 4 its pool keeps and the `batches` there are.
+// flight (BatchStream), at most 4 and the `batches` there are.
 void reserve_first_batches(const LoaderOptions& o, int64_t images, int64_t batches) {
   const int64_t count = std::min<int64_t>({std::max<int64_t>(o.prefetch, 1), 4, batches});
   detail::reserve_tensor_bytes(static_cast<std::size_t>(images) * image_bytes_of(o), static_cast<int>(count));
@@ -85,10 +85,13 @@ struct DataLoader::Impl {
     pool.pop_back();
     return b;
   }
+  // Keeps what a stream cycles: prefetch batches in flight and the 2 a Python loop holds while
+  // the next arrives (at least 4); a larger prefetch would otherwise allocate anew every epoch.
   void give_buffer(TensorBytes&& b) const {
     if (b.capacity() == 0) return;
+    const std::size_t keep = static_cast<std::size_t>(std::max<int64_t>(4, options.prefetch + 2));
     std::lock_guard<std::mutex> lock(pool_mutex);
-    if (pool.size() < 4) pool.push_back(std::move(b));
+    if (pool.size() < keep) pool.push_back(std::move(b));
   }
   mutable std::mutex order_mutex;
   mutable int64_t cached_epoch = -1;
@@ -259,7 +262,8 @@ struct DataLoader::Impl {
     b.index = index;
     b.images.dtype = options.dtype == ImageDType::uint8 ? sdk::DType::uint8 : sdk::DType::float32;
     b.images.data = std::move(recycled);  // reuse a consumed batch's buffer: no page faults, no RSS drift
-    if (b.images.data.capacity() == 0) profile.batch_buffers += 1;
+    // A new buffer, or a pooled one too small (a short last batch's) that resize() replaces.
+    if (b.images.data.capacity() < static_cast<std::size_t>(count) * image_bytes()) profile.batch_buffers += 1;
     try {
       b.images.data.resize(static_cast<std::size_t>(count) * image_bytes());
     } catch (const std::bad_alloc&) {

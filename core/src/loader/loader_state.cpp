@@ -3,6 +3,7 @@
 #include <classflow/error.hpp>
 #include <classflow/loader_state.hpp>
 
+#include "io/json_text.hpp"
 #include "io/whole_file.hpp"
 
 #include <fmt/format.h>
@@ -34,9 +35,9 @@ LoaderState state_from_json(const std::string& text, const std::string& origin) 
   };
   ordered_json j;
   try {
-    j = ordered_json::parse(text, nullptr, true, false);
-  } catch (const nlohmann::json::exception& e) {
-    throw bad(fmt::format("is not valid JSON ({})", e.what()));
+    j = detail::parse_json_text<ordered_json>(text, 4);  // a state nests 2 levels
+  } catch (const detail::JsonTextError& e) {
+    throw bad(e.what());
   }
   if (!j.is_object() || !j.contains("format") || j["format"] != kLoaderStateFormat)
     throw bad(fmt::format("has no format '{}'", kLoaderStateFormat));
@@ -67,10 +68,11 @@ void save_state(const std::string& path, const LoaderState& state) {
 }
 
 LoaderState load_state(const std::string& path) {
-  const detail::WholeFile f = detail::read_whole_file(path);
+  constexpr std::uint64_t kMaxBytes = std::uint64_t{16} << 20;  // a state is well under 1 KiB
+  const detail::WholeFile f = detail::read_whole_file(path, kMaxBytes);
   if (f.status != detail::WholeFileStatus::ok)
     throw UsageError(fmt::format("state file '{}' {}; expected a file written by --save-state", path,
-                                 detail::why_not_read(f.status)));
+                                 detail::why_not_read(f, kMaxBytes)));
   return state_from_json(f.bytes, path);
 }
 

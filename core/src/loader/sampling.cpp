@@ -1,5 +1,6 @@
 #include "loader/sampling.hpp"
 
+#include "io/json_text.hpp"
 #include "io/whole_file.hpp"
 #include "random/philox_stream.hpp"
 
@@ -27,13 +28,15 @@ std::vector<double> read_weights_file(const Dataset& ds, const std::string& file
                                  "class, or a list of one weight per sample in filenames order",
                                  file, why));
   };
-  const WholeFile f = read_whole_file(file);
-  if (f.status != WholeFileStatus::ok) throw bad(std::string(why_not_read(f.status)));
+  // One weight per sample: 2 GiB is some 100 million samples.
+  constexpr std::uint64_t kMaxBytes = std::uint64_t{2} << 30;
+  const WholeFile f = read_whole_file(file, kMaxBytes);
+  if (f.status != WholeFileStatus::ok) throw bad(why_not_read(f, kMaxBytes));
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(f.bytes);
-  } catch (const nlohmann::json::exception& e) {
-    throw bad(fmt::format("is not valid JSON ({})", e.what()));
+    j = parse_json_text<nlohmann::json>(f.bytes, 2);  // a list or an object of numbers
+  } catch (const JsonTextError& e) {
+    throw bad(e.what());
   }
   const auto number = [&](const nlohmann::json& v, const std::string& what) {
     if (!v.is_number()) throw bad(fmt::format("gives {} a weight that is not a number", what));
@@ -92,7 +95,14 @@ std::vector<double> sampling_cumulative(const Dataset& ds, const std::string& sa
     source = "sampling weights file '" + sampling.substr(8) + "'";
     w = read_weights_file(ds, sampling.substr(8));
   }
+  // Only ratios matter: weights whose sum would overflow (1e307 each) are scaled by the largest
+  // first, else the running sums turn inf and every draw lands on one sample.
+  const double largest = w.empty() ? 0.0 : *std::max_element(w.begin(), w.end());
   double total = 0;
+  for (double v : w) total += v;
+  if (!std::isfinite(total))
+    for (double& v : w) v /= largest;
+  total = 0;
   for (double& v : w) v = total += v;
   if (!(total > 0))
     throw DataError(fmt::format("sampling '{}' gives every sample weight 0 ({}); expected some weight > 0", sampling,

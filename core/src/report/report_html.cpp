@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 
 namespace classflow {
 
@@ -372,22 +371,7 @@ std::string render_report(const Registry& registry, const std::vector<LabelledDa
 void write_report(const Registry& registry, const std::vector<LabelledDataset>& sets, const CheckResult& check,
                   const std::string& path, const ReportOptions& options) {
   // Never write the page over one of the images it describes.
-  std::error_code ec;
-  if (std::filesystem::exists(path, ec)) {
-    const std::string out = std::filesystem::canonical(path, ec).string();
-    for (const auto& set : sets) {
-      const Dataset& ds = set.dataset;
-      const std::string base =
-          std::filesystem::weakly_canonical(ds.base_directory.empty() ? ds.root : ds.base_directory, ec).string() + "/";
-      if (out.compare(0, base.size(), base) != 0) continue;
-      const std::string rel = out.substr(base.size());
-      for (const auto& s : ds.samples)
-        if (s.path == rel)
-          throw UsageError(fmt::format("report output '{}' is image '{}' of root '{}'; expected a path that is not "
-                                       "part of the dataset",
-                                       path, rel, ds.root));
-    }
-  }
+  for (const auto& set : sets) refuse_output_over_samples(set.dataset, path, "report output");
   const std::string html = render_report(registry, sets, check, options);
   AtomicFile file(path, "report");
   file.write(html);
