@@ -221,7 +221,9 @@ class DirectoryIterator:
 
     def save_class_indices(self, path: Union[str, os.PathLike], format: str = "classflow") -> None:
         """Writes the mapping (``format='classflow'``: names, indices, class_mode, positive_class;
-        ``'keras'``: a plain ``{name: index}`` dict) for ``class_indices=`` on the next split."""
+        ``'keras'``: a plain ``{name: index}`` dict) for ``class_indices=`` on the next split.
+        Raises UsageError (a ValueError) when ``path`` is one of this data's images."""
+        self._loader.refuse_output_over_samples(os.fspath(path), "mapping file")
         _native.save_mapping(os.fspath(path), self._labels.mapping(), format)
 
     def profile(self) -> dict:

@@ -110,6 +110,13 @@ void bind_loader(py::module_& m) {
            }),
            py::arg("registry"), py::arg("dataset"), py::arg("labels"), py::arg("options"))
       .def_property_readonly("num_batches", [](const DataLoader& l) { return l.num_batches(); })
+      .def(
+          "refuse_output_over_samples",
+          [](const DataLoader& l, const std::string& path, const std::string& what) {
+            refuse_output_over_samples(l.dataset(), path, what);
+          },
+          py::arg("path"), py::arg("what"),
+          "Raises UsageError when path is one of this dataset's files (refuse_output_over_samples).")
       .def("epoch_batches", [](const DataLoader& l, const py::object& e) { return l.num_batches(checked_int(e, "epoch", INT64_MIN, INT64_MAX)); })
       .def_property_readonly("num_samples", &DataLoader::num_samples)
       .def_property_readonly("shard_size", &DataLoader::shard_size)
