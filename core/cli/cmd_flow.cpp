@@ -148,6 +148,8 @@ int run_flow_command(const PluginOptions& plugins, const ScanFlags& scan, const 
   DataLoader::reserve_batches(lo);  // faulted in while plugins load and the scan runs
   std::shared_ptr<const Registry> registry = plugins.make_registry();
   DataLoader::check_options(*registry, lo);
+  // A state file that cannot be read fails now, not after a scan has printed its summary.
+  if (!flow.resume.empty()) (void)load_state(flow.resume);
   // The loader threads load one image each while the scan runs on this one.
   const DataLoader::WarmUp warm = DataLoader::warm_up(registry, lo, scan.to_scan_options());
   if (parse_subset(scan.subset) != Subset::both) {

@@ -125,7 +125,8 @@ TEST_CASE("a FIFO, a device or a folder named as a state, weights, mapping or fi
   r = with(flow, {"--class-indices", d.path("fifo")});
   CHECK(r.exit_code == 3);
   CHECK(r.err == "error: mapping file '" + d.path("fifo") +
-                     "' is not a regular file; expected a class_indices.json saved with --save-class-indices\n");
+                     "' is not a regular file; expected a class_indices.json saved with --save-class-indices or "
+                     "save_class_indices()\n");
 
   REQUIRE(run_cli({"scan", d.path("root"), "--save-class-indices", d.path("map.json")}).exit_code == 0);
   d.write_file("p.csv", "0.9,0.1\n0.2,0.8\n");

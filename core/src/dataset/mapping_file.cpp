@@ -216,7 +216,8 @@ MappingFile load_mapping(const std::string& path) {
   constexpr std::uint64_t kMaxBytes = std::uint64_t{256} << 20;
   const detail::WholeFile f = detail::read_whole_file(path, kMaxBytes);
   if (f.status != detail::WholeFileStatus::ok)
-    throw DataError(fmt::format("mapping file '{}' {}; expected a class_indices.json saved with --save-class-indices",
+    throw DataError(fmt::format("mapping file '{}' {}; expected a class_indices.json saved with --save-class-indices "
+                                "or save_class_indices()",
                                 path, detail::why_not_read(f, kMaxBytes)));
   return mapping_from_json(f.bytes, path);
 }
