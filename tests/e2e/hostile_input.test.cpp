@@ -182,6 +182,11 @@ TEST_CASE("JSON a user gives is checked: no key twice, no deep nesting, and an e
                      "' is not valid JSON (line 2, column 0: syntax error while parsing value - invalid string: control "
                      "character U+000A (LF) must be escaped to \\u000A or \\n); expected a class_indices.json written "
                      "by classflow, a Keras class_indices dict or a class_names list\n");
+  d.write_file("nul.json", std::string("{\"a\": 0,\0 \"b\": 1}", 17));
+  r = run_cli({"scan", d.path("root"), "--class-indices", d.path("nul.json")});
+  CHECK(r.err == "error: mapping file '" + d.path("nul.json") +
+                     "' holds a NUL byte at byte 8, which JSON text never has; expected a class_indices.json written "
+                     "by classflow, a Keras class_indices dict or a class_names list\n");
   d.write_file("deep.json", std::string(100000, '['));
   r = run_cli({"flow", d.path("root"), "--target-size", "8x8", "--resume", d.path("deep.json")});
   CHECK(r.err == "error: state file '" + d.path("deep.json") +

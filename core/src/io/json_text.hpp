@@ -14,7 +14,8 @@ namespace classflow::detail {
 
 /// Why JSON text was refused, worded to fit "<what> '<path>' {}; expected ...": "is not valid
 /// JSON (line 1, column 5: syntax error while parsing value - invalid literal)", "nests deeper
-/// than 16 levels", "has the key 'cat' twice". Never quotes the text around the error (nlohmann's
+/// than 16 levels", "has the key 'cat' twice", "holds a NUL byte at byte 7, which JSON text never
+/// has". Never quotes the text around the error (nlohmann's
 /// "last read" is dropped): errors do not print a file's contents.
 class JsonTextError : public std::runtime_error {
  public:
@@ -42,6 +43,9 @@ Json parse_json_text(std::string_view text, int max_depth) {
     }
     return true;
   };
+  // nlohmann stops at a NUL byte and calls it the end of the input: say what is there instead.
+  if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos)
+    throw JsonTextError("holds a NUL byte at byte " + std::to_string(nul) + ", which JSON text never has");
   try {
     return Json::parse(text, guard);
   } catch (const nlohmann::json::exception& e) {  // syntax errors, and numbers like 2e308 that overflow
