@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 namespace classflow::cli {
 
@@ -135,7 +136,8 @@ void prepare_export_folder(const std::string& dir) {
 }
 
 int run_flow_subset(const std::shared_ptr<const Registry>& registry, Dataset dataset, const LabelSpec& labels,
-                    const LoaderOptions& lo, const FlowFlags& flow, nlohmann::ordered_json* json_out);
+                    const LoaderOptions& lo, const FlowFlags& flow, const std::optional<LoaderState>& resume,
+                    nlohmann::ordered_json* json_out);
 }  // namespace
 
 int run_flow_command(const PluginOptions& plugins, const ScanFlags& scan, const LoaderFlags& loader_flags,
@@ -148,15 +150,16 @@ int run_flow_command(const PluginOptions& plugins, const ScanFlags& scan, const 
   DataLoader::reserve_batches(lo);  // faulted in while plugins load and the scan runs
   std::shared_ptr<const Registry> registry = plugins.make_registry();
   DataLoader::check_options(*registry, lo);
-  // A state file that cannot be read fails now, not after a scan has printed its summary.
-  if (!flow.resume.empty()) (void)load_state(flow.resume);
+  // Read before the scan: a state file that cannot be read fails before a summary is printed.
+  std::optional<LoaderState> resume;
+  if (!flow.resume.empty()) resume = load_state(flow.resume);
   // The loader threads load one image each while the scan runs on this one.
   const DataLoader::WarmUp warm = DataLoader::warm_up(registry, lo, scan.to_scan_options());
   if (parse_subset(scan.subset) != Subset::both) {
     LabelledDataset r = run_scan(*registry, scan);
     print_warnings(r.dataset);
     if (format == Format::text) print_scan_text(r.dataset, r.labels);
-    return run_flow_subset(registry, std::move(r.dataset), r.labels, lo, flow, nullptr);
+    return run_flow_subset(registry, std::move(r.dataset), r.labels, lo, flow, resume, nullptr);
   }
   // Training then validation of one walk, each with its own summary (and export folder).
   LabelledSplit r = run_scan_split(*registry, scan);
@@ -170,7 +173,7 @@ int run_flow_command(const PluginOptions& plugins, const ScanFlags& scan, const 
       print_scan_text(*ds, r.labels);
     }
     nlohmann::ordered_json j;
-    run_flow_subset(registry, std::move(*ds), r.labels, lo, f, &j);
+    run_flow_subset(registry, std::move(*ds), r.labels, lo, f, resume, &j);
     both[subset] = j;
   }
   if (format == Format::json) print_json(both);
@@ -180,7 +183,8 @@ int run_flow_command(const PluginOptions& plugins, const ScanFlags& scan, const 
 namespace {
 
 int run_flow_subset(const std::shared_ptr<const Registry>& registry, Dataset dataset, const LabelSpec& labels,
-                    const LoaderOptions& lo, const FlowFlags& flow, nlohmann::ordered_json* json_out) {
+                    const LoaderOptions& lo, const FlowFlags& flow, const std::optional<LoaderState>& resume,
+                    nlohmann::ordered_json* json_out) {
   Format format = parse_format(flow.format);
   DataLoader loader(registry, std::move(dataset), labels, lo);
 
@@ -207,8 +211,8 @@ int run_flow_subset(const std::shared_ptr<const Registry>& registry, Dataset dat
   // Where to start: the beginning, or the next batch of a saved run (O(1): nothing replayed).
   int64_t start_epoch = 0, first_batch = 0;
   if (!flow.save_state.empty()) refuse_output_over_samples(loader.dataset(), flow.save_state, "state file");
-  if (!flow.resume.empty()) {
-    auto at = loader.resume(load_state(flow.resume));
+  if (resume) {
+    auto at = loader.resume(*resume);
     start_epoch = at[0];
     first_batch = at[1];
   }

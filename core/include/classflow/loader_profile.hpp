@@ -17,7 +17,8 @@ struct LoaderProfile {
   /// `prefetch` (default 2), or one more when its thread is woken late, for a consumer that hands
   /// each batch back as it asks for the next (BatchStream::next with one Batch, as the CLI); up to
   /// 2 more for one that lets go of it once the next arrives (a Python loop rebinding
-  /// `x, y = next(it)`); one more per batch kept beyond that; batch() allocates one each call.
+  /// `x, y = next(it)`); one more per batch kept beyond that. batch() takes a pooled buffer when the
+  /// pool has one (a recycled batch's), else allocates one.
   int64_t batch_buffers = 0;
   double read = 0;      ///< seconds reading files
   double decode = 0;    ///< seconds in the decoder plugins (header + pixels)

@@ -47,20 +47,18 @@ WholeFile read_whole_file(const std::string& path, std::uint64_t max_bytes) {
     f.status = WholeFileStatus::too_large;
     return f;
   }
-  f.bytes.resize(static_cast<std::size_t>(st.st_size));
+  // One byte more than the file says it holds: the end shows as a short read, and a file that
+  // grew or reports size 0 and has content (/proc) is read on, up to one byte past the limit.
+  f.bytes.resize(static_cast<std::size_t>(st.st_size) + 1);
   std::size_t done = 0;
   for (;;) {
     if (done == f.bytes.size()) {
-      // The file grew, or says size 0 and has content (/proc): read on, up to the limit.
-      if (f.bytes.size() >= max_bytes) {
-        char probe = 0;
-        const ssize_t more = ::read(fd.fd, &probe, 1);
-        if (more == 0) break;
+      if (done > max_bytes) {
         f.bytes.clear();
-        f.status = more < 0 ? WholeFileStatus::unreadable : WholeFileStatus::too_large;
+        f.status = WholeFileStatus::too_large;
         return f;
       }
-      f.bytes.resize(std::min<std::uint64_t>(max_bytes, std::max<std::uint64_t>(4096, f.bytes.size() * 2)));
+      f.bytes.resize(std::min<std::uint64_t>(max_bytes + 1, std::max<std::uint64_t>(4096, done * 2)));
     }
     const ssize_t n = ::read(fd.fd, f.bytes.data() + done, f.bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
