@@ -99,6 +99,18 @@ def test_bad_weights_files_are_named(imbalanced, tmp_path, content, message):
         classflow.flow_from_directory(imbalanced, sampling=f"weights:{f}", **KW)
 
 
+def test_a_malformed_weights_file_fails_before_the_walk(tmp_path):
+    # The folder does not exist: had the walk started, its error would name the folder instead.
+    f = tmp_path / "w.json"
+    f.write_text('{"ant": 1, "bee": NaN}')
+    with pytest.raises(classflow.DataError, match=r"sampling weights file '.*w\.json' is not valid JSON"):
+        classflow.flow_from_directory(tmp_path / "no-such-folder", sampling=f"weights:{f}", **KW)
+    # A well-formed file meets the classes only after the walk.
+    f.write_text('{"ant": 1}')
+    with pytest.raises(classflow.DataError, match="no-such-folder"):
+        classflow.flow_from_directory(tmp_path / "no-such-folder", sampling=f"weights:{f}", **KW)
+
+
 def test_cli_flags_and_usage_errors(imbalanced):
     code, out, err = run_cli("flow", imbalanced, "--target-size", "8x8", "--sampling", "balanced",
                              "--samples-per-epoch", "100", "--format", "json")

@@ -193,6 +193,44 @@ TEST_CASE("JSON a user gives is checked: no key twice, no deep nesting, and an e
                      "' nests deeper than 4 levels; expected a file written by --save-state or state_dict()\n");
 }
 
+TEST_CASE("a sampling weights file that cannot be used fails before the scan; one that does not fit the classes "
+          "after it",
+          "[hostile][e2e]") {
+  TempDir d;
+  two_class_root(d);
+  const std::vector<std::string> flow = {"flow", d.path("root"), "--target-size", "8x8", "--sampling"};
+  const auto with = [&](const std::string& weights) {
+    auto args = flow;
+    args.push_back("weights:" + d.path(weights));
+    return run_cli(args);
+  };
+  d.write_file("text.json", "a: 1");
+  auto r = with("text.json");
+  CHECK(r.exit_code == 3);
+  CHECK(r.out.empty());  // no "Found 2 images" summary: the walk never started
+  CHECK_THAT(r.err, StartsWith("error: sampling weights file '" + d.path("text.json") + "' is not valid JSON (line 1"));
+  d.write_file("negative.json", R"({"a": 1, "b": -2})");
+  r = with("negative.json");
+  CHECK(r.out.empty());
+  CHECK(r.err == "error: sampling weights file '" + d.path("negative.json") +
+                     "' gives class 'b' the weight -2, not a finite number >= 0; expected JSON {\"class name\": "
+                     "weight} for every class, or a list of one weight per sample in filenames order\n");
+  r = with("missing.json");
+  CHECK(r.out.empty());
+  CHECK_THAT(r.err, StartsWith("error: sampling weights file '" + d.path("missing.json") + "' does not exist;"));
+  // Well formed but for other classes: known only once the walk has found the classes.
+  d.write_file("other.json", R"({"a": 1, "c": 2})");
+  r = with("other.json");
+  CHECK(r.exit_code == 3);
+  CHECK_THAT(r.out, Contains("Found 2 images belonging to 2 classes."));
+  CHECK(r.err == "error: sampling weights file '" + d.path("other.json") +
+                     "' names classes this data does not have: c; expected JSON {\"class name\": weight} for every "
+                     "class, or a list of one weight per sample in filenames order\n");
+  d.write_file("ok.json", R"({"a": 0, "b": 2})");
+  r = with("ok.json");
+  CHECK(r.exit_code == 0);
+}
+
 TEST_CASE("a state or mapping output (--save-state, --save-class-indices) never writes over one of the dataset's images", "[hostile][e2e]") {
   TempDir d;
   two_class_root(d);

@@ -39,9 +39,11 @@ class CLASSFLOW_CORE_API DataLoader {
   ~DataLoader();
   DataLoader(const DataLoader&) = delete;
 
-  /// Everything the constructor checks about `options` that needs no dataset: check_loader_options
-  /// and each transform made once (an unknown name or a bad option fails here, before a scan).
-  /// @throws as check_loader_options and Registry::make_transform.
+  /// Everything the constructor checks about `options` that needs no dataset: check_loader_options,
+  /// each transform made once (an unknown name or a bad option fails here, before a scan), and a
+  /// `weights:FILE` sampling file read and parsed (its fit to the classes is checked later).
+  /// @throws as check_loader_options and Registry::make_transform; DataError naming the weights
+  /// file when it cannot be read or is not a list or object of finite weights >= 0.
   static void check_options(const Registry& registry, const LoaderOptions& options);
 
   /// Starts faulting in the memory of the first `prefetch` batches shaped by `options`

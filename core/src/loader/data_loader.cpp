@@ -496,6 +496,7 @@ DataLoader::~DataLoader() = default;
 
 void DataLoader::check_options(const Registry& registry, const LoaderOptions& options) {
   check_loader_options(options);
+  detail::check_sampling(options.sampling);  // a weights file that cannot be used fails before the scan
   (void)detail::Augmentation(registry, options);
 }
 

@@ -13,6 +13,12 @@ namespace classflow::detail {
 /// @throws UsageError naming the accepted spellings.
 void check_sampling_name(const std::string& sampling);
 
+/// check_sampling_name, and for weights:FILE the file read and checked on its own (readable,
+/// JSON, a list or an object of finite weights >= 0): what can fail before a scan does. Whether
+/// its classes or its length fit the data is sampling_cumulative's check.
+/// @throws UsageError as check_sampling_name; DataError as sampling_cumulative for the file.
+void check_sampling(const std::string& sampling);
+
 /// Cumulative per-sample weights for `sampling` over `dataset` (empty for "uniform"):
 /// "balanced" weighs each sample 1 / (count of its class) (its first class when multi-label);
 /// "weights:FILE" reads JSON {"class name": w} (every class) or [w per sample] (filenames order).
