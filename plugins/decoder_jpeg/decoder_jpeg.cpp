@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -181,10 +182,22 @@ void cmyk_to_rgb(const uint8_t* in, uint8_t* out, std::size_t num_pixels) {
 }
 
 /// True when TurboJPEG's last failure must fail the decode: any fatal error, and the warning
-/// libjpeg gives for data that ends early (it would otherwise pad the image with gray).
+/// libjpeg gives for data that ends early (it would otherwise pad the image with gray). Pillow
+/// fails on the same ("broken data stream") and lets the other warnings pass.
+/// TurboJPEG 2.x reports a fatal error as TJERR_WARNING when a warning came first in the same
+/// image (e.g. extraneous bytes, then an unknown marker that stops the decode with half the rows
+/// gray), so the message decides: libjpeg outputs only its first warning, and a fatal error
+/// always replaces it. The texts are libjpeg's JWRN_* messages (jerror.h); any other is fatal.
 bool is_decode_failure(tjhandle handle) {
   if (tjGetErrorCode(handle) == TJERR_FATAL) return true;
-  return std::strstr(tjGetErrorStr2(handle), "Premature end") != nullptr;
+  const std::string_view message = tjGetErrorStr2(handle);
+  if (message.find("Premature end") != std::string_view::npos) return true;
+  static constexpr std::string_view kWarnings[] = {
+      "Corrupt JPEG data:",  "Warning:", "Unknown Adobe color transform code", "Inconsistent progression sequence",
+      "Invalid SOS parameters for sequential JPEG", "Application transferred too many scanlines"};
+  for (std::string_view w : kWarnings)
+    if (message.substr(0, w.size()) == w) return false;
+  return true;
 }
 
 class JpegDecoder : public ImageDecoder {

@@ -128,3 +128,36 @@ def test_ctrl_c_interrupts_a_slow_batch(tmp_path):
     assert waited < 2.0, waited  # the signal is seen within ~0.1 s, not after the whole batch
     x, _ = next(it)  # the iterator still works
     assert x.shape == (16, 1000, 1500, 3)
+
+
+def _jpeg_stopped_by_a_bad_marker(path):
+    # Noise at quality 90, then 50 random bytes in the scan data: libjpeg warns (extraneous bytes)
+    # and then stops at an unknown marker with 159 of 256 rows still gray. TurboJPEG 2.x calls
+    # that a warning, Pillow "broken data stream".
+    import io
+    from PIL import Image
+    rng = np.random.default_rng(5)
+    base = rng.integers(0, 256, (256, 256, 3), dtype=np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(base).save(out, "JPEG", quality=90)
+    data = bytearray(out.getvalue())
+    for k in range(3):  # the third of three draws, as the break-it run found it
+        bad = bytearray(data)
+        start = len(data) // 3 + k * 500
+        for i in range(start, start + 50):
+            bad[i] = rng.integers(0, 256)
+    path.write_bytes(bytes(bad))
+    with Image.open(path) as im, pytest.raises(OSError, match="broken data stream"):
+        im.load()
+
+
+def test_a_jpeg_that_stops_after_a_warning_is_corrupt_not_half_gray(tmp_path):
+    (tmp_path / "a").mkdir()
+    _jpeg_stopped_by_a_bad_marker(tmp_path / "a" / "bad.jpg")
+    it = classflow.flow_from_directory(tmp_path, target_size=(256, 256), dtype="uint8", shuffle=False)
+    with pytest.raises(classflow.DataError, match=r"bad\.jpg' cannot be decoded: truncated or corrupt JPEG data: "
+                                                  r"Unsupported marker type 0x7d"):
+        next(it)
+    found = classflow.check(tmp_path)
+    assert found["exit_code"] == 3 and not found["clean"]
+    assert [c["path"] for c in found["corrupt"]] == ["a/bad.jpg"]
