@@ -120,7 +120,7 @@ void LoaderFlags::add_to(CLI::App& app) {
   jpeg_draft_option = app.add_flag("--jpeg-draft", jpeg_draft,
                "Decode JPEGs at 1/2, 1/4 or 1/8 scale while still >= target (Pillow's draft(): fastest, other pixels)");
   app.add_flag("--no-jpeg-draft", no_jpeg_draft,
-               "Never decode JPEGs scaled: bit-exact with Pillow (default: scaled while >= 2x target)");
+               "Never decode JPEGs scaled (the default, but for area and linear_fast): bit-exact with Pillow");
   app.add_flag("--keep-aspect-ratio", keep_aspect_ratio, "Centre-crop to the target aspect before resizing (Keras)");
   app.add_option("--dtype", dtype, "Image dtype: uint8 or float32 (0..255)")->capture_default_str();
   app.add_option("--rescale", rescale, "Multiply float32 pixels by this (e.g. 0.00392156862745098)");

@@ -277,9 +277,10 @@ def flow_from_directory(
     ``interpolation``: ``'nearest'``, ``'bilinear'``, ``'bicubic'``, ``'lanczos'``, ``'box'``,
     ``'hamming'`` give Pillow's pixels exactly (what Keras ``load_img`` and torchvision ``Resize``
     produce); ``'area'`` and ``'linear_fast'`` are OpenCV's (faster, not Pillow's).
-    JPEGs at least twice the target on both sides decode at 1/2..1/8 scale first while they stay
-    >= 2x target (within 0.25 of Pillow's pixels on average); ``jpeg_draft=False`` never (bit-exact),
-    ``jpeg_draft=True`` while they stay >= target (Pillow's ``draft()``: fastest). ``cache='memory'`` or a folder keeps each resized image after its first decode
+    JPEGs decode at full size by default (bit-exact with Pillow); ``jpeg_draft=True`` decodes them
+    at 1/2..1/8 scale first while they stay >= target, as Pillow's ``im.draft('RGB', target)``
+    (fastest on large photos; Pillow's pixels after ``draft()``, not without it); ``area`` and
+    ``linear_fast`` draft unless ``jpeg_draft=False``. ``cache='memory'`` or a folder keeps each resized image after its first decode
     (later epochs skip read/decode/resize; after-resize augmentation still runs every epoch).
     ``sampling='balanced'`` draws each epoch's samples with replacement so every class is equally
     likely (torch ``WeightedRandomSampler``), ``'weights:FILE'`` by the weights in a JSON file;

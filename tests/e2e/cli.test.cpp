@@ -222,26 +222,31 @@ TEST_CASE("flow --export writes .npy batches with the mapping, and never into a 
   CHECK(again.err == "error: export folder '" + out + "' is not empty; expected a new or empty folder for --export\n");
 }
 
-TEST_CASE("flow: --jpeg-draft=false means --no-jpeg-draft and not the default scaled decode", "[cli][e2e]") {
-  // A 64x64 JPEG asked at 8x8: by default it is decoded at 1/4 (still >= 2x target), other
-  // pixels than the full decode that --no-jpeg-draft (bit-exact with Pillow) gives.
+TEST_CASE("flow: JPEGs decode at full size by default for Pillow's filters; --jpeg-draft scales them; "
+          "--jpeg-draft=false means --no-jpeg-draft",
+          "[cli][e2e]") {
+  // A textured 64x64 JPEG asked at 8x8: --jpeg-draft decodes it at 1/8 (still >= target), other
+  // pixels than the full decode (bit-exact with Pillow). area drafts by default (OpenCV's pixels).
   TempDir d;
   std::vector<uint8_t> px(64 * 64 * 3);
   for (std::size_t i = 0; i < px.size(); ++i) px[i] = static_cast<uint8_t>((i * 7919u) % 251u);  // texture
   std::filesystem::create_directories(d.path("root/a"));
   classflow::test::write_jpeg(d.path("root/a/x.jpg"), 64, 64, 3, px.data(), 90);
-  auto pixels = [&](const std::string& name, const std::vector<std::string>& extra) {
-    std::vector<std::string> args{"flow", d.path("root"), "--target-size", "8x8", "--interpolation", "bilinear",
+  auto pixels = [&](const std::string& name, const std::string& interpolation, const std::vector<std::string>& extra) {
+    std::vector<std::string> args{"flow", d.path("root"), "--target-size", "8x8", "--interpolation", interpolation,
                                   "--dtype", "uint8", "--export", d.path(name)};
     args.insert(args.end(), extra.begin(), extra.end());
     auto r = run_cli(args);
     REQUIRE(r.exit_code == 0);
     return slurp(d.path(name) + "/images_00000.npy");
   };
-  const std::string exact = pixels("exact", {"--no-jpeg-draft"});
-  CHECK(pixels("false", {"--jpeg-draft=false"}) == exact);
-  CHECK(pixels("default", {}) != exact);
-  CHECK(pixels("draft", {"--jpeg-draft=true"}) != exact);
+  const std::string exact = pixels("exact", "bilinear", {"--no-jpeg-draft"});
+  CHECK(pixels("default", "bilinear", {}) == exact);
+  CHECK(pixels("draft", "bilinear", {"--jpeg-draft"}) != exact);
+  CHECK(pixels("draft-true", "bilinear", {"--jpeg-draft=true"}) == pixels("draft-again", "bilinear", {"--jpeg-draft"}));
+  const std::string area_full = pixels("area-full", "area", {"--no-jpeg-draft"});
+  CHECK(pixels("area-default", "area", {}) != area_full);
+  CHECK(pixels("area-false", "area", {"--jpeg-draft=false"}) == area_full);
   auto both = run_cli({"flow", d.path("root"), "--jpeg-draft", "--no-jpeg-draft"});
   CHECK(both.exit_code == 2);
   CHECK(both.err == "error: --jpeg-draft and --no-jpeg-draft contradict; expected one of them\n");

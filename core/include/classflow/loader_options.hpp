@@ -105,11 +105,10 @@ struct LoaderOptions {
   std::optional<std::array<uint8_t, 3>> alpha_background;  ///< composite alpha on this colour; default: drop alpha like Pillow
   bool apply_orientation = true;   ///< apply EXIF orientation; default true
   /// JPEG DCT scaling (decode at 1/2, 1/4 or 1/8 scale before resizing). true: while the
-  /// scaled image stays >= target (Pillow's draft(): fastest, pixels differ more); false: never
-  /// (bit-exact with Pillow); unset (default): while it stays >= 2x target on both sides, where
-  /// the result stays within issue 10's parity bound (photos at 224: mean |diff| 0.14, 99.9th
-  /// percentile 1) — box excepted (never by default), and on for area and linear_fast as with
-  /// true. Never with nearest.
+  /// scaled image stays >= target, as Pillow's `im.draft('RGB', target)` (Image.thumbnail) picks
+  /// its scale: the same pixels as Pillow after draft(), fastest on large photos; false: never.
+  /// Unset (default): never for Pillow's filters (bit-exact with Keras load_img / torchvision
+  /// Resize), as true for area and linear_fast (OpenCV's pixels). Never with nearest.
   std::optional<bool> jpeg_draft;
   /// Resized-image cache (`--cache`): "" off (default); "memory" keeps each resized uint8 image
   /// in this process after its first decode; any other value is a folder of one checked file
@@ -173,8 +172,8 @@ CLASSFLOW_CORE_API void add_augmentation(LoaderOptions& options,
 CLASSFLOW_CORE_API TransformSpec parse_transform_spec(const std::string& text);
 
 /// How many times target_size a JPEG must still be after DCT scaling (see jpeg_draft): 0 = never
-/// scaled (jpeg_draft false, nearest; box by default), 1 = Pillow's draft() (jpeg_draft true;
-/// area and linear_fast by default), 2 = the default for Pillow's other filters.
+/// scaled (the default for Pillow's filters, jpeg_draft false, nearest always), 1 = Pillow's
+/// draft() (jpeg_draft true; area and linear_fast by default).
 CLASSFLOW_CORE_API int jpeg_draft_margin(const LoaderOptions& options);
 
 }  // namespace classflow
