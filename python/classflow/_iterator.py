@@ -45,6 +45,7 @@ class DirectoryIterator:
         self._batch_index = 0  # next() position within the current epoch
         self._stream: Optional[_native.Stream] = None
         self._stream_epoch = -1
+        self._stream_pid = 0  # the process that opened _stream (a forked child opens its own)
         self._last_item: Optional[Tuple[int, int]] = None  # (epoch, index) of the last it[i]
         self._on_error = on_error
         opts = loader.options
@@ -126,7 +127,7 @@ class DirectoryIterator:
             self.total_batches_seen += 1
             sequential = self._last_item is not None and self._last_item == (epoch, index - 1)
             self._last_item = (epoch, index)
-            if self._stream is not None and self._stream_epoch == epoch and self._stream.position == index:
+            if self._own_stream() is not None and self._stream_epoch == epoch and self._stream.position == index:
                 b = self._stream.next()
             elif index == 0 or sequential:
                 # A walk in order (Keras fit over a Sequence): decode ahead from here.
@@ -152,7 +153,7 @@ class DirectoryIterator:
         with self._lock:
             if len(self) == 0:
                 raise StopIteration
-            if self._stream is None or self._stream_epoch != self._epoch or self._stream.position != self._batch_index:
+            if self._own_stream() is None or self._stream_epoch != self._epoch or self._stream.position != self._batch_index:
                 self._open_stream(self._epoch, self._batch_index)
             b = self._stream.next()
             self.total_batches_seen += 1
@@ -250,6 +251,22 @@ class DirectoryIterator:
         self._close_stream()
         self._stream = self._loader.stream(epoch, first)
         self._stream_epoch = epoch
+        self._stream_pid = os.getpid()
+
+    def _own_stream(self) -> Optional["_native.Stream"]:
+        # After os.fork() the child's copy of the parent's stream has no workers (the core
+        # refuses it and leaves it alone when closed): the child opens its own at the same place.
+        if self._stream is not None and self._stream_pid != os.getpid():
+            self._close_stream()
+        return self._stream
+
+    def __copy__(self):
+        raise TypeError("a DirectoryIterator cannot be copied: it owns the stream decoding ahead; expected another "
+                        "flow_from_directory(...) call, or state_dict() / load_state_dict() to start a second one "
+                        "at the same place")
+
+    def __deepcopy__(self, memo):
+        return self.__copy__()
 
     def _close_stream(self) -> None:
         if self._stream is not None:

@@ -5,6 +5,7 @@
 #include "bindings.hpp"
 
 #include <classflow/data_loader.hpp>
+#include <classflow/error.hpp>
 #include <classflow/registry.hpp>
 
 #include <pybind11/numpy.h>
@@ -62,13 +63,20 @@ struct Stream {
   LoaderPtr loader;
   std::optional<DataLoader::BatchStream> stream;
 
+  // Closed: a copy of the Python iterator that shared it (copies are refused now) or a caller
+  // holding on to it after close() gets an error, never an empty optional.
+  DataLoader::BatchStream& open() {
+    if (!stream) throw UsageError("this batch stream is closed; expected a new one from the loader's stream()");
+    return *stream;
+  }
   py::object next() {
+    DataLoader::BatchStream& s = open();
     Batch b;
     std::optional<bool> ok;
     for (;;) {
       {
         py::gil_scoped_release release;
-        ok = stream->next_for(b, std::chrono::milliseconds(100));
+        ok = s.next_for(b, std::chrono::milliseconds(100));
       }
       if (ok) break;
       // Still decoding: let Ctrl-C (and other signal handlers) run instead of waiting it out.
@@ -77,7 +85,7 @@ struct Stream {
     if (!*ok) return py::none();
     return to_python(loader, std::move(b));
   }
-  int64_t position() const { return stream->position(); }
+  int64_t position() { return open().position(); }
   void close() {
     py::gil_scoped_release release;  // joins the workers
     stream.reset();

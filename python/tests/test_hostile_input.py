@@ -161,3 +161,73 @@ def test_a_jpeg_that_stops_after_a_warning_is_corrupt_not_half_gray(tmp_path):
     found = classflow.check(tmp_path)
     assert found["exit_code"] == 3 and not found["clean"]
     assert [c["path"] for c in found["corrupt"]] == ["a/bad.jpg"]
+
+
+def test_an_iterator_cannot_be_copied_but_its_state_can_start_another(dogs_cats):
+    import copy
+    it = classflow.flow_from_directory(dogs_cats / "train", target_size=(8, 8), batch_size=4, seed=1)
+    first = next(it)
+    for make_copy in (copy.copy, copy.deepcopy):
+        with pytest.raises(TypeError, match="a DirectoryIterator cannot be copied"):
+            make_copy(it)
+    other = classflow.flow_from_directory(dogs_cats / "train", target_size=(8, 8), batch_size=4, seed=1)
+    other.load_state_dict(it.state_dict())
+    a, b = next(it), next(other)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    assert first[0].shape == (4, 8, 8, 3)
+
+
+def _in_a_child(work, timeout=20.0):
+    """Runs work() in a forked child; returns its exit code (97 when it raised, None when it hung:
+    then it is killed)."""
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            code = work() or 0
+        except BaseException:
+            code = 97
+        os._exit(code)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.02)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    return None
+
+
+def test_a_forked_child_continues_an_iterator_on_its_own_workers_and_never_hangs(dogs_cats):
+    import warnings
+    warnings.simplefilter("ignore", DeprecationWarning)  # Python 3.12 warns on fork with threads
+    it = classflow.flow_from_directory(dogs_cats / "train", target_size=(8, 8), batch_size=4, seed=3)
+    next(it)  # a stream runs, decoding ahead on the parent's threads
+    r, w = os.pipe()
+
+    def child_reads_on():
+        got = [next(it)[1].argmax(1).tolist() for _ in range(3)]
+        os.write(w, repr(got).encode())
+
+    assert _in_a_child(child_reads_on) == 0
+    os.close(w)
+    child = os.read(r, 4096).decode()
+    os.close(r)
+    assert child == repr([next(it)[1].argmax(1).tolist() for _ in range(3)])  # the parent's own next three
+    # A child that only drops the iterator, or resets it, exits at once.
+    assert _in_a_child(lambda: it.reset()) == 0
+    assert _in_a_child(lambda: it.__del__()) == 0
+
+    gen = it.batches()
+    next(gen)
+
+    def child_uses_a_raw_stream():
+        try:
+            next(gen)
+        except classflow.UsageError as e:
+            return 5 if "before a fork; its workers do not exist in process" in str(e) else 6
+        return 7
+
+    assert _in_a_child(child_uses_a_raw_stream) == 5
+    gen.close()

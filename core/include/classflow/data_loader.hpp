@@ -161,7 +161,9 @@ class CLASSFLOW_CORE_API DataLoader {
   /// frees its memory. Thread-safe.
   void recycle(Batch&& batch) const;
 
-  /// In-order iteration over one epoch with background decoding.
+  /// In-order iteration over one epoch with background decoding. A stream belongs to the
+  /// process that started it: after a fork() the child's copy has no workers, so next() there
+  /// is a UsageError and destroying it leaves its memory alone (start a new stream in the child).
   class CLASSFLOW_CORE_API BatchStream {
    public:
     ~BatchStream();
@@ -169,6 +171,7 @@ class CLASSFLOW_CORE_API DataLoader {
     /// Fills `out` with the next batch; false after the last (`out` untouched). Rethrows a
     /// worker's error. The batch `out` held is given up at the call: its image buffer is reused
     /// for a later batch (pass the same Batch each time to keep memory flat over epochs).
+    /// @throws UsageError in a forked child of the process that started the stream.
     bool next(Batch& out);
     /// next(), waiting at most `timeout` (forever when nullopt): nullopt when the batch was not
     /// ready in time, `out` then empty — call again (the Python binding checks for Ctrl-C in

@@ -13,6 +13,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -769,6 +771,7 @@ std::array<int64_t, 2> DataLoader::resume(const LoaderState& state) {
 // a batch is assembled in position order, so batches are the same for any worker count.
 struct DataLoader::BatchStream::State {
   const DataLoader::Impl* loader = nullptr;
+  pid_t owner = getpid();  // the process whose pooled threads run the workers
   int64_t epoch = 0;
   int64_t num_batches = 0;
   int64_t in_flight_limit = 1;
@@ -913,13 +916,23 @@ struct DataLoader::BatchStream::State {
 };
 
 DataLoader::BatchStream::BatchStream(std::unique_ptr<State> state) : state_(std::move(state)) {}
-DataLoader::BatchStream::~BatchStream() = default;
+DataLoader::BatchStream::~BatchStream() {
+  // A forked child's copy: its workers (and whoever held the mutex or waited on the condition
+  // at the fork) exist only in the parent, so stopping them would wait for ever, and so would
+  // destroying a condition variable a parent's thread was waiting on. The copy is left as is.
+  if (state_ && state_->owner != getpid()) (void)state_.release();
+}
 DataLoader::BatchStream::BatchStream(BatchStream&&) noexcept = default;
 
 bool DataLoader::BatchStream::next(Batch& out) { return *next_for(out, std::nullopt); }
 
 std::optional<bool> DataLoader::BatchStream::next_for(Batch& out, std::optional<std::chrono::milliseconds> timeout) {
   State& s = *state_;
+  if (s.owner != getpid())
+    throw UsageError(fmt::format("this batch stream was started by process {}, before a fork; its workers do not exist "
+                                 "in process {}; expected a new stream (in Python: a new iterator, or reset()) in the "
+                                 "child",
+                                 s.owner, getpid()));
   std::unique_lock<std::mutex> lock(s.mutex);
   if (s.next_to_deliver >= s.num_batches) return false;
   // The caller is done with `out`: its buffer goes back before the wait, so a batch opened
@@ -956,6 +969,8 @@ std::optional<bool> DataLoader::BatchStream::next_for(Batch& out, std::optional<
 }
 
 int64_t DataLoader::BatchStream::position() const noexcept {
+  // A forked child has no other thread, and the mutex may have been held at the fork.
+  if (state_->owner != getpid()) return state_->next_to_deliver;
   std::lock_guard<std::mutex> lock(state_->mutex);
   return state_->next_to_deliver;
 }
