@@ -28,9 +28,9 @@ CheckOptions CheckFlags::to_options() const {
   }
   o.near_duplicates = near_duplicates;
   o.near_threshold = near_threshold;
-  if (num_workers < 0) throw UsageError(fmt::format("--num-workers {} is negative; expected 0 (one per core) or more", num_workers));
   o.num_workers = num_workers;
   o.max_image_pixels = max_image_pixels;
+  check_check_options(o);  // before the scan
   return o;
 }
 

@@ -19,13 +19,12 @@ CheckOptions check_options(bool decode, std::optional<std::array<int32_t, 2>> ta
                            int32_t near_threshold, int32_t num_workers, int64_t max_image_pixels) {
   CheckOptions o;
   o.decode = decode;
-  if (target_size) check_target_size(*target_size);
   o.target_size = target_size;
   o.near_duplicates = near_duplicates;
   o.near_threshold = near_threshold;
-  if (num_workers < 0) throw UsageError("num_workers is negative; expected 0 (one per core) or more");
   o.num_workers = num_workers;
   o.max_image_pixels = max_image_pixels;
+  check_check_options(o);
   return o;
 }
 

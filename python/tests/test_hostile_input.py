@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import classflow
-from conftest import write_jpeg
+from conftest import run_cli, write_jpeg
 
 
 @pytest.mark.parametrize(
@@ -28,6 +28,8 @@ from conftest import write_jpeg
         (dict(rescale=float("nan")), classflow.UsageError, "rescale 'nan' is not a finite number"),
         (dict(encoder_options="x"), TypeError, "encoder_options must be a dict"),
         (dict(dtype="float64"), classflow.UsageError, "unknown dtype 'float64'; expected one of: float32, uint8"),
+        (dict(num_workers=100000), classflow.UsageError, r"num_workers '100000' is out of range; expected 1..256 "
+                                                         r"\(this machine has \d+ cores\)"),
         (dict(target_size=(60000, 60000), batch_size=10), classflow.UsageError,
          r"batch_size 10 of 60000x60000 images needs 402.3 GiB per batch"),
     ],
@@ -231,3 +233,11 @@ def test_a_forked_child_continues_an_iterator_on_its_own_workers_and_never_hangs
 
     assert _in_a_child(child_uses_a_raw_stream) == 5
     gen.close()
+
+
+def test_check_num_workers_is_bounded(dogs_cats):
+    with pytest.raises(classflow.UsageError, match=r"num_workers '1000000' is out of range; expected 0 \(one per core\) "
+                                                   r"to 256"):
+        classflow.check(dogs_cats / "valid", num_workers=10**6)
+    code, _, err = run_cli("check", str(dogs_cats / "valid"), "--num-workers", "-1")
+    assert code == 2 and "num_workers '-1' is out of range; expected 0 (one per core) to 256" in err

@@ -24,7 +24,7 @@ struct CheckOptions {
                                                       ///< half of it is reported as small
   bool near_duplicates = false;  ///< perceptual hashes (pHash, 64 bits) of every decoded image
   int32_t near_threshold = 6;    ///< pHash Hamming distance <= this is a near-duplicate (0..64)
-  int32_t num_workers = 0;       ///< threads; 0 = the machine's hardware threads
+  int32_t num_workers = 0;       ///< threads, 0..kMaxNumWorkers; 0 = the machine's hardware threads
   int64_t max_image_pixels = kDefaultMaxImagePixels;  ///< larger images are reported, not decoded
 };
 
@@ -127,6 +127,11 @@ struct CLASSFLOW_CORE_API CheckResult {
 /// "duplicate" | "conflict" | "leak".
 CLASSFLOW_CORE_API const char* duplicate_kind_name(DuplicateKind kind);
 
+/// Every CheckOptions rule that needs no dataset (faces call it before the scan; check_datasets
+/// again). @throws UsageError when near_duplicates is asked without decoding, the threshold is
+/// outside 0..64, or num_workers outside 0..kMaxNumWorkers.
+CLASSFLOW_CORE_API void check_check_options(const CheckOptions& options);
+
 /// Reads every sample of `datasets` once, in parallel (each worker holds one file at a time, so
 /// memory stays bounded whatever the dataset size), hashes its bytes (XXH3-128), reads its header
 /// and, unless options.decode is false, decodes it with the decoder its magic bytes select.
@@ -134,8 +139,8 @@ CLASSFLOW_CORE_API const char* duplicate_kind_name(DuplicateKind kind);
 /// train/valid/test roots. The datasets' skipped unreadable entries and broken links are reported
 /// as corrupt too. Results do not depend on the number of workers.
 /// Scan warnings (e.g. an empty class) are copied to CheckResult::warnings, naming the root.
-/// @throws UsageError when near_duplicates is asked without decoding, a threshold is outside
-/// 0..64, or one root is given twice. A bad file never throws: it is a finding.
+/// @throws UsageError as check_check_options, or when one root is given twice. A bad file never
+/// throws: it is a finding.
 CLASSFLOW_CORE_API CheckResult check_datasets(const Registry& registry, const std::vector<Dataset>& datasets,
                                               const CheckOptions& options = {});
 

@@ -15,6 +15,10 @@ namespace classflow {
 
 /// Channels of the output images (Keras `color_mode`).
 enum class ColorMode { rgb, rgba, grayscale };
+/// The most decode threads a loader may ask for (num_workers): each is a thread of the process,
+/// kept between streams.
+inline constexpr int32_t kMaxNumWorkers = 256;
+
 /// Resampling filter used to reach target_size. Keras's names give Pillow's pixels (what Keras
 /// load_img and torchvision Resize feed a model): antialiased when shrinking, bit-exact with
 /// Pillow for 8-bit images.
@@ -120,7 +124,7 @@ struct LoaderOptions {
   bool shuffle = true;             ///< new order every epoch; default true (Keras)
   uint32_t seed = 0;               ///< shuffle seed; default 0 (fixed: never random unless asked)
   bool drop_last = false;          ///< drop the last short batch; default false (Keras keeps it)
-  int32_t num_workers = 2;         ///< decode threads; default 2
+  int32_t num_workers = 2;         ///< decode threads, 1..kMaxNumWorkers; default 2
   int32_t prefetch = 2;            ///< batches decoded ahead of the consumer; default 2
   OnError on_error = OnError::raise;   ///< default raise
   int64_t max_image_pixels = kDefaultMaxImagePixels;  ///< reject larger images before decoding; 0 = no limit

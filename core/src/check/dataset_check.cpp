@@ -153,12 +153,20 @@ int CheckResult::exit_code() const {
   return corrupt.empty() && count(DuplicateKind::conflict) == 0 && count(DuplicateKind::leak) == 0 ? 0 : 3;
 }
 
-CheckResult check_datasets(const Registry& registry, const std::vector<Dataset>& datasets, const CheckOptions& o) {
+void check_check_options(const CheckOptions& o) {
   if (o.near_duplicates && !o.decode)
     throw UsageError("near-duplicates need the decoded images; drop --no-decode (decode=False) or --near-duplicates");
   if (o.near_threshold < 0 || o.near_threshold > 64)
     throw UsageError(fmt::format("near-duplicate threshold {} is outside 0..64 (bits of the pHash that may differ)",
                                  o.near_threshold));
+  if (o.num_workers < 0 || o.num_workers > kMaxNumWorkers)
+    throw UsageError(fmt::format("num_workers '{}' is out of range; expected 0 (one per core) to {}", o.num_workers,
+                                 kMaxNumWorkers));
+  if (o.target_size) check_target_size(*o.target_size);
+}
+
+CheckResult check_datasets(const Registry& registry, const std::vector<Dataset>& datasets, const CheckOptions& o) {
+  check_check_options(o);
   // The same folder twice would make every file a leak from itself.
   std::map<std::string, std::string> seen_roots;
   for (const auto& ds : datasets) {

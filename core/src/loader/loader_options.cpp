@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <thread>
 #include <utility>
 
 namespace classflow {
@@ -132,8 +133,11 @@ std::string gib(double bytes) { return fmt::format("{:.1f} GiB", bytes / (1024.0
 void check_loader_options(const LoaderOptions& o) {
   if (o.batch_size < 1) throw UsageError(fmt::format("batch_size '{}' is out of range; expected >= 1", o.batch_size));
   check_target_size(o.target_size);
-  if (o.num_workers < 1)
-    throw UsageError(fmt::format("num_workers '{}' is out of range; expected >= 1", o.num_workers));
+  // Each worker is a thread of this process, kept for later streams: 100,000 of them took every
+  // process id the machine had left. 256 is far past where decoding stops scaling.
+  if (o.num_workers < 1 || o.num_workers > kMaxNumWorkers)
+    throw UsageError(fmt::format("num_workers '{}' is out of range; expected 1..{} (this machine has {} cores)",
+                                 o.num_workers, kMaxNumWorkers, std::thread::hardware_concurrency()));
   if (o.prefetch < 1) throw UsageError(fmt::format("prefetch '{}' is out of range; expected >= 1", o.prefetch));
   detail::check_sampling_name(o.sampling);
   if (o.samples_per_epoch < 0)
