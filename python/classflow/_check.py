@@ -14,17 +14,10 @@ from ._registry import registry
 PathLike = Union[str, os.PathLike]
 
 
-def _path(what: str, path: PathLike) -> PathLike:
-    # A NUL would cut the name where the C++ side reads it: refuse it here, naming it.
-    if b"\0" in os.fsencode(path):
-        raise _native.UsageError(f"{what} {path!r} contains a NUL character; expected a file system path")
-    return path
-
-
 def _roots(roots: Union[PathLike, Sequence[PathLike]]) -> list:
     if isinstance(roots, (str, bytes, os.PathLike)):
         roots = [roots]
-    roots = [_path("root", r) for r in roots]
+    roots = list(roots)
     if not roots:
         raise _native.UsageError("roots is empty; expected one or more dataset folders, e.g. ['train', 'test']")
     return roots
@@ -154,7 +147,7 @@ def report(
     reg, datasets, specs = _scan_all(roots, classes, class_mode, class_indices, encoder_options, follow_links,
                                      class_order, allow_empty, source, source_options, plugin_dirs, plugin_overrides,
                                      validation_split, subset, split_method, seed)
-    output = os.fsdecode(_path("output", output))
+    output = os.fsdecode(output)
     text = _native.write_report(reg, datasets, specs, output, bool(decode), _target(target_size), bool(near_duplicates),
                                 _int("near_threshold", near_threshold), _int("num_workers", num_workers), _int("max_image_pixels", max_image_pixels),
                                 _int("thumbnails", thumbnails), "" if title is None else str(title))

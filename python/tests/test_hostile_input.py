@@ -241,3 +241,30 @@ def test_check_num_workers_is_bounded(dogs_cats):
         classflow.check(dogs_cats / "valid", num_workers=10**6)
     code, _, err = run_cli("check", str(dogs_cats / "valid"), "--num-workers", "-1")
     assert code == 2 and "num_workers '-1' is out of range; expected 0 (one per core) to 256" in err
+
+
+@pytest.mark.parametrize("where,kwargs,error,message", [
+    ("root", {}, classflow.UsageError, r"dataset root '.*valid\\0/\.\./test' has a NUL character"),
+    ("classes", dict(classes=["dog\0x"]), classflow.UsageError, r"class 'dog\\0x' has a NUL character"),
+    ("augment", dict(augment={"fill_mode": "ne\0arest"}), classflow.UsageError,
+     r"option 'fill_mode' value 'ne\\0arest' has a NUL character"),
+    ("cache", dict(cache="/tmp/c\0x"), classflow.UsageError, r"cache '/tmp/c\\0x' has a NUL character in its name"),
+    ("plugin_dirs", dict(plugin_dirs=["/tmp\0x"]), classflow.UsageError, r"plugin folder '/tmp\\0x' has a NUL"),
+    ("sampling", dict(sampling="weights:/tmp/w\0x"), classflow.DataError,
+     r"sampling weights file '/tmp/w\\0x' has a NUL character in its name"),
+])
+def test_a_nul_in_a_name_is_refused_never_cut_short(dogs_cats, where, kwargs, error, message):
+    # The OS and the plugins read names as C strings: 'valid\0/../test' would have been 'valid'.
+    root = str(dogs_cats / "valid") + ("\0/../test" if where == "root" else "")
+    with pytest.raises(error, match=message):
+        classflow.flow_from_directory(root, target_size=(8, 8), **kwargs)
+
+
+def test_a_nul_in_a_mapping_file_name_writes_nothing(dogs_cats, tmp_path):
+    it = classflow.flow_from_directory(dogs_cats / "valid", target_size=(8, 8))
+    with pytest.raises(classflow.DataError, match=r"mapping file '.*keep\.json\\0\.new' has a NUL character in its "
+                                                   r"name; expected a new file name .*\(nothing was written\)"):
+        it.save_class_indices(str(tmp_path / "keep.json\0.new"))
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(classflow.DataError, match=r"has a NUL character in its name"):
+        classflow.load_class_indices(str(tmp_path / "keep.json\0.new"))

@@ -179,6 +179,8 @@ void require_classes_agree(const std::vector<std::string>& classes, const ClassI
 
 Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
   if (o.root.empty()) throw UsageError("dataset root '' is empty; expected a folder or a list file");
+  detail::refuse_nul("dataset root", o.root);  // the source plugin would scan another folder
+  for (const auto& c : o.classes) detail::refuse_nul("class", c);
   if (!(o.validation_split >= 0.0 && o.validation_split < 1.0))
     throw UsageError(fmt::format("validation_split '{}' is out of range; expected 0 <= F < 1", o.validation_split));
   if (o.subset != Subset::all && o.validation_split <= 0.0)
@@ -196,8 +198,7 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
   std::vector<std::pair<std::string, std::string>> opts = o.source_options;
   if (o.follow_links) opts.emplace_back("follow_links", "1");
   if (!o.labels) opts.emplace_back("labels", "0");
-  std::vector<cf_option> opt_ptrs;
-  for (const auto& [k, v] : opts) opt_ptrs.push_back({k.c_str(), v.c_str()});
+  const std::vector<cf_option> opt_ptrs = detail::c_options(opts);
 
   auto req = detail::sized<cf_scan_request>();
   req.root = o.root.c_str();

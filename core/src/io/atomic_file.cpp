@@ -33,6 +33,8 @@ AtomicFile::AtomicFile(std::string path, std::string what) : path_(std::move(pat
                                  what_, path_, why));
   };
   if (path_.empty()) throw refuse("is an empty name");
+  // The OS reads a name up to its first NUL: the file written would be another one.
+  if (path_.find('\0') != std::string::npos) throw refuse("has a NUL character in its name");
   // The rename replaces whatever has the name: never a device (as root, `-o /dev/null` would
   // replace /dev/null), a FIFO or a folder. A symbolic link is written through: its target is
   // replaced and the link stays.

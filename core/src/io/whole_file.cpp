@@ -23,6 +23,10 @@ struct Fd {
 
 WholeFile read_whole_file(const std::string& path, std::uint64_t max_bytes) {
   WholeFile f;
+  if (path.find('\0') != std::string::npos) {  // open() would read another name: the part before it
+    f.status = WholeFileStatus::nul_in_name;
+    return f;
+  }
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
   Fd fd{::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
   if (fd.fd < 0) {
@@ -88,6 +92,8 @@ std::string why_not_read(const WholeFile& file, std::uint64_t max_bytes) {
       return "is not a regular file";
     case WholeFileStatus::too_large:
       return fmt::format("holds more than the {} bytes allowed", max_bytes);
+    case WholeFileStatus::nul_in_name:
+      return "has a NUL character in its name";
   }
   return "cannot be read";
 }

@@ -15,6 +15,7 @@ enum class WholeFileStatus {
   folder,       ///< a directory
   not_regular,  ///< a FIFO, device or socket: a FIFO would block, /dev/zero never end
   too_large,    ///< more bytes than the caller allows
+  nul_in_name,  ///< the path holds a NUL byte: no file has such a name (the OS would cut it there)
 };
 
 /// The bytes of `path` and whether it could be read.
@@ -32,7 +33,7 @@ WholeFile read_whole_file(const std::string& path, std::uint64_t max_bytes);
 
 /// Why a file was not read, to fit "<what> '<path>' {}; expected ...": "does not exist",
 /// "cannot be read", "is a folder", "is not a regular file", "holds more than the 16777216
-/// bytes allowed"; empty for ok.
+/// bytes allowed", "has a NUL character in its name"; empty for ok.
 std::string why_not_read(const WholeFile& file, std::uint64_t max_bytes);
 
 }  // namespace classflow::detail

@@ -140,6 +140,9 @@ void check_loader_options(const LoaderOptions& o) {
                                  o.num_workers, kMaxNumWorkers, std::thread::hardware_concurrency()));
   if (o.prefetch < 1) throw UsageError(fmt::format("prefetch '{}' is out of range; expected >= 1", o.prefetch));
   detail::check_sampling_name(o.sampling);
+  if (o.cache.find('\0') != std::string::npos)  // the OS would use the folder named by the part before it
+    throw UsageError(fmt::format("cache '{}' has a NUL character in its name; expected 'memory' or a folder path",
+                                 o.cache));
   if (o.samples_per_epoch < 0)
     throw UsageError(fmt::format("samples_per_epoch '{}' is out of range; expected >= 0", o.samples_per_epoch));
   if (o.num_shards < 1 || o.shard_id < 0 || o.shard_id >= o.num_shards)

@@ -28,4 +28,21 @@ void PluginCall::violation(const std::string& problem) const {
   throw PluginError(fmt::format("{} {}", describe(plugin_), problem));
 }
 
+void refuse_nul(std::string_view what, const std::string& value) {
+  if (value.find('\0') != std::string::npos)
+    throw UsageError(fmt::format("{} '{}' has a NUL character; expected text without one (no path or name has it)", what,
+                                 value));
+}
+
+std::vector<cf_option> c_options(const std::vector<std::pair<std::string, std::string>>& options) {
+  std::vector<cf_option> out;
+  out.reserve(options.size());
+  for (const auto& [key, value] : options) {
+    refuse_nul("option", key);
+    refuse_nul(fmt::format("option '{}' value", key), value);
+    out.push_back({key.c_str(), value.c_str()});
+  }
+  return out;
+}
+
 }  // namespace classflow::detail

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace classflow {
@@ -63,5 +64,14 @@ std::string describe(const PluginRef& plugin);
 /// why) or when no plugin of the kind is loaded at all; else UsageError (exit 2) listing `choices`.
 [[noreturn]] void throw_unknown_plugin(const Registry& registry, const std::string& kind, const std::string& option,
                                        const std::string& name, std::vector<std::string> choices);
+
+/// Text handed to a plugin travels as C strings, which end at a NUL: a value holding one would
+/// reach the plugin as another (a folder, a class, an option value). @throws UsageError naming
+/// `what` and the value (its NUL shown as \0).
+void refuse_nul(std::string_view what, const std::string& value);
+
+/// `options` as the ABI's cf_option array (pointers into `options`, which must outlive it), each
+/// key and value checked by refuse_nul. @throws UsageError as refuse_nul.
+std::vector<cf_option> c_options(const std::vector<std::pair<std::string, std::string>>& options);
 
 }  // namespace classflow::detail

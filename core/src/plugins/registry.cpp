@@ -361,7 +361,11 @@ struct Registry::Impl {
 
 Registry::Registry(const RegistryOptions& options) : impl_(std::make_unique<Impl>()) {
   auto& path = impl_->search_path;
-  for (const auto& d : options.plugin_dirs) path.push_back(d);
+  for (const auto& d : options.plugin_dirs) {
+    if (d.find('\0') != std::string::npos)  // the OS would list the folder named by the part before it
+      throw UsageError(fmt::format("plugin folder '{}' has a NUL character in its name; expected a folder path", d));
+    path.push_back(d);
+  }
   if (options.use_env)
     for (auto& d : split_path_list(std::getenv("CLASSFLOW_PLUGIN_PATH"))) {
       // A relative entry means "wherever the process happens to run": never loaded.
@@ -417,9 +421,11 @@ std::shared_ptr<const LabelEncoder> Registry::make_encoder(
   auto it = impl_->encoders.find(class_mode);
   if (it == impl_->encoders.end()) detail::throw_unknown_plugin(*this, "encoder", "class_mode", class_mode, encoder_names());
   std::vector<const char*> names;
-  for (const auto& n : class_names) names.push_back(n.c_str());
-  std::vector<cf_option> opts;
-  for (const auto& [k, v] : options) opts.push_back({k.c_str(), v.c_str()});
+  for (const auto& n : class_names) {
+    detail::refuse_nul("class", n);
+    names.push_back(n.c_str());
+  }
+  const std::vector<cf_option> opts = detail::c_options(options);
   cf_encoder_config cfg{};
   cfg.struct_size = sizeof(cfg);
   cfg.num_classes = static_cast<int32_t>(class_names.size());
@@ -445,8 +451,7 @@ std::shared_ptr<const ImageTransform> Registry::make_transform(const TransformSp
   auto it = impl_->transforms.find(spec.name);
   if (it == impl_->transforms.end())
     detail::throw_unknown_plugin(*this, "transform", "transform", spec.name, transform_names());
-  std::vector<cf_option> opts;
-  for (const auto& [k, v] : spec.options) opts.push_back({k.c_str(), v.c_str()});
+  const std::vector<cf_option> opts = detail::c_options(spec.options);
   auto cfg = detail::sized<cf_transform_config>();
   cfg.options = opts.data();
   cfg.num_options = opts.size();
