@@ -151,9 +151,9 @@ def _open(
     try:
         if scan.subset == "both":
             train, val, spec = _native.scan_labelled_split(reg, scan, labels)
-            return tuple(_iterator(reg, d, spec, opts) for d in (train, val))
+            return tuple(_iterator(reg, d, spec, opts, origin) for d in (train, val))
         dataset, spec = _native.scan_labelled(reg, scan, labels)
-        return _iterator(reg, dataset, spec, opts)
+        return _iterator(reg, dataset, spec, opts, origin)
     except _native.Error as e:
         if origin is None:
             raise
@@ -172,15 +172,18 @@ def _label_options(class_mode, class_indices, encoder_options) -> "_native.Label
     return labels
 
 
-def _iterator(reg, dataset, spec, opts) -> DirectoryIterator:
+def _iterator(reg, dataset, spec, opts, origin=None) -> DirectoryIterator:
     # As Keras: say what was found; scan warnings (e.g. saved classes absent here) as warnings.
     print(dataset.found_message())
+    named = (lambda w: w.replace(origin[0], origin[1])) if origin is not None else (lambda w: w)
     for w in dataset.warnings:
-        warnings.warn(w, RuntimeWarning, stacklevel=4)
+        warnings.warn(named(w), RuntimeWarning, stacklevel=4)
     loader = _native.Loader(reg, dataset, spec, opts)
     for w in loader.warnings:  # e.g. a crop transform turns the cache off
-        warnings.warn(w, RuntimeWarning, stacklevel=4)
-    return DirectoryIterator(loader, dataset, on_error=opts.on_error)
+        warnings.warn(named(w), RuntimeWarning, stacklevel=4)
+    it = DirectoryIterator(loader, dataset, on_error=opts.on_error)
+    it.warnings = [named(w) for w in it.warnings]
+    return it
 
 
 def _scan_options(root: PathLike, classes, follow_links, subset, validation_split, seed, class_order, allow_empty,
@@ -357,12 +360,33 @@ def _columns(dataframe: Any, names: Sequence[str]) -> dict:
 
 def _cell(value: Any, delimiter: Optional[str]) -> Any:
     """A dataframe cell as CSV text: a missing value (None, NaN, pandas NA) is empty, so the csv
-    source refuses it like an empty cell instead of making a class named 'nan'."""
+    source refuses it like an empty cell instead of making a class named 'nan'; a bytes or
+    os.PathLike file name is the name it stands for (os.fsdecode), never its repr()."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ in ("NAType", "NaTType"):
         return ""
     if isinstance(value, (list, tuple, set)):
         return delimiter.join(map(str, sorted(value)))
+    if isinstance(value, (bytes, os.PathLike)):
+        return os.fsdecode(value)
     return value
+
+
+def _check_class_cells(column: str, values: list, class_mode: Any) -> None:
+    """Keras's rule (DataFrameIterator): where cells name classes, each is a string or a list or
+    tuple of strings. 1, 1.0 and True would otherwise become three classes '1', '1.0', 'True'.
+    Raises TypeError naming the column, the row and the value."""
+    if class_mode in ("raw", None):
+        return
+    for row, v in enumerate(values):
+        if v is None or (isinstance(v, float) and math.isnan(v)) or type(v).__name__ in ("NAType", "NaTType"):
+            continue  # a missing cell: the csv source refuses it, naming the row
+        items = v if isinstance(v, (list, tuple, set)) else [v]
+        for item in items:
+            if not isinstance(item, str):
+                raise TypeError(
+                    f"dataframe column '{column}' row {row} holds {item!r} ({type(item).__name__}); expected class "
+                    f"names as str (or lists of str) with class_mode '{class_mode}', e.g. df['{column}'].astype(str), "
+                    "or class_mode='raw' for numbers")
 
 
 def flow_from_dataframe(
@@ -382,13 +406,17 @@ def flow_from_dataframe(
     """
     names = [x_col] + (list(y_col) if isinstance(y_col, (list, tuple)) else ([y_col] if y_col else []))
     cols = _columns(dataframe, names)
+    if not isinstance(y_col, (list, tuple)):  # one column of class names (a list of columns is 0/1 or raw)
+        for n in names[1:]:
+            _check_class_cells(n, cols[n], kwargs.get("class_mode", "categorical"))
     multi = any(isinstance(v, (list, tuple, set)) for n in names[1:] for v in cols[n])
     delimiter = "\x1f" if multi else None  # ASCII unit separator: never part of a class name
     if kwargs.get("class_mode", "categorical") is None or y_col is None:
         y_col = None
     with tempfile.TemporaryDirectory(prefix="classflow-df-") as tmp:
         path = os.path.join(tmp, "dataframe.csv")
-        with open(path, "w", newline="", encoding="utf-8") as f:
+        # surrogateescape: a name os.fsdecode() made from bytes that are not UTF-8 goes back as those bytes.
+        with open(path, "w", newline="", encoding="utf-8", errors="surrogateescape") as f:
             w = csv.writer(f)
             w.writerow(names)
             for row in zip(*(cols[n] for n in names)):

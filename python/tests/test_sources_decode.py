@@ -114,6 +114,36 @@ def test_explicit_classes_must_agree_with_a_saved_mapping(dogs_cats):
     with pytest.raises(classflow.DataError, match=r"classes 'cat,dog' for '.*' disagree with the saved class "
                                                   r"indices 'dog,cat'"):
         classflow.flow_from_directory(dogs_cats / "test", classes=["cat", "dog"], class_indices={"dog": 0, "cat": 1})
-    it = classflow.flow_from_directory(dogs_cats / "test", target_size=(8, 8), classes=["cat"],
-                                       class_indices={"dog": 0, "cat": 1})
+    with pytest.warns(RuntimeWarning, match=r"empty classes kept with their index: 'dog' \(not in classes\)"):
+        it = classflow.flow_from_directory(dogs_cats / "test", target_size=(8, 8), classes=["cat"],
+                                           class_indices={"dog": 0, "cat": 1})
     assert it.class_indices == {"dog": 0, "cat": 1} and set(it.classes) == {1}
+
+
+def test_dataframe_cells_keras_would_refuse_are_refused_and_bytes_names_are_names(listed):
+    root, rows = listed
+    img = root / "img"
+    # Keras: "If class_mode="categorical", y_col="class" column values must be type string, list or tuple."
+    with pytest.raises(TypeError, match=r"dataframe column 'class' row 1 holds 1\.0 \(float\); expected class names as "
+                                        r"str"):
+        classflow.flow_from_dataframe({"filename": ["z1.jpg", "a1.jpg"], "class": ["1", 1.0]}, directory=img)
+    with pytest.raises(TypeError, match=r"row 0 holds b'ant' \(bytes\)"):
+        classflow.flow_from_dataframe({"filename": ["a1.jpg"], "class": [b"ant"]}, directory=img)
+    # Numbers are fine where they are values, not class names.
+    raw = classflow.flow_from_dataframe({"filename": ["z1.jpg", "a1.jpg"], "class": [1, 2.5]}, directory=img,
+                                        class_mode="raw", target_size=(8, 8), shuffle=False)
+    np.testing.assert_array_equal(next(raw)[1].ravel(), [1, 2.5])
+    # A bytes or pathlib file name is that file (it was written as "b'z1.jpg'" and dropped as missing).
+    import pathlib
+    it = classflow.flow_from_dataframe({"filename": [b"z1.jpg", pathlib.Path("a1.jpg")], "class": ["zebra", "ant"]},
+                                       directory=img, target_size=(8, 8), shuffle=False, class_mode="sparse")
+    assert it.filenames == ["z1.jpg", "a1.jpg"] and list(next(it)[1]) == [1, 0]
+
+
+def test_rows_of_missing_files_are_left_out_with_a_warning(listed):
+    root, rows = listed
+    df = {"filename": ["z1.jpg", "typo.jpg", "a1.jpg"], "class": ["zebra", "zebra", "ant"]}
+    with pytest.warns(RuntimeWarning, match=r"1 file of '<dataframe>' cannot be read and was left out \(1 missing "
+                                            r"file; the first: 'typo.jpg'\)"):
+        it = classflow.flow_from_dataframe(df, directory=root / "img", target_size=(8, 8))
+    assert it.samples == 2 and any("typo.jpg" in w for w in it.warnings)

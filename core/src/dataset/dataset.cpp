@@ -227,6 +227,30 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
   ds.source = src.vtable->name;
   ds.base_directory = col.base_directory.empty() ? o.root : col.base_directory;
   ds.skipped = std::move(col.skipped);
+  // Files the user meant as data but that cannot be read (a CSV row naming a typo, a broken
+  // link): left out, and said so (Keras warns of "invalid image filename(s)"), never silently.
+  {
+    std::map<std::string, int64_t> lost;
+    const SkippedEntry* first = nullptr;
+    for (const auto& s : ds.skipped)
+      if (s.reason == CF_SKIP_MISSING_FILE || s.reason == CF_SKIP_UNREADABLE || s.reason == CF_SKIP_BROKEN_LINK ||
+          s.reason == CF_SKIP_LINK_LOOP) {
+        ++lost[skip_reason_name(s.reason)];
+        if (first == nullptr) first = &s;
+      }
+    if (first != nullptr) {
+      int64_t n = 0;
+      std::vector<std::string> parts;
+      for (const auto& [reason, count] : lost) {
+        n += count;
+        parts.push_back(fmt::format("{} {}", count, reason));
+      }
+      ds.warnings.push_back(fmt::format("{} file{} of '{}' cannot be read and {} left out ({}; the first: '{}'); "
+                                        "`classflow scan` lists them",
+                                        n, n == 1 ? "" : "s", o.root, n == 1 ? "was" : "were", fmt::join(parts, ", "),
+                                        first->path));
+    }
+  }
 
   // Every class name the source mentioned, as folders or as labels.
   std::vector<std::string> found = col.classes;
@@ -325,6 +349,9 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
         empty.push_back((src.vtable->flags & CF_SOURCE_GROUP_BY_CLASS)
                             ? fmt::format("'{}' (no folder '{}/{}')", name, o.root, name)
                             : fmt::format("'{}' (no rows in '{}')", name, o.root));
+      } else if (!o.classes.empty() && o.class_indices &&
+                 std::find(o.classes.begin(), o.classes.end(), name) == o.classes.end()) {
+        empty.push_back(fmt::format("'{}' (not in classes)", name));  // its files exist; they were not asked for
       } else {
         std::string skipped = skipped_extensions_under(ds.skipped, name + "/");
         empty.push_back(skipped.empty() ? fmt::format("'{}' (no files)", name)
