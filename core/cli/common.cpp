@@ -199,8 +199,13 @@ std::vector<std::pair<std::string, std::string>> parse_key_values(const std::vec
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& item : items) {
     auto eq = item.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw UsageError(fmt::format("{} '{}' is not key=value; expected e.g. {} label_smoothing=0.1", flag, item, flag));
+    if (eq == std::string::npos || eq == 0) {
+      // An example that flag takes: an encoder option is no augmentation.
+      const char* example = flag == "--augment"      ? "rotation_range=20"
+                            : flag == "--source-opt" ? "x_col=filename"
+                                                     : "label_smoothing=0.1";
+      throw UsageError(fmt::format("{} '{}' is not key=value; expected e.g. {} {}", flag, item, flag, example));
+    }
     out.emplace_back(item.substr(0, eq), item.substr(eq + 1));
   }
   return out;

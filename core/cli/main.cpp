@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
   // A fixed mmap threshold: glibc's sliding one would move 19 MB batch buffers into the heap
   // after the first free, where fragmentation makes RSS creep epoch after epoch.
   mallopt(M_MMAP_THRESHOLD, 4 << 20);
-  CLI::App app{"classflow: labelled images to training batches, with an explicit class mapping"};
+  // Named: the usage line shows "classflow", not argv[0] (the Python wheel runs a path deep in site-packages).
+  CLI::App app{"classflow: labelled images to training batches, with an explicit class mapping", "classflow"};
   app.set_version_flag("--version", "classflow 0.1.0 (plugin ABI " + std::to_string(CF_ABI_VERSION_MAJOR) + "." +
                                         std::to_string(CF_ABI_VERSION_MINOR) + ")");
   app.require_subcommand(1);

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <new>
 #include <optional>
 #include <sstream>
@@ -479,15 +480,17 @@ class RowReader {
     }
   }
 
-  /// A raw cell as float32. @throws DataError unless it is a finite number.
+  /// A raw cell as float32: a number within float range; one too small for float32 (1e-45,
+  /// 1e-300) rounds to a denormal or 0 as NumPy's float32 does, not an error (strtof calls it a
+  /// range error). @throws DataError unless it is a finite number of float range.
   float parse_value(const Record& record, std::size_t column) const {
     const std::string cell = trim(record.fields[column]);
     char* end = nullptr;
     errno = 0;
-    const float v = std::strtof(cell.c_str(), &end);
-    if (cell.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v))
+    const double v = std::strtod(cell.c_str(), &end);
+    if (cell.empty() || *end != '\0' || !std::isfinite(v) || std::fabs(v) > std::numeric_limits<float>::max())
       throw DataError(where(record, column) + " holds '" + record.fields[column] + "'; expected a finite number");
-    return v;
+    return static_cast<float>(v);
   }
 
   /// Why listed path `x` cannot be a sample (Keras checks the same two things when

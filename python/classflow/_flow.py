@@ -69,7 +69,7 @@ def _loader_options(
         h, w = target_size
     except (TypeError, ValueError):
         raise _native.UsageError(
-            f"target_size '{target_size!r}' is not (height, width); expected e.g. (224, 224)"
+            f"target_size {target_size!r} is not (height, width); expected e.g. (224, 224)"
         ) from None
     o.target_size = (_int("target_size", h), _int("target_size", w))
     o.color_mode = color_mode

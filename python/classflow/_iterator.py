@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import operator
 import os
 import threading
 import warnings
+from collections.abc import Mapping
 from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 import numpy as np
@@ -118,8 +120,9 @@ class DirectoryIterator:
 
     def __getitem__(self, index: int):
         """Batch ``index`` of the current epoch as Keras returns it. Raises UsageError (a
-        ValueError) when index is outside ``[0, len(self))``."""
-        index = int(index)
+        ValueError) when index is outside ``[0, len(self))``, TypeError when it is not an integer
+        (1.5 or "1" are not batch 1)."""
+        index = operator.index(index)
         with self._lock:
             epoch = self._epoch
             if not 0 <= index < self._loader.epoch_batches(epoch):
@@ -198,7 +201,13 @@ class DirectoryIterator:
         """Continues ``next()`` (and ``it[i]``'s epoch) at the next batch of a saved run, in O(1): nothing
         is decoded twice, and the batches equal those of an uninterrupted run (augmentation
         included). Raises UsageError naming what differs when the state belongs to another dataset
-        or to other options (num_workers, prefetch and the shard count may change)."""
+        or to other options (num_workers, prefetch and the shard count may change); TypeError for
+        something that is not a dict (a path: ``json.load`` a ``--save-state`` file first)."""
+        if not isinstance(state, Mapping):
+            hint = (" (a path? load the file first: it.load_state_dict(json.load(open(path))))"
+                    if isinstance(state, (str, bytes, os.PathLike)) else "")
+            raise TypeError(f"state of type '{type(state).__name__}' is not a state_dict(); expected the dict "
+                            f"state_dict() returned, or a --save-state file read with json.load{hint}")
         epoch, first = self._loader.resume_json(json.dumps(state))
         with self._lock:
             self._close_stream()

@@ -1,6 +1,7 @@
 """Bad input from Python: a clear classflow error (or TypeError for a wrong type), never a crash,
 a hang, a raw C++ message or a silent wrong label."""
 
+import json
 import os
 import pickle
 import threading
@@ -268,3 +269,24 @@ def test_a_nul_in_a_mapping_file_name_writes_nothing(dogs_cats, tmp_path):
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(classflow.DataError, match=r"has a NUL character in its name"):
         classflow.load_class_indices(str(tmp_path / "keep.json\0.new"))
+
+
+def test_mistakes_get_messages_that_name_the_fix(dogs_cats, tmp_path):
+    it = classflow.flow_from_directory(dogs_cats / "valid", target_size=(8, 8), batch_size=4)
+    for index in (1.5, "1"):
+        with pytest.raises(TypeError):
+            it[index]
+    assert np.array_equal(it[np.int64(1)][1], it[1][1])  # NumPy integers are integers
+    (tmp_path / "st.json").write_text(json.dumps(it.state_dict()))
+    with pytest.raises(TypeError, match=r"state of type 'str' is not a state_dict\(\); .*a path\? load the file first"):
+        it.load_state_dict(str(tmp_path / "st.json"))
+    it.load_state_dict(json.loads((tmp_path / "st.json").read_text()))
+    with pytest.raises(classflow.UsageError, match=r"^target_size '224x224' is not \(height, width\)"):
+        classflow.flow_from_directory(dogs_cats / "valid", target_size="224x224")
+    (tmp_path / "grid.png").write_bytes(b"not a folder")
+    code, _, err = run_cli("flow", str(dogs_cats / "valid"), "--target-size", "8x8", "--export", str(tmp_path / "grid.png"))
+    assert code == 2 and f"export folder '{tmp_path / 'grid.png'}' is a file; expected a new or empty folder" in err
+    code, _, err = run_cli("flow", str(dogs_cats / "valid"), "--augment", "rotation_range")
+    assert code == 2 and "--augment 'rotation_range' is not key=value; expected e.g. --augment rotation_range=20" in err
+    code, out, _ = run_cli("flow", "--help")
+    assert code == 0 and "Usage: classflow flow " in out  # not the path the wheel runs it from

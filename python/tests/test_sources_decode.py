@@ -143,7 +143,7 @@ def test_dataframe_cells_keras_would_refuse_are_refused_and_bytes_names_are_name
 def test_rows_of_missing_files_are_left_out_with_a_warning(listed):
     root, rows = listed
     df = {"filename": ["z1.jpg", "typo.jpg", "a1.jpg"], "class": ["zebra", "zebra", "ant"]}
-    with pytest.warns(RuntimeWarning, match=r"1 file of '<dataframe>' cannot be read and was left out \(1 missing "
-                                            r"file; the first: 'typo.jpg'\)"):
+    with pytest.warns(RuntimeWarning, match=r"1 file of '<dataframe>' cannot be read and was left out \(missing file: "
+                                            r"1; the first: 'typo.jpg'\)"):
         it = classflow.flow_from_dataframe(df, directory=root / "img", target_size=(8, 8))
     assert it.samples == 2 and any("typo.jpg" in w for w in it.warnings)

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -344,6 +345,9 @@ TEST_CASE("csv: malformed files and cells are data errors naming file, line and 
       {"filename,w\na.png,nan\n",
        {{"y_col", "w"}, {"raw", "1"}},
        "labels file '{F}' line 2 column 'w' holds 'nan'; expected a finite number"},
+      {"filename,w\na.png,1e39\n",  // beyond float32
+       {{"y_col", "w"}, {"raw", "1"}},
+       "labels file '{F}' line 2 column 'w' holds '1e39'; expected a finite number"},
       {"", {}, "labels file '{F}' is empty; expected a header row naming the columns, e.g. filename,class"},
   }));
   t.write_file("labels.csv", text);
@@ -464,14 +468,17 @@ TEST_CASE("csv: multi-label from 0/1 columns and from a delimited column (BR-19)
 TEST_CASE("csv: raw values pass through unchanged with no class index", "[csv]") {
   TempDir t;
   const std::string f =
-      write_listed(t, "labels.csv", "filename,x,y", {"a.png,0.25,-3", "b.png,1e-3,42"}, {"a.png", "b.png"});
+      write_listed(t, "labels.csv", "filename,x,y", {"a.png,0.25,-3", "b.png,1e-3,42", "c.png,1e-45,-1e-300"},
+                   {"a.png", "b.png", "c.png"});
   ScanOptions o = csv_options(f, {{"y_cols", "x,y"}, {"raw", "1"}});
   o.labels = false;  // no classes: what class_mode raw scans with
   const auto ds = scan(o);
   CHECK(ds.class_index.empty());
   CHECK_FALSE(ds.labelled);
-  CHECK(ds.filenames() == Strings{"a.png", "b.png"});
-  CHECK(labels_of(ds, "raw", {{"width", "2"}}) == std::vector<float>{0.25f, -3.0f, 1e-3f, 42.0f});
+  CHECK(ds.filenames() == Strings{"a.png", "b.png", "c.png"});
+  // Below float32's range: NumPy's float32 of it (the smallest denormal; -0), not an error.
+  const std::vector<float> want{0.25f, -3.0f, 1e-3f, 42.0f, std::numeric_limits<float>::denorm_min(), -0.0f};
+  CHECK(labels_of(ds, "raw", {{"width", "2"}}) == want);
 }
 
 TEST_CASE("csv: validation split is per class and seeded, whatever the row order (BR-15 b)", "[csv]") {
@@ -514,7 +521,7 @@ TEST_CASE("csv: binary with 3 classes fails naming them, as for folders (BR-17)"
       write_listed(t, "labels.csv", "filename,class", {"1.png,c", "2.png,a", "3.png,b"}, {"1.png", "2.png", "3.png"});
   const auto ds = scan(csv_options(f));
   CHECK_THROWS_MATCHES(registry().make_encoder("binary", ds.class_index.class_names()), DataError,
-                       Catch::Message("class_mode 'binary' needs exactly 2 classes; found 3: a, b, c"));
+                       Catch::Message("class_mode 'binary' needs exactly 2 classes; found 3: a, b, c; expected 2: choose two with classes=[...] (--classes A,B), or class_mode 'categorical'"));
 }
 
 TEST_CASE("csv: missing files are counted in skipped with their paths, their class keeps its index", "[csv]") {

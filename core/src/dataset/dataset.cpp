@@ -243,7 +243,7 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
       std::vector<std::string> parts;
       for (const auto& [reason, count] : lost) {
         n += count;
-        parts.push_back(fmt::format("{} {}", count, reason));
+        parts.push_back(fmt::format("{}: {}", reason, count));
       }
       ds.warnings.push_back(fmt::format("{} file{} of '{}' cannot be read and {} left out ({}; the first: '{}'); "
                                         "`classflow scan` lists them",
