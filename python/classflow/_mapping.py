@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import numbers
 import operator
 import os
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
@@ -94,7 +95,9 @@ def as_class_indices(value: Any, what: str = "class_indices") -> Optional[ClassI
     if isinstance(value, (str, os.PathLike)):
         return load_class_indices(value)
     if isinstance(value, Mapping):
-        text = json.dumps({str(k): v for k, v in value.items()})
+        # NumPy integers (np.int64 from an array) are indices too; json.dumps refuses them.
+        text = json.dumps({str(k): (operator.index(v) if isinstance(v, numbers.Integral) and not isinstance(v, bool)
+                                    else v) for k, v in value.items()})
         return ClassIndices(_native.mapping_from_json(text, f"{what} argument"), f"{what} argument")
     if isinstance(value, (list, tuple)):
         return ClassIndices(_native.mapping_from_json(json.dumps([str(v) for v in value]), f"{what} argument"))

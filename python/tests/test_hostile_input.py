@@ -290,3 +290,12 @@ def test_mistakes_get_messages_that_name_the_fix(dogs_cats, tmp_path):
     assert code == 2 and "--augment 'rotation_range' is not key=value; expected e.g. --augment rotation_range=20" in err
     code, out, _ = run_cli("flow", "--help")
     assert code == 0 and "Usage: classflow flow " in out  # not the path the wheel runs it from
+
+
+def test_class_indices_take_numpy_integers_and_name_a_huge_index_as_given(dogs_cats):
+    it = classflow.flow_from_directory(dogs_cats / "valid", target_size=(8, 8),
+                                       class_indices={"cat": np.int64(0), "dog": np.int32(1)})
+    assert it.class_indices == {"cat": 0, "dog": 1}
+    with pytest.raises(classflow.DataError, match=r"index 9223372036854775808 of class 'dog' is out of range; "
+                                                   r"expected indices 0\.\.1"):
+        classflow.flow_from_directory(dogs_cats / "valid", class_indices={"cat": 0, "dog": 2**63})

@@ -222,7 +222,7 @@ TEST_CASE("flow --export writes .npy batches with the mapping, and never into a 
   CHECK(again.err == "error: export folder '" + out + "' is not empty; expected a new or empty folder for --export\n");
 }
 
-TEST_CASE("flow: JPEGs decode at full size by default for Pillow's filters; --jpeg-draft scales them; "
+TEST_CASE("flow: JPEGs decode at full size by default for Pillow's filters, --jpeg-draft scales them, "
           "--jpeg-draft=false means --no-jpeg-draft",
           "[cli][e2e]") {
   // A textured 64x64 JPEG asked at 8x8: --jpeg-draft decodes it at 1/8 (still >= target), other

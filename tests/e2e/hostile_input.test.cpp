@@ -193,7 +193,7 @@ TEST_CASE("JSON a user gives is checked: no key twice, no deep nesting, and an e
                      "' nests deeper than 4 levels; expected a file written by --save-state or state_dict()\n");
 }
 
-TEST_CASE("a sampling weights file that cannot be used fails before the scan; one that does not fit the classes "
+TEST_CASE("a sampling weights file that cannot be used fails before the scan, one that does not fit the classes "
           "after it",
           "[hostile][e2e]") {
   TempDir d;

@@ -593,3 +593,12 @@ TEST_CASE("csv: with `directory`, no listed path climbs out of it, and a NUL byt
   CHECK(nul.rc == CF_ERROR_DATA);
   CHECK(nul.message == "labels file '" + t.path("nul.csv") + "' line 2 column 'class' holds a NUL byte; expected text");
 }
+
+TEST_CASE("csv: a list with a header and no rows says so, not that a folder has no class subfolders", "[csv]") {
+  TempDir t;
+  t.write_file("labels.csv", "filename,class\n");
+  CHECK_THROWS_MATCHES(scan(csv_options(t.path("labels.csv"), {})), DataError,
+                       Catch::Message("labels file '" + t.path("labels.csv") +
+                                      "' names no class (0 rows of files); expected rows of a file and its class "
+                                      "under a header, e.g. filename,class"));
+}

@@ -299,6 +299,10 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
         ++root_files;
         if (ext_set.count(s.detail)) ++root_images;
       }
+    if (!(src.vtable->flags & CF_SOURCE_GROUP_BY_CLASS))  // a list: classes come from its rows
+      throw DataError(fmt::format("labels file '{}' names no class ({} rows of files); expected rows of a file and "
+                                  "its class under a header, e.g. filename,class",
+                                  o.root, col.samples.size() + ds.skipped.size()));
     if (root_images > 0)
       throw DataError(fmt::format("dataset root '{}' has 0 class subfolders and {} image files directly in it; "
                                   "expected one subfolder per class: point to the parent folder, or load the "

@@ -58,11 +58,13 @@ ClassIndex from_index_dict(const json& dict, const std::string& origin) {
     if (!value.is_number_integer())
       throw DataError(fmt::format("mapping file '{}': index of class '{}' is {}; expected an integer",
                                   origin, name, value.dump()));
-    auto i = value.get<long long>();
+    // Unsigned above INT64_MAX (2**63) would wrap to a negative number in the message.
+    const bool huge = value.is_number_unsigned() && value.get<unsigned long long>() > 0x7fffffffffffffffULL;
+    auto i = huge ? -1LL : value.get<long long>();
     if (i < 0 || i >= static_cast<long long>(dict.size()))
       throw DataError(fmt::format("mapping file '{}': index {} of class '{}' is out of range; expected "
                                   "indices 0..{} each used once",
-                                  origin, i, name, static_cast<long long>(dict.size()) - 1));
+                                  origin, value.dump(), name, static_cast<long long>(dict.size()) - 1));
     if (seen[static_cast<std::size_t>(i)])
       throw DataError(fmt::format("mapping file '{}': index {} is used by '{}' and '{}'; expected each "
                                   "index once",
