@@ -184,7 +184,7 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
   if (!(o.validation_split >= 0.0 && o.validation_split < 1.0))
     throw UsageError(fmt::format("validation_split '{}' is out of range; expected 0 <= F < 1", o.validation_split));
   if (o.subset != Subset::all && o.validation_split <= 0.0)
-    throw UsageError(fmt::format("subset '{}' needs a validation split; expected --validation-split F with 0 < F < 1",
+    throw UsageError(fmt::format("subset '{}' needs a validation split; expected --validation-split F (validation_split=F) with 0 < F < 1",
                                  o.subset == Subset::training ? "training" : o.subset == Subset::both ? "both" : "validation"));
   if (o.subset == Subset::both)
     throw UsageError("subset 'both' gives two datasets; expected scan_split() (C++) or the CLI's --subset both");
@@ -306,7 +306,7 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
     if (root_images > 0)
       throw DataError(fmt::format("dataset root '{}' has 0 class subfolders and {} image files directly in it; "
                                   "expected one subfolder per class: point to the parent folder, or load the "
-                                  "images without labels (--class-mode none)",
+                                  "images without labels (--class-mode none, class_mode=None)",
                                   o.root, root_images));
     throw DataError(fmt::format("dataset root '{}' has 0 class subfolders ({} files directly in it); expected one "
                                 "subfolder per class holding images",
@@ -368,11 +368,11 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
       if (sk.reason == CF_SKIP_MISSING_FILE && missing++ == 0) first_missing = sk.path;
     if (!empty.empty() && !o.allow_empty && !o.class_indices && missing > 0)
       throw DataError(fmt::format("class {} has no images: {} listed files are missing (e.g. '{}' under '{}'); "
-                                  "expected paths relative to --directory (default: the list file's folder)",
+                                  "expected paths relative to --directory (directory=; default: the list file's folder)",
                                   fmt::join(empty, ", class "), missing, first_missing, ds.base_directory));
     if (!empty.empty() && !o.allow_empty && !o.class_indices)
       throw DataError(fmt::format("class {} has no images; expected at least one image with a supported extension "
-                                  "({}) per class, or --allow-empty to keep empty classes",
+                                  "({}) per class, or --allow-empty (allow_empty=True) to keep empty classes",
                                   fmt::join(empty, ", class "), fmt::join(extensions, " ")));
     if (!empty.empty())
       ds.warnings.push_back(fmt::format("empty classes kept with their index: {}", fmt::join(empty, ", ")));

@@ -155,7 +155,7 @@ void check_loader_options(const LoaderOptions& o) {
   if (!std::isfinite(o.rescale))
     throw UsageError(fmt::format("rescale '{}' is not a finite number; expected e.g. 0.00392156862745098", o.rescale));
   if (o.rescale != 0.0f && o.dtype == ImageDType::uint8)
-    throw UsageError("rescale needs dtype float32; expected --dtype float32 with --rescale");
+    throw UsageError("rescale needs dtype float32; expected --dtype float32 (dtype='float32') with --rescale");
   if (o.standardize.any() && o.dtype == ImageDType::uint8)
     throw UsageError("samplewise_center, samplewise_std_normalization, mean and std need dtype float32; expected "
                      "--dtype float32 with them");
