@@ -72,7 +72,16 @@ class ImageDataGenerator:
     ``samplewise_std_normalization``, ``rescale``) are kept and passed to every
     ``flow_from_directory`` / ``flow_from_dataframe`` / ``flow_from_csv`` call, where the
     transforms run on classflow's decode threads with counter-based randomness (the same batches
-    whatever ``num_workers``). ``validation_split`` is passed too, as in Keras.
+    whatever ``num_workers``). ``validation_split``, ``data_format`` and ``dtype`` are passed too, as
+    in Keras.
+
+    Keras's other arguments are refused with a UsageError that names the alternative:
+    ``featurewise_center``, ``featurewise_std_normalization``, ``zca_whitening`` (statistics of the
+    whole data set from ``fit()``; classflow normalises with known ``mean``/``std`` in
+    ``augment``), ``preprocessing_function`` (a Python call per image would hold the GIL on the
+    decode threads: write a transform plugin, or apply it to each batch) and
+    ``interpolation_order`` other than 1. ``flow(x, y)`` over in-memory arrays, ``fit`` and
+    ``random_transform`` are not provided (classflow reads files): they raise NotImplementedError.
     """
 
     _AUGMENT = ("rotation_range", "width_shift_range", "height_shift_range", "shear_range", "zoom_range",
@@ -82,8 +91,24 @@ class ImageDataGenerator:
     def __init__(self, rotation_range=0, width_shift_range=0.0, height_shift_range=0.0, brightness_range=None,
                  shear_range=0.0, zoom_range=0.0, channel_shift_range=0.0, fill_mode="nearest", cval=0.0,
                  horizontal_flip=False, vertical_flip=False, rescale=None, samplewise_center=False,
-                 samplewise_std_normalization=False, validation_split=0.0, dtype="float32"):
+                 samplewise_std_normalization=False, validation_split=0.0, dtype="float32", *,
+                 data_format="channels_last", featurewise_center=False, featurewise_std_normalization=False,
+                 zca_whitening=False, zca_epsilon=1e-6, preprocessing_function=None, interpolation_order=1):
         args = dict(locals())
+        needs_fit = [k for k in ("featurewise_center", "featurewise_std_normalization", "zca_whitening") if args[k]]
+        if needs_fit:
+            raise _native.UsageError(
+                f"{', '.join(needs_fit)} needs statistics of the whole data set (Keras's fit()), which classflow does "
+                "not compute; expected augment={'mean': [...], 'std': [...]} with known values (torchvision "
+                "Normalize), or samplewise_center / samplewise_std_normalization")
+        if preprocessing_function is not None:
+            raise _native.UsageError(
+                "preprocessing_function is not supported: a Python call per image would hold the GIL on classflow's "
+                "decode threads; expected a transform plugin (transforms=[...]), or the function applied to each "
+                "batch")
+        if interpolation_order != 1:
+            raise _native.UsageError(
+                f"interpolation_order '{interpolation_order}' is not supported; expected 1 (bilinear, Keras's default)")
         self.augment: Dict[str, Any] = {}
         for k in self._AUGMENT:
             v = args[k]
@@ -97,13 +122,32 @@ class ImageDataGenerator:
         self.rescale = rescale
         self.validation_split = validation_split
         self.dtype = dtype
+        self.data_format = data_format
 
     def _kwargs(self, kwargs: dict) -> dict:
         kwargs.setdefault("augment", self.augment)
         kwargs.setdefault("rescale", self.rescale)
         kwargs.setdefault("validation_split", self.validation_split)
         kwargs.setdefault("dtype", self.dtype)
+        kwargs.setdefault("data_format", self.data_format)
         return kwargs
+
+    def _not_here(self, what: str):
+        raise NotImplementedError(
+            f"ImageDataGenerator.{what} is not provided by classflow, which reads image files; expected "
+            "flow_from_directory / flow_from_dataframe / flow_from_csv (or Keras's own generator for arrays)")
+
+    def flow(self, *args, **kwargs):
+        """Not provided (in-memory arrays): raises NotImplementedError naming the file-based calls."""
+        self._not_here("flow(x, y) over arrays")
+
+    def fit(self, *args, **kwargs):
+        """Not provided (data-set statistics): raises NotImplementedError."""
+        self._not_here("fit()")
+
+    def random_transform(self, *args, **kwargs):
+        """Not provided: raises NotImplementedError (apply_transform takes given parameters)."""
+        self._not_here("random_transform()")
 
     def flow_from_directory(self, directory, **kwargs):
         """classflow.flow_from_directory with this generator's augmentation."""

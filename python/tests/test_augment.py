@@ -142,6 +142,29 @@ def test_image_data_generator_front():
     assert x.shape == (16, 8, 8, 1) and y.shape == (16, 10)
     assert np.allclose(x.reshape(16, -1).mean(axis=1), 0, atol=1e-5)  # samplewise_center after rescale
     assert gen.apply_transform(IMAGES["gray"], {"flip_vertical": True}).shape == (40, 40, 1)
+    first = classflow.ImageDataGenerator(data_format="channels_first").flow_from_directory(
+        DIGITS, target_size=(8, 8), batch_size=4, color_mode="grayscale")
+    assert next(first)[0].shape == (4, 1, 8, 8)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(featurewise_center=True), r"featurewise_center needs statistics of the whole data set \(Keras's fit\(\)\)"),
+    (dict(zca_whitening=True, featurewise_std_normalization=True),
+     r"featurewise_std_normalization, zca_whitening needs statistics"),
+    (dict(preprocessing_function=lambda x: x), r"preprocessing_function is not supported: a Python call per image"),
+    (dict(interpolation_order=0), r"interpolation_order '0' is not supported; expected 1"),
+])
+def test_image_data_generator_arguments_classflow_does_not_take_are_named(kwargs, message):
+    with pytest.raises(classflow.UsageError, match=message):
+        classflow.ImageDataGenerator(**kwargs)
+
+
+def test_image_data_generator_array_methods_say_what_to_use():
+    gen = classflow.ImageDataGenerator()
+    for call in (lambda: gen.flow(np.zeros((2, 8, 8, 3))), lambda: gen.fit(np.zeros((2, 8, 8, 3))),
+                 lambda: gen.random_transform(np.zeros((8, 8, 3)))):
+        with pytest.raises(NotImplementedError, match="expected flow_from_directory / flow_from_dataframe"):
+            call()
 
 
 def test_cli_transform_option_values_may_hold_commas(tmp_path):
