@@ -287,3 +287,34 @@ TEST_CASE("preview draws UTF-8 class names with real fonts and says when a chara
   CHECK(missing.exit_code == 0);
   CHECK_THAT(missing.err, StartsWith("warning: ") && Contains("have no glyph in the installed fonts"));
 }
+
+TEST_CASE("a class folder whose name differs from a saved one only by Unicode normalisation is named as such",
+          "[hostile][e2e]") {
+  TempDir d;
+  const std::string nfc = "caf\xC3\xA9", nfd = "cafe\xCC\x81";  // both print as café
+  for (const auto& [root, name] : {std::pair{"nfc", nfc}, std::pair{"nfd", nfd}}) {
+    d.mkdir(std::string(root) + "/" + name);
+    d.mkdir(std::string(root) + "/dog");
+    classflow::test::solid_rgb_png(d.path(std::string(root) + "/" + name + "/1.png"), 8, 8, 1, 2, 3);
+    classflow::test::solid_rgb_png(d.path(std::string(root) + "/dog/2.png"), 8, 8, 4, 5, 6);
+  }
+  REQUIRE(run_cli({"scan", d.path("nfc"), "--save-class-indices", d.path("m.json")}).exit_code == 0);
+  auto r = run_cli({"scan", d.path("nfd"), "--class-indices", d.path("m.json")});
+  CHECK(r.exit_code == 3);
+  CHECK(r.err == "error: classes '" + nfd + "' in '" + d.path("nfd") + "' are not in the saved class indices (" + nfc +
+                     ", dog); expected only classes of the saved mapping: remove those folders, or rescan the training "
+                     "data and save a new mapping (a name spells an accent as a separate combining mark (Unicode "
+                     "NFD), as macOS writes names; if a folder looks like a saved class, make both NFC, e.g. convmv "
+                     "-r --nfc -f utf8 -t utf8 --notest on the folders)\n");
+  // The other way round: the saved mapping holds the combining mark.
+  REQUIRE(run_cli({"scan", d.path("nfd"), "--save-class-indices", d.path("d.json")}).exit_code == 0);
+  r = run_cli({"scan", d.path("nfc"), "--class-indices", d.path("d.json")});
+  CHECK(r.exit_code == 3);
+  CHECK_THAT(r.err, Contains("(Unicode NFD)"));
+  // Names without combining marks get no such note.
+  d.mkdir("plain/cat");
+  classflow::test::solid_rgb_png(d.path("plain/cat/3.png"), 8, 8, 7, 8, 9);
+  r = run_cli({"scan", d.path("plain"), "--class-indices", d.path("m.json")});
+  CHECK(r.exit_code == 3);
+  CHECK_THAT(r.err, !Contains("NFD"));
+}

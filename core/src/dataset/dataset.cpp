@@ -274,11 +274,28 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
       if (!ds.class_index.find(c) && (listed.empty() || listed.count(c) != 0)) unknown.push_back(c);
     if (!unknown.empty()) {
       std::sort(unknown.begin(), unknown.end());
+      // U+0300..U+036F (UTF-8 CC 80..CD AF): an accent stored apart from its letter (NFD), as macOS
+      // writes file names; the same name typed or saved elsewhere is one code point (NFC), and
+      // both print alike.
+      const auto decomposed = [](const std::string& s) {
+        for (std::size_t i = 0; i + 1 < s.size(); ++i) {
+          const auto a = static_cast<unsigned char>(s[i]), b = static_cast<unsigned char>(s[i + 1]);
+          if ((a == 0xCC && b >= 0x80 && b <= 0xBF) || (a == 0xCD && b >= 0x80 && b <= 0xAF)) return true;
+        }
+        return false;
+      };
+      const auto& saved = ds.class_index.class_names();
+      const bool nfd = std::any_of(unknown.begin(), unknown.end(), decomposed) ||
+                       std::any_of(saved.begin(), saved.end(), decomposed);
       throw DataError(fmt::format("classes {} in '{}' are not in the saved class indices ({}); expected only "
                                   "classes of the saved mapping: remove those folders, or rescan the training "
-                                  "data and save a new mapping",
+                                  "data and save a new mapping{}",
                                   fmt::format("'{}'", fmt::join(unknown, "', '")), o.root,
-                                  fmt::join(ds.class_index.class_names(), ", ")));
+                                  fmt::join(ds.class_index.class_names(), ", "),
+                                  nfd ? " (a name spells an accent as a separate combining mark (Unicode NFD), as "
+                                        "macOS writes names; if a folder looks like a saved class, make both NFC, "
+                                        "e.g. convmv -r --nfc -f utf8 -t utf8 --notest on the folders)"
+                                      : ""));
     }
     for (const auto& c : ds.class_index.class_names())
       if (!found_set.count(c)) missing.push_back(c);
