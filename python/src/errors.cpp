@@ -3,6 +3,9 @@
 
 #include <classflow/error.hpp>
 
+#include <cstdint>
+#include <limits>
+
 namespace classflow::python {
 
 namespace {
@@ -69,9 +72,13 @@ int64_t checked_int(const py::handle& value, const char* what, int64_t lo, int64
     throw py::type_error(std::string(what) + " must be an int, not " + Py_TYPE(value.ptr())->tp_name);
   int overflow = 0;
   long long v = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
-  if (overflow != 0 || v < lo || v > hi)
+  if (overflow != 0 || v < lo || v > hi) {
+    // A type's own minimum is no advice ("-2147483648..2147483647" for a prefetch of 2**40): the
+    // core's check of the value says the real lower bound.
+    const bool type_min = lo == std::numeric_limits<int32_t>::min() || lo == std::numeric_limits<int64_t>::min();
     throw UsageError(std::string(what) + " '" + py::str(value).cast<std::string>() + "' is out of range; expected " +
-                     std::to_string(lo) + ".." + std::to_string(hi));
+                     (type_min ? "at most " + std::to_string(hi) : std::to_string(lo) + ".." + std::to_string(hi)));
+  }
   return v;
 }
 

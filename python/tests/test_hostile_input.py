@@ -29,6 +29,10 @@ from conftest import run_cli, write_jpeg
         (dict(rescale=float("nan")), classflow.UsageError, "rescale 'nan' is not a finite number"),
         (dict(encoder_options="x"), TypeError, "encoder_options must be a dict"),
         (dict(dtype="float64"), classflow.UsageError, "unknown dtype 'float64'; expected one of: float32, uint8"),
+        (dict(prefetch=2**40), classflow.UsageError, "prefetch '1099511627776' is out of range; expected at most "
+                                                     "2147483647$"),
+        (dict(prefetch=10**9, target_size=(224, 224)), classflow.UsageError,
+         r"batch_size 32 of 224x224 images needs 18\.4 MiB per batch, 17944336\.0 GiB for the 1000000001 batches"),
         (dict(num_workers=100000), classflow.UsageError, r"num_workers '100000' is out of range; expected 1..256 "
                                                          r"\(this machine has \d+ cores\)"),
         (dict(target_size=(60000, 60000), batch_size=10), classflow.UsageError,

@@ -127,7 +127,11 @@ std::array<int32_t, 2> parse_target_size(const std::string& t) {
 }
 
 namespace {
-std::string gib(double bytes) { return fmt::format("{:.1f} GiB", bytes / (1024.0 * 1024.0 * 1024.0)); }
+// Bytes in the unit that shows them ("0.0 GiB" for a batch of 3 MiB said nothing).
+std::string gib(double bytes) {
+  if (bytes < 1024.0 * 1024.0 * 1024.0) return fmt::format("{:.1f} MiB", bytes / (1024.0 * 1024.0));
+  return fmt::format("{:.1f} GiB", bytes / (1024.0 * 1024.0 * 1024.0));
+}
 }  // namespace
 
 void check_loader_options(const LoaderOptions& o) {
