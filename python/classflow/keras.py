@@ -49,6 +49,12 @@ class PyDataset(_Base):  # type: ignore[misc, valid-type]
     def on_epoch_end(self) -> None:
         self.iterator.on_epoch_end()
 
+    def __iter__(self):
+        """The epoch's batches in order, then stop (Keras's ``Sequence.__iter__``): without it
+        ``for x, y in ds`` would index past the end and end in the out-of-range UsageError."""
+        for i in range(len(self)):
+            yield self[i]
+
     def __getattr__(self, name: str):
         # class_indices, class_names, positive_class, decode, save_class_indices, ...
         if name == "iterator":

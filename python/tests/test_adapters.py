@@ -55,3 +55,5 @@ def test_keras_pydataset_protocol(dogs_cats):
     assert ds.decode([[0.2, 0.8]]) == ["dog"]
     wrapped = cfk.PyDataset(iterator=ds.iterator)
     assert len(wrapped) == 4
+    # A plain for loop walks the epoch and stops (it ran past the end into a UsageError).
+    assert [x.tobytes() for x, _ in ds] == [b.images.tobytes() for b in ds.iterator.batches(1)]
