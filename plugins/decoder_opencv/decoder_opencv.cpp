@@ -14,6 +14,7 @@
 #include <opencv2/imgproc.hpp>
 #include <tiffio.h>
 #include <webp/decode.h>
+#include <webp/demux.h>
 
 #include <algorithm>
 #include <cctype>
@@ -21,6 +22,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 
 namespace {
@@ -102,6 +104,7 @@ struct Header {
   int bits = 8;                 ///< 8 or 16 (per sample)
   double max_value_16 = 65535;  ///< PNM: maxval; otherwise 65535
   std::size_t min_size = 0;     ///< bytes the header says the file has (BMP, PNM, WebP); 0 unknown
+  bool animated = false;        ///< WebP with an ANIM chunk: its first frame, as Pillow opens it
 };
 
 [[noreturn]] void corrupt(Format format, const std::string& reason) {
@@ -321,9 +324,10 @@ Header read_webp(const uint8_t* data, std::size_t size) {
   if (status != VP8_STATUS_OK)
     corrupt(h.format,
             "libwebp could not read the header (VP8 status " + std::to_string(status) + ")");
-  h.width = features.width;
+  h.width = features.width;  // the canvas, for an animation
   h.height = features.height;
   h.channels = features.has_alpha ? 4 : 3;
+  h.animated = features.has_animation != 0;
   h.min_size = std::size_t{le32(data + 4)} + 8;  // the RIFF size counts what follows its field
   return h;
 }
@@ -361,6 +365,35 @@ ImageInfo plan_for(const Header& header, const DecodeRequest& request) {
   info.source_alpha = header.channels == 4;
   info.source_bits = header.bits;
   return info;
+}
+
+/// The first frame of an animated WebP as Pillow shows it (Image.open of an animation): libwebp's
+/// animation decoder composites it on a transparent canvas of the animation's size (OpenCV 4.6
+/// cannot read animations at all). RGBA; dropped to RGB for an animation without alpha.
+/// @throws DataError when libwebp cannot read the animation or its canvas is not the header's.
+void decode_first_frame(const uint8_t* data, std::size_t size, const ImageInfo& info, uint8_t* out) {
+  WebPAnimDecoderOptions options;
+  if (!WebPAnimDecoderOptionsInit(&options)) corrupt(Format::webp, "libwebp's animation decoder could not start");
+  options.color_mode = MODE_RGBA;
+  options.use_threads = 0;  // the loader's workers are the threads
+  const WebPData bytes{data, size};
+  std::unique_ptr<WebPAnimDecoder, void (*)(WebPAnimDecoder*)> decoder(WebPAnimDecoderNew(&bytes, &options),
+                                                                        WebPAnimDecoderDelete);
+  if (!decoder) corrupt(Format::webp, "libwebp could not read the animation");
+  WebPAnimInfo anim;
+  if (!WebPAnimDecoderGetInfo(decoder.get(), &anim) || static_cast<int>(anim.canvas_width) != info.out_width ||
+      static_cast<int>(anim.canvas_height) != info.out_height)
+    corrupt(Format::webp, "the animation's canvas differs from the header's size");
+  uint8_t* canvas = nullptr;
+  int timestamp = 0;
+  if (!WebPAnimDecoderGetNext(decoder.get(), &canvas, &timestamp) || canvas == nullptr)
+    corrupt(Format::webp, "libwebp could not decode the animation's first frame");
+  const std::size_t pixels = static_cast<std::size_t>(info.out_width) * static_cast<std::size_t>(info.out_height);
+  if (info.out_channels == 4) {
+    std::memcpy(out, canvas, pixels * 4);
+  } else {
+    for (std::size_t i = 0; i < pixels; ++i) std::memcpy(out + i * 3, canvas + i * 4, 3);
+  }
 }
 
 /// `image` (as imdecode returned it, BGR order) turned into `channels` RGB-ordered channels.
@@ -423,6 +456,10 @@ class OpenCvDecoder : public ImageDecoder {
                             " image; expected the info plan returned");
     // Checked here, not left to OpenCV, which prints its own complaint to stderr.
     require_data(header, size);
+    if (header.animated) {
+      decode_first_frame(data, size, info, static_cast<uint8_t*>(out));
+      return;
+    }
     cv::Mat image;
     char error[512] = {0};
     if (imdecode()(data, size, &image, error, sizeof error) != 0) corrupt(header.format, error);

@@ -147,3 +147,26 @@ def test_rows_of_missing_files_are_left_out_with_a_warning(listed):
                                             r"1; the first: 'typo.jpg'\)"):
         it = classflow.flow_from_dataframe(df, directory=root / "img", target_size=(8, 8))
     assert it.samples == 2 and any("typo.jpg" in w for w in it.warnings)
+
+
+def test_an_animated_webp_is_its_first_frame_as_pillow_opens_it(tmp_path):
+    # OpenCV cannot read animations: it was reported as corrupt (check too), where Pillow, so
+    # Keras and torchvision, read the first frame.
+    from PIL import Image
+    rng = np.random.default_rng(1)
+    (tmp_path / "a").mkdir()
+    first = Image.fromarray(rng.integers(0, 256, (30, 40, 3), dtype=np.uint8))
+    first.save(tmp_path / "a" / "anim.webp", save_all=True, append_images=[Image.new("RGB", (40, 30), (200, 0, 0))],
+               duration=100, lossless=True)
+    rgba = Image.fromarray(rng.integers(0, 256, (30, 40, 4), dtype=np.uint8), "RGBA")
+    rgba.save(tmp_path / "a" / "anim_alpha.webp", save_all=True, append_images=[rgba.rotate(90)], duration=100,
+              lossless=True)
+    for mode, pil_mode in (("rgb", "RGB"), ("rgba", "RGBA")):
+        it = classflow.flow_from_directory(tmp_path, target_size=(30, 40), dtype="uint8", shuffle=False,
+                                           class_mode=None, color_mode=mode, batch_size=2)
+        x = next(it)
+        for i, path in enumerate(it.filepaths):
+            with Image.open(path) as im:
+                assert im.is_animated
+                np.testing.assert_array_equal(x[i], np.asarray(im.convert(pil_mode)))
+    assert classflow.check(tmp_path, class_mode=None)["clean"]
