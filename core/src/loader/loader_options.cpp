@@ -128,7 +128,7 @@ std::array<int32_t, 2> parse_target_size(const std::string& t) {
 
 namespace {
 // Bytes in the unit that shows them ("0.0 GiB" for a batch of 3 MiB said nothing).
-std::string gib(double bytes) {
+std::string human_size(double bytes) {
   if (bytes < 1024.0 * 1024.0 * 1024.0) return fmt::format("{:.1f} MiB", bytes / (1024.0 * 1024.0));
   return fmt::format("{:.1f} GiB", bytes / (1024.0 * 1024.0 * 1024.0));
 }
@@ -178,8 +178,8 @@ void check_loader_options(const LoaderOptions& o) {
     throw UsageError(fmt::format("batch_size {} of {}x{} images needs {} per batch, {} for the {} batches in flight, "
                                  "more than this machine's {} of memory; expected a smaller target_size or batch_size "
                                  "(or a smaller prefetch)",
-                                 o.batch_size, o.target_size[0], o.target_size[1], gib(batch), gib(batch * in_flight),
-                                 static_cast<int>(in_flight), gib(memory)));
+                                 o.batch_size, o.target_size[0], o.target_size[1], human_size(batch), human_size(batch * in_flight),
+                                 static_cast<int>(in_flight), human_size(memory)));
 }
 
 int jpeg_draft_margin(const LoaderOptions& o) {
