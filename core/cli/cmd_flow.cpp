@@ -117,9 +117,10 @@ void prepare_export_folder(const std::string& dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
-    throw UsageError(fmt::format("export folder '{}' is a file; expected a new or empty folder for --export (it "
-                                 "writes class_indices.json, filenames.txt and one .npy per batch there)",
-                                 dir));
+    throw UsageError(
+        fmt::format("export folder '{}' is a file; expected a new or empty folder for --export (it "
+                    "writes class_indices.json, filenames.txt and one .npy per batch there)",
+                    dir));
   if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
     std::string what;  // said only for what a user may not expect: an interrupted export
     bool marker = false, mapping = false;

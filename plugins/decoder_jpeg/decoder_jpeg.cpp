@@ -192,9 +192,12 @@ bool is_decode_failure(tjhandle handle) {
   if (tjGetErrorCode(handle) == TJERR_FATAL) return true;
   const std::string_view message = tjGetErrorStr2(handle);
   if (message.find("Premature end") != std::string_view::npos) return true;
-  static constexpr std::string_view kWarnings[] = {
-      "Corrupt JPEG data:",  "Warning:", "Unknown Adobe color transform code", "Inconsistent progression sequence",
-      "Invalid SOS parameters for sequential JPEG", "Application transferred too many scanlines"};
+  static constexpr std::string_view kWarnings[] = {"Corrupt JPEG data:",
+                                                   "Warning:",
+                                                   "Unknown Adobe color transform code",
+                                                   "Inconsistent progression sequence",
+                                                   "Invalid SOS parameters for sequential JPEG",
+                                                   "Application transferred too many scanlines"};
   for (std::string_view w : kWarnings)
     if (message.substr(0, w.size()) == w) return false;
   return true;

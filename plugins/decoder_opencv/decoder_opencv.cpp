@@ -9,12 +9,12 @@
 #include <classflow/sdk/plugin.hpp>
 
 #include <dlfcn.h>
-#include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>  // flag values only: the calls are in libclassflow_opencv_imdecode
-#include <opencv2/imgproc.hpp>
 #include <tiffio.h>
 #include <webp/decode.h>
 #include <webp/demux.h>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>  // flag values only: the calls are in libclassflow_opencv_imdecode
+#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -378,7 +378,7 @@ void decode_first_frame(const uint8_t* data, std::size_t size, const ImageInfo& 
   options.use_threads = 0;  // the loader's workers are the threads
   const WebPData bytes{data, size};
   std::unique_ptr<WebPAnimDecoder, void (*)(WebPAnimDecoder*)> decoder(WebPAnimDecoderNew(&bytes, &options),
-                                                                        WebPAnimDecoderDelete);
+                                                                       WebPAnimDecoderDelete);
   if (!decoder) corrupt(Format::webp, "libwebp could not read the animation");
   WebPAnimInfo anim;
   if (!WebPAnimDecoderGetInfo(decoder.get(), &anim) || static_cast<int>(anim.canvas_width) != info.out_width ||

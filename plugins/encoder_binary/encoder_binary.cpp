@@ -30,8 +30,8 @@ class BinaryEncoder : public LabelEncoder {
         found += (i == 0 ? ": " : ", ") + ctx.class_names[i];
       if (ctx.class_names.size() > kShown)
         found += ", ... (" + std::to_string(ctx.class_names.size() - kShown) + " more)";
-      throw DataError("class_mode 'binary' needs exactly 2 classes; found " + std::to_string(ctx.num_classes) +
-                      found + "; expected 2: choose two with classes=[...] (--classes A,B), or class_mode 'categorical'");
+      throw DataError("class_mode 'binary' needs exactly 2 classes; found " + std::to_string(ctx.num_classes) + found +
+                      "; expected 2: choose two with classes=[...] (--classes A,B), or class_mode 'categorical'");
     }
     threshold_ = checked_threshold(ctx.options.get_double("threshold", 0.5),
                                    ctx.options.get("threshold"));

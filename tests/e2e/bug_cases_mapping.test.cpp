@@ -28,10 +28,11 @@ TEST_CASE("BR-03: images directly in the root: a clear error, or a flat label-le
   }
   classflow::ScanOptions o;
   o.root = d.path("root");
-  CHECK_THROWS_WITH(classflow::scan_dataset(registry(), o),
-                    "dataset root '" + d.path("root") +
-                        "' has 0 class subfolders and 3 image files directly in it; expected one subfolder per "
-                        "class: point to the parent folder, or load the images without labels (--class-mode none, class_mode=None)");
+  CHECK_THROWS_WITH(
+      classflow::scan_dataset(registry(), o),
+      "dataset root '" + d.path("root") +
+          "' has 0 class subfolders and 3 image files directly in it; expected one subfolder per "
+          "class: point to the parent folder, or load the images without labels (--class-mode none, class_mode=None)");
   auto cli = classflow::test::run_cli({"scan", d.path("root")});
   CHECK(cli.exit_code == 3);
 

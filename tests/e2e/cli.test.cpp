@@ -222,9 +222,10 @@ TEST_CASE("flow --export writes .npy batches with the mapping, and never into a 
   CHECK(again.err == "error: export folder '" + out + "' is not empty; expected a new or empty folder for --export\n");
 }
 
-TEST_CASE("flow: JPEGs decode at full size by default for Pillow's filters, --jpeg-draft scales them, "
-          "--jpeg-draft=false means --no-jpeg-draft",
-          "[cli][e2e]") {
+TEST_CASE(
+    "flow: JPEGs decode at full size by default for Pillow's filters, --jpeg-draft scales them, "
+    "--jpeg-draft=false means --no-jpeg-draft",
+    "[cli][e2e]") {
   // A textured 64x64 JPEG asked at 8x8: --jpeg-draft decodes it at 1/8 (still >= target), other
   // pixels than the full decode (bit-exact with Pillow). area drafts by default (OpenCV's pixels).
   TempDir d;
@@ -233,8 +234,8 @@ TEST_CASE("flow: JPEGs decode at full size by default for Pillow's filters, --jp
   std::filesystem::create_directories(d.path("root/a"));
   classflow::test::write_jpeg(d.path("root/a/x.jpg"), 64, 64, 3, px.data(), 90);
   auto pixels = [&](const std::string& name, const std::string& interpolation, const std::vector<std::string>& extra) {
-    std::vector<std::string> args{"flow", d.path("root"), "--target-size", "8x8", "--interpolation", interpolation,
-                                  "--dtype", "uint8", "--export", d.path(name)};
+    std::vector<std::string> args{"flow",        d.path("root"), "--target-size", "8x8",      "--interpolation",
+                                  interpolation, "--dtype",      "uint8",         "--export", d.path(name)};
     args.insert(args.end(), extra.begin(), extra.end());
     auto r = run_cli(args);
     REQUIRE(r.exit_code == 0);

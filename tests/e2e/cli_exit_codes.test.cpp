@@ -45,8 +45,9 @@ TEST_CASE("exit 2: bad values, whoever checks them", "[cli][e2e][errors]") {
 TEST_CASE("exit 3: the classes do not fit the class_mode", "[cli][e2e][errors]") {
   auto binary = run_cli({"scan", kDigits, "--class-mode", "binary"});
   CHECK(binary.exit_code == 3);
-  CHECK(binary.err == "error: class_mode 'binary' needs exactly 2 classes; found 10: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9; "
-                      "expected 2: choose two with classes=[...] (--classes A,B), or class_mode 'categorical'\n");
+  CHECK(binary.err ==
+        "error: class_mode 'binary' needs exactly 2 classes; found 10: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9; "
+        "expected 2: choose two with classes=[...] (--classes A,B), or class_mode 'categorical'\n");
 }
 
 TEST_CASE("exit 4: a refused plugin is named with why, a failing one with its call", "[cli][e2e][errors]") {

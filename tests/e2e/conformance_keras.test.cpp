@@ -274,7 +274,8 @@ TEST_CASE("difference: subset without validation_split is a usage error", "[conf
   CHECK_THROWS_AS(scan_case("c14_val_split", dir, o), classflow::UsageError);
   classflow::test::TempDir dir2;
   CHECK_THROWS_WITH(scan_case("c14_val_split", dir2, o),
-                    "subset 'validation' needs a validation split; expected --validation-split F (validation_split=F) with 0 < F < 1");
+                    "subset 'validation' needs a validation split; expected --validation-split F (validation_split=F) "
+                    "with 0 < F < 1");
 }
 
 TEST_CASE("difference: the default split is a seeded permutation per class", "[conformance][e2e]") {

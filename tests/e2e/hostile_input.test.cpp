@@ -193,9 +193,10 @@ TEST_CASE("JSON a user gives is checked: no key twice, no deep nesting, and an e
                      "' nests deeper than 4 levels; expected a file written by --save-state or state_dict()\n");
 }
 
-TEST_CASE("a sampling weights file that cannot be used fails before the scan, one that does not fit the classes "
-          "after it",
-          "[hostile][e2e]") {
+TEST_CASE(
+    "a sampling weights file that cannot be used fails before the scan, one that does not fit the classes "
+    "after it",
+    "[hostile][e2e]") {
   TempDir d;
   two_class_root(d);
   const std::vector<std::string> flow = {"flow", d.path("root"), "--target-size", "8x8", "--sampling"};

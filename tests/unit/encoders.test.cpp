@@ -130,9 +130,15 @@ TEST_CASE("binary: float32 [] labels, 1.0 for class index 1 (BR-18)", "[encoder]
 
 TEST_CASE("binary: anything but 2 classes is refused, naming the classes found (BR-17)", "[encoder]") {
   auto [classes, message] = GENERATE(table<Names, std::string>({
-      {{"a", "b", "c"}, "class_mode 'binary' needs exactly 2 classes; found 3: a, b, c; expected 2: choose two with classes=[...] (--classes A,B), or class_mode 'categorical'"},
-      {{"only"}, "class_mode 'binary' needs exactly 2 classes; found 1: only; expected 2: choose two with classes=[...] (--classes A,B), or class_mode 'categorical'"},
-      {Names{}, "class_mode 'binary' needs exactly 2 classes; found 0; expected 2: choose two with classes=[...] (--classes A,B), or class_mode 'categorical'"},
+      {{"a", "b", "c"},
+       "class_mode 'binary' needs exactly 2 classes; found 3: a, b, c; expected 2: choose two with classes=[...] "
+       "(--classes A,B), or class_mode 'categorical'"},
+      {{"only"},
+       "class_mode 'binary' needs exactly 2 classes; found 1: only; expected 2: choose two with classes=[...] "
+       "(--classes A,B), or class_mode 'categorical'"},
+      {Names{},
+       "class_mode 'binary' needs exactly 2 classes; found 0; expected 2: choose two with classes=[...] (--classes "
+       "A,B), or class_mode 'categorical'"},
   }));
   CHECK_THROWS_MATCHES(builtin().make_encoder("binary", classes), DataError, Catch::Message(message));
 }
@@ -140,11 +146,12 @@ TEST_CASE("binary: anything but 2 classes is refused, naming the classes found (
 TEST_CASE("binary: a long class list is cut after 20 names", "[encoder]") {
   Names classes;
   for (int i = 0; i < 25; ++i) classes.push_back("c" + std::to_string(100 + i));
-  CHECK_THROWS_MATCHES(builtin().make_encoder("binary", classes), DataError,
-                       Catch::Message("class_mode 'binary' needs exactly 2 classes; found 25: c100, c101, "
-                                      "c102, c103, c104, c105, c106, c107, c108, c109, c110, c111, c112, "
-                                      "c113, c114, c115, c116, c117, c118, c119, ... (5 more); expected 2: choose two with "
-                                      "classes=[...] (--classes A,B), or class_mode 'categorical'"));
+  CHECK_THROWS_MATCHES(
+      builtin().make_encoder("binary", classes), DataError,
+      Catch::Message("class_mode 'binary' needs exactly 2 classes; found 25: c100, c101, "
+                     "c102, c103, c104, c105, c106, c107, c108, c109, c110, c111, c112, "
+                     "c113, c114, c115, c116, c117, c118, c119, ... (5 more); expected 2: choose two with "
+                     "classes=[...] (--classes A,B), or class_mode 'categorical'"));
 }
 
 TEST_CASE("binary: decode thresholds the probability of class index 1 (BR-18)", "[encoder]") {

@@ -14,9 +14,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <set>
-#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -521,7 +521,8 @@ TEST_CASE("csv: binary with 3 classes fails naming them, as for folders (BR-17)"
       write_listed(t, "labels.csv", "filename,class", {"1.png,c", "2.png,a", "3.png,b"}, {"1.png", "2.png", "3.png"});
   const auto ds = scan(csv_options(f));
   CHECK_THROWS_MATCHES(registry().make_encoder("binary", ds.class_index.class_names()), DataError,
-                       Catch::Message("class_mode 'binary' needs exactly 2 classes; found 3: a, b, c; expected 2: choose two with classes=[...] (--classes A,B), or class_mode 'categorical'"));
+                       Catch::Message("class_mode 'binary' needs exactly 2 classes; found 3: a, b, c; expected 2: "
+                                      "choose two with classes=[...] (--classes A,B), or class_mode 'categorical'"));
 }
 
 TEST_CASE("csv: missing files are counted in skipped with their paths, their class keeps its index", "[csv]") {

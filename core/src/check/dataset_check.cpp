@@ -86,9 +86,10 @@ void check_file(const Registry& registry, const std::string& path, const CheckOp
     const int64_t pixel_count = std::max(static_cast<int64_t>(info.width) * info.height,
                                          static_cast<int64_t>(info.out_width) * info.out_height);
     if (o.max_image_pixels > 0 && pixel_count > o.max_image_pixels)
-      throw DataError(fmt::format("image file '{}' has {} pixels ({}x{}), more than max_image_pixels {}; expected a "
-                                  "smaller image, or raise --max-image-pixels (max_image_pixels=; 0 disables the limit)",
-                                  path, pixel_count, info.width, info.height, o.max_image_pixels));
+      throw DataError(
+          fmt::format("image file '{}' has {} pixels ({}x{}), more than max_image_pixels {}; expected a "
+                      "smaller image, or raise --max-image-pixels (max_image_pixels=; 0 disables the limit)",
+                      path, pixel_count, info.width, info.height, o.max_image_pixels));
     if (!o.decode) return;
     const bool u16 = info.out_dtype == CF_DTYPE_UINT16;
     if ((info.out_dtype != CF_DTYPE_UINT8 && !u16) || info.out_channels < 1 || info.out_channels > 4 ||

@@ -184,8 +184,11 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
   if (!(o.validation_split >= 0.0 && o.validation_split < 1.0))
     throw UsageError(fmt::format("validation_split '{}' is out of range; expected 0 <= F < 1", o.validation_split));
   if (o.subset != Subset::all && o.validation_split <= 0.0)
-    throw UsageError(fmt::format("subset '{}' needs a validation split; expected --validation-split F (validation_split=F) with 0 < F < 1",
-                                 o.subset == Subset::training ? "training" : o.subset == Subset::both ? "both" : "validation"));
+    throw UsageError(fmt::format(
+        "subset '{}' needs a validation split; expected --validation-split F (validation_split=F) with 0 < F < 1",
+        o.subset == Subset::training ? "training"
+        : o.subset == Subset::both   ? "both"
+                                     : "validation"));
   if (o.subset == Subset::both)
     throw UsageError("subset 'both' gives two datasets; expected scan_split() (C++) or the CLI's --subset both");
 
@@ -245,10 +248,10 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
         n += count;
         parts.push_back(fmt::format("{}: {}", reason, count));
       }
-      ds.warnings.push_back(fmt::format("{} file{} of '{}' cannot be read and {} left out ({}; the first: '{}'); "
-                                        "`classflow scan` lists them",
-                                        n, n == 1 ? "" : "s", o.root, n == 1 ? "was" : "were", fmt::join(parts, ", "),
-                                        first->path));
+      ds.warnings.push_back(
+          fmt::format("{} file{} of '{}' cannot be read and {} left out ({}; the first: '{}'); "
+                      "`classflow scan` lists them",
+                      n, n == 1 ? "" : "s", o.root, n == 1 ? "was" : "were", fmt::join(parts, ", "), first->path));
     }
   }
 
@@ -287,15 +290,15 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
       const auto& saved = ds.class_index.class_names();
       const bool nfd = std::any_of(unknown.begin(), unknown.end(), decomposed) ||
                        std::any_of(saved.begin(), saved.end(), decomposed);
-      throw DataError(fmt::format("classes {} in '{}' are not in the saved class indices ({}); expected only "
-                                  "classes of the saved mapping: remove those folders, or rescan the training "
-                                  "data and save a new mapping{}",
-                                  fmt::format("'{}'", fmt::join(unknown, "', '")), o.root,
-                                  fmt::join(ds.class_index.class_names(), ", "),
-                                  nfd ? " (a name spells an accent as a separate combining mark (Unicode NFD), as "
-                                        "macOS writes names; if a folder looks like a saved class, make both NFC, "
-                                        "e.g. convmv -r --nfc -f utf8 -t utf8 --notest on the folders)"
-                                      : ""));
+      throw DataError(fmt::format(
+          "classes {} in '{}' are not in the saved class indices ({}); expected only "
+          "classes of the saved mapping: remove those folders, or rescan the training "
+          "data and save a new mapping{}",
+          fmt::format("'{}'", fmt::join(unknown, "', '")), o.root, fmt::join(ds.class_index.class_names(), ", "),
+          nfd ? " (a name spells an accent as a separate combining mark (Unicode NFD), as "
+                "macOS writes names; if a folder looks like a saved class, make both NFC, "
+                "e.g. convmv -r --nfc -f utf8 -t utf8 --notest on the folders)"
+              : ""));
     }
     for (const auto& c : ds.class_index.class_names())
       if (!found_set.count(c)) missing.push_back(c);
@@ -317,14 +320,16 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
         if (ext_set.count(s.detail)) ++root_images;
       }
     if (!(src.vtable->flags & CF_SOURCE_GROUP_BY_CLASS))  // a list: classes come from its rows
-      throw DataError(fmt::format("labels file '{}' names no class ({} rows of files); expected rows of a file and "
-                                  "its class under a header, e.g. filename,class",
-                                  o.root, col.samples.size() + ds.skipped.size()));
+      throw DataError(
+          fmt::format("labels file '{}' names no class ({} rows of files); expected rows of a file and "
+                      "its class under a header, e.g. filename,class",
+                      o.root, col.samples.size() + ds.skipped.size()));
     if (root_images > 0)
-      throw DataError(fmt::format("dataset root '{}' has 0 class subfolders and {} image files directly in it; "
-                                  "expected one subfolder per class: point to the parent folder, or load the "
-                                  "images without labels (--class-mode none, class_mode=None)",
-                                  o.root, root_images));
+      throw DataError(
+          fmt::format("dataset root '{}' has 0 class subfolders and {} image files directly in it; "
+                      "expected one subfolder per class: point to the parent folder, or load the "
+                      "images without labels (--class-mode none, class_mode=None)",
+                      o.root, root_images));
     throw DataError(fmt::format("dataset root '{}' has 0 class subfolders ({} files directly in it); expected one "
                                 "subfolder per class holding images",
                                 o.root, root_files));
@@ -384,13 +389,15 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
     for (const auto& sk : ds.skipped)
       if (sk.reason == CF_SKIP_MISSING_FILE && missing++ == 0) first_missing = sk.path;
     if (!empty.empty() && !o.allow_empty && !o.class_indices && missing > 0)
-      throw DataError(fmt::format("class {} has no images: {} listed files are missing (e.g. '{}' under '{}'); "
-                                  "expected paths relative to --directory (directory=; default: the list file's folder)",
-                                  fmt::join(empty, ", class "), missing, first_missing, ds.base_directory));
+      throw DataError(
+          fmt::format("class {} has no images: {} listed files are missing (e.g. '{}' under '{}'); "
+                      "expected paths relative to --directory (directory=; default: the list file's folder)",
+                      fmt::join(empty, ", class "), missing, first_missing, ds.base_directory));
     if (!empty.empty() && !o.allow_empty && !o.class_indices)
-      throw DataError(fmt::format("class {} has no images; expected at least one image with a supported extension "
-                                  "({}) per class, or --allow-empty (allow_empty=True) to keep empty classes",
-                                  fmt::join(empty, ", class "), fmt::join(extensions, " ")));
+      throw DataError(
+          fmt::format("class {} has no images; expected at least one image with a supported extension "
+                      "({}) per class, or --allow-empty (allow_empty=True) to keep empty classes",
+                      fmt::join(empty, ", class "), fmt::join(extensions, " ")));
     if (!empty.empty())
       ds.warnings.push_back(fmt::format("empty classes kept with their index: {}", fmt::join(empty, ", ")));
   }

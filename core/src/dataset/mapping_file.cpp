@@ -62,9 +62,10 @@ ClassIndex from_index_dict(const json& dict, const std::string& origin) {
     const bool huge = value.is_number_unsigned() && value.get<unsigned long long>() > 0x7fffffffffffffffULL;
     auto i = huge ? -1LL : value.get<long long>();
     if (i < 0 || i >= static_cast<long long>(dict.size()))
-      throw DataError(fmt::format("mapping file '{}': index {} of class '{}' is out of range; expected "
-                                  "indices 0..{} each used once",
-                                  origin, value.dump(), name, static_cast<long long>(dict.size()) - 1));
+      throw DataError(
+          fmt::format("mapping file '{}': index {} of class '{}' is out of range; expected "
+                      "indices 0..{} each used once",
+                      origin, value.dump(), name, static_cast<long long>(dict.size()) - 1));
     if (seen[static_cast<std::size_t>(i)])
       throw DataError(fmt::format("mapping file '{}': index {} is used by '{}' and '{}'; expected each "
                                   "index once",

@@ -929,10 +929,11 @@ bool DataLoader::BatchStream::next(Batch& out) { return *next_for(out, std::null
 std::optional<bool> DataLoader::BatchStream::next_for(Batch& out, std::optional<std::chrono::milliseconds> timeout) {
   State& s = *state_;
   if (s.owner != getpid())
-    throw UsageError(fmt::format("this batch stream was started by process {}, before a fork; its workers do not exist "
-                                 "in process {}; expected a new stream (in Python: a new iterator, or reset()) in the "
-                                 "child",
-                                 s.owner, getpid()));
+    throw UsageError(
+        fmt::format("this batch stream was started by process {}, before a fork; its workers do not exist "
+                    "in process {}; expected a new stream (in Python: a new iterator, or reset()) in the "
+                    "child",
+                    s.owner, getpid()));
   std::unique_lock<std::mutex> lock(s.mutex);
   if (s.next_to_deliver >= s.num_batches) return false;
   // The caller is done with `out`: its buffer goes back before the wait, so a batch opened

@@ -114,11 +114,13 @@ ImageCache::ImageCache(std::string location, const LoaderOptions& options, int64
   std::error_code ec;
   std::filesystem::create_directories(impl_->folder, ec);
   if (ec || !std::filesystem::is_directory(impl_->folder))
-    throw DataError(fmt::format("cache folder '{}' cannot be created: {}; expected a writable folder, or --cache memory (cache='memory')",
-                                impl_->folder, ec ? ec.message() : "not a folder"));
+    throw DataError(fmt::format(
+        "cache folder '{}' cannot be created: {}; expected a writable folder, or --cache memory (cache='memory')",
+        impl_->folder, ec ? ec.message() : "not a folder"));
   if (::access(impl_->folder.c_str(), W_OK | X_OK) != 0)
-    throw DataError(fmt::format("cache folder '{}' is not writable: {}; expected a writable folder, or --cache memory (cache='memory')",
-                                impl_->folder, std::strerror(errno)));
+    throw DataError(fmt::format(
+        "cache folder '{}' is not writable: {}; expected a writable folder, or --cache memory (cache='memory')",
+        impl_->folder, std::strerror(errno)));
 }
 
 ImageCache::~ImageCache() = default;

@@ -145,8 +145,8 @@ void check_loader_options(const LoaderOptions& o) {
   if (o.prefetch < 1) throw UsageError(fmt::format("prefetch '{}' is out of range; expected >= 1", o.prefetch));
   detail::check_sampling_name(o.sampling);
   if (o.cache.find('\0') != std::string::npos)  // the OS would use the folder named by the part before it
-    throw UsageError(fmt::format("cache '{}' has a NUL character in its name; expected 'memory' or a folder path",
-                                 o.cache));
+    throw UsageError(
+        fmt::format("cache '{}' has a NUL character in its name; expected 'memory' or a folder path", o.cache));
   if (o.samples_per_epoch < 0)
     throw UsageError(fmt::format("samples_per_epoch '{}' is out of range; expected >= 0", o.samples_per_epoch));
   if (o.num_shards < 1 || o.shard_id < 0 || o.shard_id >= o.num_shards)
@@ -175,11 +175,12 @@ void check_loader_options(const LoaderOptions& o) {
   const double in_flight = static_cast<double>(o.prefetch) + 1;
   const double memory = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
   if (memory > 0 && batch * in_flight > memory)
-    throw UsageError(fmt::format("batch_size {} of {}x{} images needs {} per batch, {} for the {} batches in flight, "
-                                 "more than this machine's {} of memory; expected a smaller target_size or batch_size "
-                                 "(or a smaller prefetch)",
-                                 o.batch_size, o.target_size[0], o.target_size[1], human_size(batch), human_size(batch * in_flight),
-                                 static_cast<int>(in_flight), human_size(memory)));
+    throw UsageError(
+        fmt::format("batch_size {} of {}x{} images needs {} per batch, {} for the {} batches in flight, "
+                    "more than this machine's {} of memory; expected a smaller target_size or batch_size "
+                    "(or a smaller prefetch)",
+                    o.batch_size, o.target_size[0], o.target_size[1], human_size(batch), human_size(batch * in_flight),
+                    static_cast<int>(in_flight), human_size(memory)));
 }
 
 int jpeg_draft_margin(const LoaderOptions& o) {

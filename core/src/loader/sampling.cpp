@@ -23,9 +23,10 @@ namespace {
 constexpr uint64_t kSamplingStream = 0xffffffffffff5a3dULL;
 
 DataError bad_weights(const std::string& file, const std::string& why) {
-  return DataError(fmt::format("sampling weights file '{}' {}; expected JSON {{\"class name\": weight}} for every "
-                               "class, or a list of one weight per sample in filenames order",
-                               file, why));
+  return DataError(
+      fmt::format("sampling weights file '{}' {}; expected JSON {{\"class name\": weight}} for every "
+                  "class, or a list of one weight per sample in filenames order",
+                  file, why));
 }
 
 /// What a weights file says before it meets a dataset: a list (one weight per sample) or an
@@ -92,7 +93,8 @@ std::vector<double> per_sample_weights(const Dataset& ds, const std::string& fil
     if (per_class[static_cast<std::size_t>(c)] < 0) missing.push_back(ds.class_index.name_of(c));
   if (!unknown.empty())
     throw bad_weights(file, fmt::format("names classes this data does not have: {}", fmt::join(unknown, ", ")));
-  if (!missing.empty()) throw bad_weights(file, fmt::format("has no weight for the classes {}", fmt::join(missing, ", ")));
+  if (!missing.empty())
+    throw bad_weights(file, fmt::format("has no weight for the classes {}", fmt::join(missing, ", ")));
   std::vector<double> per_sample(static_cast<std::size_t>(ds.num_samples()), 0.0);
   for (std::size_t i = 0; i < per_sample.size(); ++i) {
     const auto& ids = ds.samples[i].class_ids;

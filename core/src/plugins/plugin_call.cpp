@@ -30,8 +30,8 @@ void PluginCall::violation(const std::string& problem) const {
 
 void refuse_nul(std::string_view what, const std::string& value) {
   if (value.find('\0') != std::string::npos)
-    throw UsageError(fmt::format("{} '{}' has a NUL character; expected text without one (no path or name has it)", what,
-                                 value));
+    throw UsageError(
+        fmt::format("{} '{}' has a NUL character; expected text without one (no path or name has it)", what, value));
 }
 
 std::vector<cf_option> c_options(const std::vector<std::pair<std::string, std::string>>& options) {
