@@ -319,3 +319,21 @@ TEST_CASE("a class folder whose name differs from a saved one only by Unicode no
   CHECK(r.exit_code == 3);
   CHECK_THAT(r.err, !Contains("NFD"));
 }
+
+TEST_CASE("a saved mapping's hidden class is not read unless named, and the warning says how", "[hostile][e2e]") {
+  TempDir d;
+  d.mkdir("root/.h");
+  d.mkdir("root/a");
+  classflow::test::solid_rgb_png(d.path("root/.h/1.png"), 8, 8, 1, 2, 3);
+  classflow::test::solid_rgb_png(d.path("root/a/2.png"), 8, 8, 4, 5, 6);
+  d.write_file("m.json", R"({".h": 0, "a": 1})");
+  auto r = run_cli({"scan", d.path("root"), "--class-indices", d.path("m.json")});
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.err, Contains("warning: classes of the saved mapping not present in '" + d.path("root") +
+                             "': .h (indices kept); a name starting with '.' is a hidden folder, read only when named "
+                             "in classes (--classes) or with --source-opt include_hidden=1\n"));
+  CHECK_THAT(r.out, Contains("Found 1 images belonging to 2 classes."));
+  r = run_cli({"scan", d.path("root"), "--class-indices", d.path("m.json"), "--source-opt", "include_hidden=1"});
+  CHECK(r.err.empty());
+  CHECK_THAT(r.out, Contains("Found 2 images belonging to 2 classes."));
+}

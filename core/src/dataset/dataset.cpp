@@ -302,9 +302,16 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
     }
     for (const auto& c : ds.class_index.class_names())
       if (!found_set.count(c)) missing.push_back(c);
-    if (!missing.empty())
-      ds.warnings.push_back(fmt::format("classes of the saved mapping not present in '{}': {} (indices kept)",
-                                        o.root, fmt::join(missing, ", ")));
+    if (!missing.empty()) {
+      // A hidden class ('.h') is skipped by a folder scan unless named: say how to read it.
+      const bool hidden = (src.vtable->flags & CF_SOURCE_GROUP_BY_CLASS) &&
+                          std::any_of(missing.begin(), missing.end(), [](const std::string& c) { return !c.empty() && c[0] == '.'; });
+      ds.warnings.push_back(fmt::format("classes of the saved mapping not present in '{}': {} (indices kept){}", o.root,
+                                        fmt::join(missing, ", "),
+                                        hidden ? "; a name starting with '.' is a hidden folder, read only when named "
+                                                 "in classes (--classes) or with --source-opt include_hidden=1"
+                                               : ""));
+    }
   } else if (col.keep_order) {
     ds.class_index = ClassIndex(found);  // the source's order (CSV label columns)
   } else {
