@@ -119,8 +119,18 @@ def _rows(predictions: Any) -> np.ndarray:
             f"predictions of dtype {a.dtype} are not scores; expected a real numeric array (float, int, uint or "
             "bool), e.g. model.predict output"
         )
-    with np.errstate(over="ignore"):  # beyond float32 becomes inf: refused by the core, naming the row
-        return np.ascontiguousarray(a, dtype=np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):  # beyond float32 becomes inf: refused below or by the core
+        rows = np.ascontiguousarray(a, dtype=np.float32)
+    if a.dtype.kind == "f" and a.dtype.itemsize > 4:
+        # Finite in float64 but inf as float32: name the value the caller gave, not the inf it became.
+        over = np.isfinite(a) & ~np.isfinite(rows)
+        if over.any():
+            at = tuple(int(i) for i in np.argwhere(over)[0])
+            raise _native.DataError(
+                f"prediction row {at[0]}" + (f": column {at[1]}" if len(at) > 1 else "") +
+                f" holds {a[at]!r}, outside float32 range; expected finite scores"
+            )
+    return rows
 
 
 def decode_with(

@@ -303,3 +303,13 @@ def test_class_indices_take_numpy_integers_and_name_a_huge_index_as_given(dogs_c
     with pytest.raises(classflow.DataError, match=r"index 9223372036854775808 of class 'dog' is out of range; "
                                                    r"expected indices 0\.\.1"):
         classflow.flow_from_directory(dogs_cats / "valid", class_indices={"cat": 0, "dog": 2**63})
+
+
+def test_a_float64_prediction_beyond_float32_is_named_as_given(dogs_cats):
+    it = classflow.flow_from_directory(dogs_cats / "valid", target_size=(8, 8))
+    with pytest.raises(classflow.DataError, match=r"^prediction row 1: column 0 holds 1e\+300, outside float32 range; "
+                                                   r"expected finite scores$"):
+        it.decode(np.array([[0.2, 0.8], [1e300, 0.0]]))
+    with pytest.raises(classflow.DataError, match=r"^prediction row 0: column 1 holds inf; expected finite scores$"):
+        it.decode(np.array([[0.2, np.inf]]))
+    assert it.decode(np.array([[0.2, 0.8]])) == ["dog"]
