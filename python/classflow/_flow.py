@@ -72,8 +72,8 @@ def _loader_options(
             f"target_size {target_size!r} is not (height, width); expected e.g. (224, 224)"
         ) from None
     o.target_size = (_int("target_size", h), _int("target_size", w))
-    o.color_mode = color_mode
-    o.interpolation = interpolation
+    o.color_mode = _str("color_mode", color_mode)
+    o.interpolation = _str("interpolation", interpolation)
     o.keep_aspect_ratio = bool(keep_aspect_ratio)
     o.dtype = dtype if isinstance(dtype, str) else _dtype_name(dtype)  # 'float32', np.float32, np.dtype
     o.data_format = data_format or "channels_last"
@@ -85,14 +85,14 @@ def _loader_options(
     o.drop_last = bool(drop_last)
     o.num_workers = _int("num_workers", num_workers)
     o.prefetch = _int("prefetch", prefetch)
-    o.on_error = on_error
+    o.on_error = _str("on_error", on_error)
     o.max_image_pixels = _int("max_image_pixels", max_image_pixels)
     if alpha_background is not None:
         if not isinstance(alpha_background, str):
             alpha_background = ",".join(str(int(v)) for v in alpha_background)
         o.alpha_background = alpha_background
     o.apply_orientation = bool(apply_exif_orientation)
-    o.shard_remainder = shard_remainder
+    o.shard_remainder = _str("shard_remainder", shard_remainder)
     o.apply_shard(None if num_shards is None else _int("num_shards", num_shards),
                   None if shard_id is None else _int("shard_id", shard_id))
     if jpeg_draft is not None:
@@ -120,6 +120,14 @@ def _int(name: str, value: Any) -> int:
     if isinstance(value, bool) or not hasattr(value, "__index__"):
         raise TypeError(f"{name} must be an int, not {type(value).__name__}")
     return operator.index(value)
+
+
+def _str(name: str, value: Any) -> str:
+    """A choice spelled as text (color_mode, interpolation, on_error, ...); TypeError for None or
+    another type, as _int does (pybind11's own message lists C++ signatures)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    return value
 
 
 def _dtype_name(dtype: Any) -> str:

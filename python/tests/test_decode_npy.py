@@ -101,8 +101,9 @@ def test_non_finite_scores_are_refused_by_every_face(tmp_path, mapping):
     np.save(tmp_path / "inf.npy", np.array([[0.1, np.inf, 0.2]], dtype=np.float32))
     code, out, err = run_cli("decode", "--class-indices", mapping, tmp_path / "inf.npy")
     assert code == 3 and "row 0: column 1 holds inf; expected finite scores" in err, err
-    with pytest.raises(classflow.DataError, match="prediction row 0: column 1 holds inf; expected finite scores"):
-        classflow.decode(np.array([[0.1, 1e300, 0.2]]), str(mapping))  # beyond float32
+    with pytest.raises(classflow.DataError, match=r"prediction row 0: column 1 holds 1e\+300, outside float32 range; "
+                                                   r"expected finite scores"):
+        classflow.decode(np.array([[0.1, 1e300, 0.2]]), str(mapping))  # beyond float32: named as given
     for bad in (np.array([[1 + 2j, 0, 0]]), np.array([["1", "0", "0"]]), np.array([[object(), 0, 0]], dtype=object)):
         with pytest.raises(classflow.UsageError, match=f"predictions of dtype {bad.dtype} are not scores"):
             classflow.decode(bad, str(mapping))

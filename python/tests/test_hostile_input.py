@@ -28,6 +28,9 @@ from conftest import run_cli, write_jpeg
         (dict(classes="dog"), classflow.UsageError, "classes 'dog' is a single string; expected a list"),
         (dict(rescale=float("nan")), classflow.UsageError, "rescale 'nan' is not a finite number"),
         (dict(encoder_options="x"), TypeError, "encoder_options must be a dict"),
+        (dict(color_mode=None), TypeError, "color_mode must be a str, not NoneType"),
+        (dict(interpolation=2), TypeError, "interpolation must be a str, not int"),
+        (dict(on_error=None), TypeError, "on_error must be a str, not NoneType"),
         (dict(dtype="float64"), classflow.UsageError, "unknown dtype 'float64'; expected one of: float32, uint8"),
         (dict(prefetch=2**40), classflow.UsageError, "prefetch '1099511627776' is out of range; expected at most "
                                                      "2147483647$"),
