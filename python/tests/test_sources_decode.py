@@ -170,3 +170,18 @@ def test_an_animated_webp_is_its_first_frame_as_pillow_opens_it(tmp_path):
                 assert im.is_animated
                 np.testing.assert_array_equal(x[i], np.asarray(im.convert(pil_mode)))
     assert classflow.check(tmp_path, class_mode=None)["clean"]
+
+
+def test_a_dataframe_of_non_utf8_names_round_trips(tmp_path):
+    # it.filenames gives os.fsdecode strings (surrogates for bytes that are not UTF-8); a dataframe
+    # of them names the same files (writing them raised UnicodeEncodeError).
+    folder = os.fsencode(tmp_path / "img")
+    os.makedirs(folder)
+    name = b"caf\xe9.jpg"  # Latin-1, not UTF-8
+    write_jpeg(tmp_path / "img" / os.fsdecode(name), (10, 20, 30))
+    write_jpeg(tmp_path / "img" / "plain.jpg", (200, 20, 30))
+    files = sorted(os.listdir(tmp_path / "img"))
+    it = classflow.flow_from_dataframe({"filename": files, "class": ["a", "b"]}, directory=tmp_path / "img",
+                                       target_size=(8, 8), shuffle=False, class_mode="sparse")
+    assert it.filenames == files and os.fsencode(it.filenames[0]) == name
+    assert list(next(it)[1]) == [0, 1]
