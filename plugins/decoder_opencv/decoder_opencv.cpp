@@ -190,10 +190,13 @@ Header read_pnm(const uint8_t* data, std::size_t size) {
         break;
       }
     }
+    // Every digit, leading zeros too: OpenCV reads "00000000020531" as 20531, and a size read
+    // otherwise (2, after ten digits) would let a 780-Mpx image past max_image_pixels (found by
+    // the fuzzer: OpenCV then allocated 2.3 GB). The value saturates past INT32_MAX.
     long value = 0;
     std::size_t digits = 0;
-    while (pos < size && std::isdigit(data[pos]) != 0 && digits < 10) {
-      value = value * 10 + (data[pos] - '0');
+    while (pos < size && std::isdigit(data[pos]) != 0) {
+      if (value <= INT32_MAX) value = value * 10 + (data[pos] - '0');
       ++pos;
       ++digits;
     }

@@ -193,6 +193,19 @@ TEST_CASE("opencv: a truncated file is an error naming the format", "[decoder]")
   CHECK_THAT(d.message, StartsWith(prefix));
 }
 
+TEST_CASE("opencv: a PNM size with leading zeros is the size OpenCV reads, so max_image_pixels sees it",
+          "[decoder]") {
+  // 14 digits: read as 2 once, while OpenCV read 20531 and allocated 37997x20531x3 bytes.
+  const DecodeResult p = decode(text("P3 00037997 00000000020531 255\n1 2 3\n"), request(), false);
+  CHECK(p.code == CF_OK);
+  CHECK(p.info.width == 37997);
+  CHECK(p.info.height == 20531);
+  const DecodeResult huge = decode(text("P3 1 000000000000000000002147483648 255\n"), request(), false);
+  CHECK(huge.code == CF_ERROR_DATA);
+  CHECK(huge.message == "truncated or corrupt PNM data: header field 'height' is missing or not a number; expected a "
+                        "positive decimal");
+}
+
 TEST_CASE("opencv: a malformed PNM header names the field", "[decoder]") {
   const DecodeResult d = decode(text("P5\nwide 2\n255\n"), request(), false);
   CHECK(d.code == CF_ERROR_DATA);
