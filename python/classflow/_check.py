@@ -94,12 +94,13 @@ def check(
     Raises UsageError for bad options, DataError when a root cannot be scanned; a bad file is a
     finding, never an exception.
     """
+    args = (bool(decode), _target(target_size), bool(near_duplicates), _int("near_threshold", near_threshold),
+            _int("num_workers", num_workers), _int("max_image_pixels", max_image_pixels))
+    _native.check_check_options(*args)  # a bad value never waits for the walk
     reg, datasets, _ = _scan_all(roots, classes, class_mode, class_indices, encoder_options, follow_links, class_order,
                                  allow_empty, source, source_options, plugin_dirs, plugin_overrides, validation_split,
                                  subset, split_method, seed)
-    text = _native.check_datasets(reg, datasets, bool(decode), _target(target_size), bool(near_duplicates),
-                                  _int("near_threshold", near_threshold), _int("num_workers", num_workers),
-                                  _int("max_image_pixels", max_image_pixels))
+    text = _native.check_datasets(reg, datasets, *args)
     return _result(text)
 
 
@@ -144,11 +145,13 @@ def report(
     histograms, colour models and every check finding) and returns the check's dict, as
     :func:`check`. Raises as :func:`check`, and DataError when ``output`` cannot be written.
     """
+    args = (bool(decode), _target(target_size), bool(near_duplicates), _int("near_threshold", near_threshold),
+            _int("num_workers", num_workers), _int("max_image_pixels", max_image_pixels))
+    _native.check_check_options(*args)  # a bad value never waits for the walk
     reg, datasets, specs = _scan_all(roots, classes, class_mode, class_indices, encoder_options, follow_links,
                                      class_order, allow_empty, source, source_options, plugin_dirs, plugin_overrides,
                                      validation_split, subset, split_method, seed)
     output = os.fsdecode(output)
-    text = _native.write_report(reg, datasets, specs, output, bool(decode), _target(target_size), bool(near_duplicates),
-                                _int("near_threshold", near_threshold), _int("num_workers", num_workers), _int("max_image_pixels", max_image_pixels),
-                                _int("thumbnails", thumbnails), "" if title is None else str(title))
+    text = _native.write_report(reg, datasets, specs, output, *args, _int("thumbnails", thumbnails),
+                                "" if title is None else str(title))
     return _result(text)

@@ -191,6 +191,14 @@ class Loader:
     def batch(self, index: int, epoch: int = ...) -> NativeBatch: ...
     def stream(self, epoch: int, first_batch: int = ...) -> Stream: ...
 
+def check_check_options(
+    decode: bool,
+    target_size: Optional[Tuple[int, int]],
+    near_duplicates: bool,
+    near_threshold: int,
+    num_workers: int,
+    max_image_pixels: int,
+) -> None: ...
 def check_datasets(
     registry: Registry,
     datasets: List[Dataset],

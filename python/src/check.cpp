@@ -50,6 +50,15 @@ void bind_check(py::module_& m) {
       py::arg("image"),
       "64-bit pHash of a uint8 [H, W] or [H, W, C] image, as imagehash.phash (bit 63 = DCT (0, 0)).");
   m.def(
+      "check_check_options",
+      [](bool decode, std::optional<std::array<int32_t, 2>> target_size, bool near_duplicates, int32_t near_threshold,
+         int32_t num_workers, int64_t max_image_pixels) {
+        (void)check_options(decode, target_size, near_duplicates, near_threshold, num_workers, max_image_pixels);
+      },
+      py::arg("decode"), py::arg("target_size"), py::arg("near_duplicates"), py::arg("near_threshold"),
+      py::arg("num_workers"), py::arg("max_image_pixels"),
+      "check_check_options before a scan: raises UsageError as check_datasets would, having read nothing.");
+  m.def(
       "check_datasets",
       [](std::shared_ptr<Registry> registry, const std::vector<std::shared_ptr<Dataset>>& datasets, bool decode,
          std::optional<std::array<int32_t, 2>> target_size, bool near_duplicates, int32_t near_threshold,

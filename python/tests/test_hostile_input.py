@@ -247,6 +247,10 @@ def test_check_num_workers_is_bounded(dogs_cats):
     with pytest.raises(classflow.UsageError, match=r"num_workers '1000000' is out of range; expected 0 \(one per core\) "
                                                    r"to 256"):
         classflow.check(dogs_cats / "valid", num_workers=10**6)
+    with pytest.raises(classflow.UsageError, match=r"num_workers '-1' is out of range"):  # before the walk
+        classflow.check(dogs_cats / "no-such-root", num_workers=-1)
+    with pytest.raises(classflow.UsageError, match=r"near-duplicate threshold 65 is outside 0\.\.64"):
+        classflow.report(dogs_cats / "no-such-root", "/tmp/never.html", near_threshold=65)
     code, _, err = run_cli("check", str(dogs_cats / "valid"), "--num-workers", "-1")
     assert code == 2 and "num_workers '-1' is out of range; expected 0 (one per core) to 256" in err
 
