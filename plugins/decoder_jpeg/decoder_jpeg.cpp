@@ -70,6 +70,7 @@ struct JpegHeader {
   int height = 0;
   int colorspace = TJCS_YCbCr;  ///< a TJCS value
   int orientation = 1;          ///< EXIF orientation 1..8, 1 when absent or invalid
+  bool warned = false;          ///< TurboJPEG warned reading the header (the handle needs replacing)
 };
 
 /// The payload of the first APP1 segment that starts with "Exif\0\0" (the Exif header libexif
@@ -104,8 +105,66 @@ int exif_orientation(const uint8_t* payload, std::size_t size) {
   return classflow::plugins::common::exif_block_orientation(payload, static_cast<unsigned int>(size));
 }
 
+/// True when the data holds an end-of-image marker after its first scan. libjpeg pads data that
+/// ends early with gray and warns "Premature end of JPEG file", but TurboJPEG keeps the text of
+/// the first warning only: after any earlier warning, a file cut short would pass as whole. So
+/// the stream is walked here: marker segments by their lengths, entropy-coded data up to the next
+/// marker (FF 00 is a stuffed byte, FF D0..D7 a restart, FF FF fill).
+bool has_end_of_image(const uint8_t* data, std::size_t size) {
+  std::size_t pos = 2;  // after SOI
+  bool in_scan = false;
+  while (pos + 1 < size) {
+    if (data[pos] != 0xFF) {  // entropy-coded data, or stray bytes before a marker (libjpeg skips both)
+      ++pos;
+      continue;
+    }
+    const uint8_t marker = data[pos + 1];
+    if (marker == 0xFF) {  // fill byte
+      ++pos;
+      continue;
+    }
+    if (marker == 0xD9) return in_scan;  // EOI (before any scan, libjpeg fails on its own)
+    if (in_scan && (marker == 0x00 || (marker >= 0xD0 && marker <= 0xD7))) {
+      pos += 2;  // a stuffed 0xFF or a restart marker, inside the entropy-coded data
+      continue;
+    }
+    if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) {  // markers without a length
+      pos += 2;
+      continue;
+    }
+    if (pos + 3 >= size) return false;
+    const std::size_t length = (std::size_t{data[pos + 2]} << 8) | data[pos + 3];
+    if (length < 2) return false;
+    pos += 2 + length;
+    in_scan = marker == 0xDA;  // the entropy-coded data follows an SOS header
+  }
+  return false;
+}
+
 bool is_jpeg(const uint8_t* data, std::size_t size) {
   return size >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF;
+}
+
+/// True when TurboJPEG's last failure must fail the decode: any fatal error, and the warning
+/// libjpeg gives for data that ends early (it would otherwise pad the image with gray). Pillow
+/// fails on the same ("broken data stream") and lets the other warnings pass.
+/// TurboJPEG 2.x reports a fatal error as TJERR_WARNING when a warning came first in the same
+/// image (e.g. extraneous bytes, then an unknown marker that stops the decode with half the rows
+/// gray), so the message decides: libjpeg outputs only its first warning, and a fatal error
+/// always replaces it. The texts are libjpeg's JWRN_* messages (jerror.h); any other is fatal.
+bool is_decode_failure(tjhandle handle) {
+  if (tjGetErrorCode(handle) == TJERR_FATAL) return true;
+  const std::string_view message = tjGetErrorStr2(handle);
+  if (message.find("Premature end") != std::string_view::npos) return true;
+  static constexpr std::string_view kWarnings[] = {"Corrupt JPEG data:",
+                                                   "Warning:",
+                                                   "Unknown Adobe color transform code",
+                                                   "Inconsistent progression sequence",
+                                                   "Invalid SOS parameters for sequential JPEG",
+                                                   "Application transferred too many scanlines"};
+  for (std::string_view w : kWarnings)
+    if (message.substr(0, w.size()) == w) return false;
+  return true;
 }
 
 /// @throws DataError when the data is not a JPEG or its header cannot be read.
@@ -114,9 +173,15 @@ JpegHeader read_header(tjhandle handle, const uint8_t* data, std::size_t size) {
     throw DataError("data of '" + std::to_string(size) + "' bytes is not a JPEG; expected it to start with FF D8 FF");
   JpegHeader header;
   int subsampling = 0;
+  // A warning while reading the header (extraneous bytes before a marker, an unknown JFIF
+  // revision) leaves a readable image, as in Pillow; only a fatal error is one. The caller starts
+  // a fresh handle after a warning (TurboJPEG 2.x leaves it unusable).
   if (tjDecompressHeader3(handle, data, static_cast<unsigned long>(size), &header.width, &header.height, &subsampling,
-                          &header.colorspace) != 0)
-    throw DataError(std::string("truncated or corrupt JPEG data: ") + tjGetErrorStr2(handle));
+                          &header.colorspace) != 0) {
+    if (is_decode_failure(handle))
+      throw DataError(std::string("truncated or corrupt JPEG data: ") + tjGetErrorStr2(handle));
+    header.warned = true;
+  }
   // Data that ends before the frame header can pass as a 0x0 image: refuse it here, never an
   // empty image delivered with a label.
   if (header.width < 1 || header.height < 1)
@@ -181,27 +246,6 @@ void cmyk_to_rgb(const uint8_t* in, uint8_t* out, std::size_t num_pixels) {
   }
 }
 
-/// True when TurboJPEG's last failure must fail the decode: any fatal error, and the warning
-/// libjpeg gives for data that ends early (it would otherwise pad the image with gray). Pillow
-/// fails on the same ("broken data stream") and lets the other warnings pass.
-/// TurboJPEG 2.x reports a fatal error as TJERR_WARNING when a warning came first in the same
-/// image (e.g. extraneous bytes, then an unknown marker that stops the decode with half the rows
-/// gray), so the message decides: libjpeg outputs only its first warning, and a fatal error
-/// always replaces it. The texts are libjpeg's JWRN_* messages (jerror.h); any other is fatal.
-bool is_decode_failure(tjhandle handle) {
-  if (tjGetErrorCode(handle) == TJERR_FATAL) return true;
-  const std::string_view message = tjGetErrorStr2(handle);
-  if (message.find("Premature end") != std::string_view::npos) return true;
-  static constexpr std::string_view kWarnings[] = {"Corrupt JPEG data:",
-                                                   "Warning:",
-                                                   "Unknown Adobe color transform code",
-                                                   "Inconsistent progression sequence",
-                                                   "Invalid SOS parameters for sequential JPEG",
-                                                   "Application transferred too many scanlines"};
-  for (std::string_view w : kWarnings)
-    if (message.substr(0, w.size()) == w) return false;
-  return true;
-}
 
 class JpegDecoder : public ImageDecoder {
  public:
@@ -210,7 +254,11 @@ class JpegDecoder : public ImageDecoder {
   bool sniff(const uint8_t* data, std::size_t size) const override { return is_jpeg(data, size); }
 
   ImageInfo plan(const uint8_t* data, std::size_t size, const DecodeRequest& request) const override {
-    return with_fresh_handle_on_error([&] { return plan_for(read_header(thread_local_handle(), data, size), request); });
+    return with_fresh_handle_on_error([&] {
+      const JpegHeader header = read_header(thread_local_handle(), data, size);
+      if (header.warned) reset_thread_local_handle();
+      return plan_for(header, request);
+    });
   }
 
   void decode(const uint8_t* data, std::size_t size, const DecodeRequest& request, const ImageInfo& info,
@@ -222,6 +270,10 @@ class JpegDecoder : public ImageDecoder {
   static void decode_with(tjhandle tj, const uint8_t* data, std::size_t size, const DecodeRequest& request,
                           const ImageInfo& info, void* out) {
     const JpegHeader header = read_header(tj, data, size);
+    if (header.warned) {
+      reset_thread_local_handle();
+      tj = thread_local_handle();
+    }
     const ImageInfo expected = plan_for(header, request);
     // TurboJPEG picks its scaling factor from the size asked for: a foreign info would make it
     // write a different size than the caller's buffer holds.
@@ -247,7 +299,14 @@ class JpegDecoder : public ImageDecoder {
     // Pillow, so they are not errors.
     if (rc != 0 && is_decode_failure(tj))
       throw DataError(std::string("truncated or corrupt JPEG data: ") + tjGetErrorStr2(tj));
-    if (rc != 0) reset_thread_local_handle();  // a warning also leaves the handle unusable
+    if (rc != 0) {
+      const std::string first_warning = tjGetErrorStr2(tj);
+      reset_thread_local_handle();  // a warning also leaves the handle unusable
+      // Only the first warning's text is kept: data that also ended early shows here.
+      if (!has_end_of_image(data, size))
+        throw DataError("truncated or corrupt JPEG data: the data ends before its end-of-image marker (after '" +
+                        first_warning + "'); expected a complete JPEG");
+    }
     if (!cmyk.empty()) cmyk_to_rgb(cmyk.data(), pixels, static_cast<std::size_t>(info.out_width) * info.out_height);
   }
 };

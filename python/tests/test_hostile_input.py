@@ -320,3 +320,47 @@ def test_a_float64_prediction_beyond_float32_is_named_as_given(dogs_cats):
     with pytest.raises(classflow.DataError, match=r"^prediction row 0: column 1 holds inf; expected finite scores$"):
         it.decode(np.array([[0.2, np.inf]]))
     assert it.decode(np.array([[0.2, 0.8]])) == ["dog"]
+
+
+def _noise_jpeg(**save):
+    import io
+    from PIL import Image
+    out = io.BytesIO()
+    Image.fromarray((np.random.RandomState(0).rand(48, 64, 3) * 255).astype("uint8")).save(out, "JPEG", quality=85,
+                                                                                           **save)
+    return out.getvalue()
+
+
+def _decode_one(tmp_path, data):
+    (tmp_path / "a").mkdir(exist_ok=True)
+    (tmp_path / "a" / "x.jpg").write_bytes(data)
+    it = classflow.flow_from_directory(tmp_path, target_size=(48, 64), class_mode=None, dtype="uint8",
+                                       jpeg_draft=False, interpolation="nearest", shuffle=False, batch_size=1)
+    return next(it)[0]
+
+
+def test_a_jpeg_cut_short_after_an_earlier_warning_is_corrupt_as_in_pillow(tmp_path):
+    import io
+    from PIL import Image
+    # Stray bytes before the 2nd scan (a warning), the file cut before the 5th: TurboJPEG keeps the
+    # first warning's text only, so the "Premature end" after it passed as a whole image, 3/4 gray.
+    d = _noise_jpeg(progressive=True)
+    scans = [i for i in range(len(d) - 1) if d[i:i + 2] == b"\xff\xda"]
+    cut = d[:scans[1]] + b"\x00\x11\x22" + d[scans[1]:scans[4]]
+    with pytest.raises(OSError, match="truncated"):
+        Image.open(io.BytesIO(cut)).load()
+    with pytest.raises(classflow.DataError, match=r"x\.jpg' cannot be decoded: truncated or corrupt JPEG data: the "
+                                                   r"data ends before its end-of-image marker \(after 'Corrupt JPEG "
+                                                   r"data: 3 extraneous bytes before marker 0xda'\)"):
+        _decode_one(tmp_path, cut)
+    assert [c["path"] for c in classflow.check(tmp_path, class_mode=None)["corrupt"]] == ["a/x.jpg"]
+
+
+def test_stray_bytes_before_a_header_marker_decode_as_pillow_does(tmp_path):
+    import io
+    from PIL import Image
+    d = _noise_jpeg()
+    i = d.find(b"\xff\xdb")  # the first DQT: libjpeg warns of 3 extraneous bytes and reads on
+    odd = d[:i] + b"\x12\x34\x56" + d[i:]
+    want = np.asarray(Image.open(io.BytesIO(odd)).convert("RGB"))
+    np.testing.assert_array_equal(_decode_one(tmp_path, odd), want)
