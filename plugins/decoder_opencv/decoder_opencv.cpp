@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
@@ -105,6 +106,8 @@ struct Header {
   double max_value_16 = 65535;  ///< PNM: maxval; otherwise 65535
   std::size_t min_size = 0;     ///< bytes the header says the file has (BMP, PNM, WebP); 0 unknown
   bool animated = false;        ///< WebP with an ANIM chunk: its first frame, as Pillow opens it
+  char pnm_kind = 0;            ///< PNM: '1'..'6' (P1..P6)
+  int pnm_maxval = 0;           ///< PNM: the header's maxval
 };
 
 [[noreturn]] void corrupt(Format format, const std::string& reason) {
@@ -215,9 +218,15 @@ Header read_pnm(const uint8_t* data, std::size_t size) {
   if (maxval < 1 || maxval > 65535)
     corrupt(h.format, "maxval '" + std::to_string(maxval) + "' is out of range; expected 1..65535");
   h.channels = kind == '3' || kind == '6' ? 3 : 1;
-  // OpenCV already stretches 8-bit samples to 0..255; 16-bit ones come raw, 0..maxval.
+  // 8-bit samples are brought to 0..255 after decoding (pillow_pnm_levels); 16-bit ones come raw, 0..maxval.
   h.bits = maxval > 255 ? 16 : 8;
   h.max_value_16 = static_cast<double>(maxval);
+  h.pnm_kind = kind;
+  h.pnm_maxval = static_cast<int>(maxval);
+  // Binary samples start after exactly one whitespace byte: OpenCV would read a comment there as
+  // pixels (and Pillow refuses it), so it is refused here rather than decoded shifted.
+  if ((kind == '5' || kind == '6') && (pos >= size || std::isspace(data[pos]) == 0))
+    corrupt(h.format, "header field 'maxval' is not followed by one whitespace byte; expected the pixels right after it");
   // Binary variants: one whitespace byte after the last header number, then fixed-size rows.
   const std::size_t pixels = static_cast<std::size_t>(h.width) * static_cast<std::size_t>(h.height);
   if (kind == '4')
@@ -399,6 +408,31 @@ void decode_first_frame(const uint8_t* data, std::size_t size, const ImageInfo& 
   }
 }
 
+/// An 8-bit PNM with maxval below 255 in Pillow's levels: round(v * 255 / maxval), halves to even
+/// (verified against Pillow 9.4 for every maxval 1..254). OpenCV gives binary samples raw and
+/// ASCII ones as floor(v * 255 / maxval), which is one-to-one, so both are mapped back to v first.
+cv::Mat pillow_pnm_levels(const cv::Mat& image, const Header& header) {
+  const int m = header.pnm_maxval;
+  if (image.depth() != CV_8U || m >= 255 || m < 1 || header.pnm_kind == '1' || header.pnm_kind == '4') return image;
+  const bool ascii = header.pnm_kind == '2' || header.pnm_kind == '3';
+  cv::Mat table(1, 256, CV_8U);
+  for (int got = 0; got < 256; ++got) {
+    int v = std::min(got, m);  // binary: the sample itself (above maxval: as maxval)
+    if (ascii) {
+      v = m;  // OpenCV clamps ASCII samples to maxval before scaling
+      for (int raw = 0; raw <= m; ++raw)
+        if (raw * 255 / m == got) {
+          v = raw;
+          break;
+        }
+    }
+    table.at<uint8_t>(0, got) = static_cast<uint8_t>(std::nearbyint(v * 255.0 / m));
+  }
+  cv::Mat out;
+  cv::LUT(image, table, out);
+  return out;
+}
+
 /// `image` (as imdecode returned it, BGR order) turned into `channels` RGB-ordered channels.
 cv::Mat to_rgb_channels(const cv::Mat& image, int channels) {
   if (image.channels() == 2) {  // gray + alpha: keep the gray, as OpenCV itself does for TIFF
@@ -478,6 +512,7 @@ class OpenCvDecoder : public ImageDecoder {
                                             "' (OpenCV depth code) is not supported; expected "
                                             "8 or 16-bit unsigned samples");
     // The header's channel count is what plan promised; convert whatever OpenCV chose to it.
+    if (header.format == Format::pnm) image = pillow_pnm_levels(image, header);
     cv::Mat rgb = to_rgb_channels(image, info.out_channels);
     const bool want_16 = info.out_dtype == DType::uint16;
     cv::Mat result(info.out_height, info.out_width,

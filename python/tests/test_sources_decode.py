@@ -185,3 +185,35 @@ def test_a_dataframe_of_non_utf8_names_round_trips(tmp_path):
                                        target_size=(8, 8), shuffle=False, class_mode="sparse")
     assert it.filenames == files and os.fsencode(it.filenames[0]) == name
     assert list(next(it)[1]) == [0, 1]
+
+
+@pytest.mark.parametrize("maxval", [1, 3, 7, 15, 100, 102, 200, 254])
+def test_pnm_with_maxval_below_255_has_pillows_levels(tmp_path, maxval):
+    # OpenCV gave binary samples raw (8 of 15 stayed 8, Pillow's 136) and ASCII ones floored.
+    from PIL import Image
+    values = list(range(maxval + 1))
+    (tmp_path / "a").mkdir()
+    rgb = [v for v in values for _ in range(3)]
+    files = {
+        "p5.pgm": b"P5 %d 1 %d\n" % (len(values), maxval) + bytes(values),
+        "p2.pgm": b"P2 %d 1 %d\n" % (len(values), maxval) + " ".join(map(str, values)).encode() + b"\n",
+        "p6.ppm": b"P6 %d 1 %d\n" % (len(values), maxval) + bytes(rgb),
+        "p3.ppm": b"P3 %d 1 %d\n" % (len(values), maxval) + " ".join(map(str, rgb)).encode() + b"\n",
+    }
+    for name, data in files.items():
+        (tmp_path / "a" / name).write_bytes(data)
+    it = classflow.flow_from_directory(tmp_path, target_size=(1, len(values)), class_mode=None, dtype="uint8",
+                                       shuffle=False, batch_size=4, interpolation="nearest")
+    x = next(it)
+    for i, path in enumerate(it.filepaths):
+        with Image.open(path) as im:
+            np.testing.assert_array_equal(x[i], np.asarray(im.convert("RGB")), err_msg=path)
+
+
+def test_a_binary_pnm_with_a_comment_after_maxval_is_refused_not_read_shifted(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.ppm").write_bytes(b"P6 2 1 255#c\n" + bytes([100, 101, 102, 200, 201, 202]))
+    it = classflow.flow_from_directory(tmp_path, target_size=(1, 2), class_mode=None, dtype="uint8")
+    with pytest.raises(classflow.DataError, match=r"truncated or corrupt PNM data: header field 'maxval' is not "
+                                                  r"followed by one whitespace byte"):
+        next(it)

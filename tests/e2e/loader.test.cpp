@@ -287,7 +287,7 @@ TEST_CASE("BR-27: max_image_pixels rejects before decoding, per loader", "[loade
   CHECK_THROWS_WITH(loader.batch(0),
                     "image file '" + d.path("root/a/big.png") +
                         "' has 40000 pixels (200x200), more than max_image_pixels 20000; expected a "
-                        "smaller image, or raise --max-image-pixels (max_image_pixels=; 0 disables the limit) "
+                        "smaller image, or raise --max-image-pixels (max_image_pixels=N in Python; 0 disables the limit) "
                         "(on_error skip or warn leaves such files out; check lists them all)");
   o.on_error = classflow::OnError::skip;
   auto skipping = make_loader(d.path("root"), o);

@@ -88,7 +88,7 @@ void check_file(const Registry& registry, const std::string& path, const CheckOp
     if (o.max_image_pixels > 0 && pixel_count > o.max_image_pixels)
       throw DataError(
           fmt::format("image file '{}' has {} pixels ({}x{}), more than max_image_pixels {}; expected a "
-                      "smaller image, or raise --max-image-pixels (max_image_pixels=; 0 disables the limit)",
+                      "smaller image, or raise --max-image-pixels (max_image_pixels=N in Python; 0 disables the limit)",
                       path, pixel_count, info.width, info.height, o.max_image_pixels));
     if (!o.decode) return;
     const bool u16 = info.out_dtype == CF_DTYPE_UINT16;

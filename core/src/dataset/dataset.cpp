@@ -398,7 +398,7 @@ Dataset scan_dataset(const Registry& registry, const ScanOptions& o) {
     if (!empty.empty() && !o.allow_empty && !o.class_indices && missing > 0)
       throw DataError(
           fmt::format("class {} has no images: {} listed files are missing (e.g. '{}' under '{}'); "
-                      "expected paths relative to --directory (directory=; default: the list file's folder)",
+                      "expected paths relative to --directory (directory= in Python; default: the list file's folder)",
                       fmt::join(empty, ", class "), missing, first_missing, ds.base_directory));
     if (!empty.empty() && !o.allow_empty && !o.class_indices)
       throw DataError(

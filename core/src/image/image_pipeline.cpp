@@ -275,7 +275,7 @@ cv::Mat resized(const Registry& registry, const std::string& path, const LoaderO
   if (o.max_image_pixels > 0 && pixels > o.max_image_pixels)
     throw DataError(
         fmt::format("image file '{}' has {} pixels ({}x{}), more than max_image_pixels {}; expected a "
-                    "smaller image, or raise --max-image-pixels (max_image_pixels=; 0 disables the limit)",
+                    "smaller image, or raise --max-image-pixels (max_image_pixels=N in Python; 0 disables the limit)",
                     path, pixels, info.width, info.height, o.max_image_pixels));
   if (info.out_dtype != CF_DTYPE_UINT8 || info.out_channels < 1 || info.out_channels > 4 || info.out_channels == 2)
     plan.violation(fmt::format("planned {} channels of dtype {} for '{}'; expected uint8 with 1, 3 or 4 channels",
