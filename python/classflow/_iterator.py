@@ -181,8 +181,15 @@ class DirectoryIterator:
         ahead in the background. Independent of ``next()`` and ``it[i]``."""
         e = self._epoch if epoch is None else int(epoch)
         stream = self._loader.stream(e)
+        pid = os.getpid()
         try:
             while True:
+                if os.getpid() != pid:
+                    # A forked child: the parent's workers are not here. Go on from the same batch
+                    # on this process's own (closing the copy leaves the parent's state alone).
+                    at = stream.position
+                    stream.close()
+                    stream, pid = self._loader.stream(e, at), os.getpid()
                 t = stream.next()
                 if t is None:
                     return

@@ -232,15 +232,28 @@ def test_a_forked_child_continues_an_iterator_on_its_own_workers_and_never_hangs
     gen = it.batches()
     next(gen)
 
+    r, w = os.pipe()
+
+    def child_goes_on_with_the_generator():
+        os.write(w, repr([b.sample_indices.tolist() for b in gen]).encode())
+
+    assert _in_a_child(child_goes_on_with_the_generator) == 0
+    os.close(w)
+    child = os.read(r, 65536).decode()
+    os.close(r)
+    assert child == repr([b.sample_indices.tolist() for b in gen])  # the same rest of the epoch as the parent's
+    # The native stream itself refuses to be used in a child, naming why.
+    stream = it._loader.stream(0)
+
     def child_uses_a_raw_stream():
         try:
-            next(gen)
+            stream.next()
         except classflow.UsageError as e:
             return 5 if "before a fork; its workers do not exist in process" in str(e) else 6
         return 7
 
     assert _in_a_child(child_uses_a_raw_stream) == 5
-    gen.close()
+    stream.close()
 
 
 def test_check_num_workers_is_bounded(dogs_cats):
