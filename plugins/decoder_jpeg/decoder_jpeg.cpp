@@ -246,7 +246,6 @@ void cmyk_to_rgb(const uint8_t* in, uint8_t* out, std::size_t num_pixels) {
   }
 }
 
-
 class JpegDecoder : public ImageDecoder {
  public:
   static constexpr const char* const extensions[] = {".jpg", ".jpeg", ".jpe", ".jfif", nullptr};

@@ -107,7 +107,6 @@ struct Header {
   std::size_t min_size = 0;     ///< bytes the header says the file has (BMP, PNM, WebP); 0 unknown
   bool animated = false;        ///< WebP with an ANIM chunk: its first frame, as Pillow opens it
   char pnm_kind = 0;            ///< PNM: '1'..'6' (P1..P6)
-  int pnm_maxval = 0;           ///< PNM: the header's maxval
 };
 
 [[noreturn]] void corrupt(Format format, const std::string& reason) {
@@ -222,7 +221,6 @@ Header read_pnm(const uint8_t* data, std::size_t size) {
   h.bits = maxval > 255 ? 16 : 8;
   h.max_value_16 = static_cast<double>(maxval);
   h.pnm_kind = kind;
-  h.pnm_maxval = static_cast<int>(maxval);
   // Binary samples start after exactly one whitespace byte: OpenCV would read a comment there as
   // pixels (and Pillow refuses it), so it is refused here rather than decoded shifted.
   if ((kind == '5' || kind == '6') && (pos >= size || std::isspace(data[pos]) == 0))
@@ -412,22 +410,20 @@ void decode_first_frame(const uint8_t* data, std::size_t size, const ImageInfo& 
 /// (verified against Pillow 9.4 for every maxval 1..254). OpenCV gives binary samples raw and
 /// ASCII ones as floor(v * 255 / maxval), which is one-to-one, so both are mapped back to v first.
 cv::Mat pillow_pnm_levels(const cv::Mat& image, const Header& header) {
-  const int m = header.pnm_maxval;
+  const int m = static_cast<int>(header.max_value_16);  // a PNM's maxval
   if (image.depth() != CV_8U || m >= 255 || m < 1 || header.pnm_kind == '1' || header.pnm_kind == '4') return image;
   const bool ascii = header.pnm_kind == '2' || header.pnm_kind == '3';
+  // The sample OpenCV's value stands for: binary, itself (above maxval: maxval); ASCII, the raw
+  // value whose floor(raw * 255 / m) it is (OpenCV clamps ASCII samples to maxval first).
+  const auto sample = [&](int got) {
+    if (!ascii) return std::min(got, m);
+    for (int raw = 0; raw <= m; ++raw)
+      if (raw * 255 / m == got) return raw;
+    return m;
+  };
   cv::Mat table(1, 256, CV_8U);
-  for (int got = 0; got < 256; ++got) {
-    int v = std::min(got, m);  // binary: the sample itself (above maxval: as maxval)
-    if (ascii) {
-      v = m;  // OpenCV clamps ASCII samples to maxval before scaling
-      for (int raw = 0; raw <= m; ++raw)
-        if (raw * 255 / m == got) {
-          v = raw;
-          break;
-        }
-    }
-    table.at<uint8_t>(0, got) = static_cast<uint8_t>(std::nearbyint(v * 255.0 / m));
-  }
+  for (int got = 0; got < 256; ++got)
+    table.at<uint8_t>(0, got) = static_cast<uint8_t>(std::nearbyint(sample(got) * 255.0 / m));
   cv::Mat out;
   cv::LUT(image, table, out);
   return out;

@@ -50,6 +50,15 @@ def _target(target_size) -> Optional[Tuple[int, int]]:
     return (_int("target_size", target_size[0]), _int("target_size", target_size[1]))
 
 
+def _check_args(decode, target_size, near_duplicates, near_threshold, num_workers, max_image_pixels) -> tuple:
+    """check_datasets' option arguments, checked by the core before any walk (a bad value never
+    waits for a scan). Raises UsageError or TypeError."""
+    args = (bool(decode), _target(target_size), bool(near_duplicates), _int("near_threshold", near_threshold),
+            _int("num_workers", num_workers), _int("max_image_pixels", max_image_pixels))
+    _native.check_check_options(*args)
+    return args
+
+
 def check(
     roots: Union[PathLike, Sequence[PathLike]],
     *,
@@ -94,9 +103,7 @@ def check(
     Raises UsageError for bad options, DataError when a root cannot be scanned; a bad file is a
     finding, never an exception.
     """
-    args = (bool(decode), _target(target_size), bool(near_duplicates), _int("near_threshold", near_threshold),
-            _int("num_workers", num_workers), _int("max_image_pixels", max_image_pixels))
-    _native.check_check_options(*args)  # a bad value never waits for the walk
+    args = _check_args(decode, target_size, near_duplicates, near_threshold, num_workers, max_image_pixels)
     reg, datasets, _ = _scan_all(roots, classes, class_mode, class_indices, encoder_options, follow_links, class_order,
                                  allow_empty, source, source_options, plugin_dirs, plugin_overrides, validation_split,
                                  subset, split_method, seed)
@@ -145,9 +152,7 @@ def report(
     histograms, colour models and every check finding) and returns the check's dict, as
     :func:`check`. Raises as :func:`check`, and DataError when ``output`` cannot be written.
     """
-    args = (bool(decode), _target(target_size), bool(near_duplicates), _int("near_threshold", near_threshold),
-            _int("num_workers", num_workers), _int("max_image_pixels", max_image_pixels))
-    _native.check_check_options(*args)  # a bad value never waits for the walk
+    args = _check_args(decode, target_size, near_duplicates, near_threshold, num_workers, max_image_pixels)
     reg, datasets, specs = _scan_all(roots, classes, class_mode, class_indices, encoder_options, follow_links,
                                      class_order, allow_empty, source, source_options, plugin_dirs, plugin_overrides,
                                      validation_split, subset, split_method, seed)

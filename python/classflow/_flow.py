@@ -366,11 +366,17 @@ def _columns(dataframe: Any, names: Sequence[str]) -> dict:
     return out
 
 
+def _missing(value: Any) -> bool:
+    """A dataframe's missing cell: None, NaN or a pandas NA/NaT."""
+    return value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ in ("NAType",
+                                                                                                         "NaTType")
+
+
 def _cell(value: Any, delimiter: Optional[str]) -> Any:
     """A dataframe cell as CSV text: a missing value (None, NaN, pandas NA) is empty, so the csv
     source refuses it like an empty cell instead of making a class named 'nan'; a bytes or
     os.PathLike file name is the name it stands for (os.fsdecode), never its repr()."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ in ("NAType", "NaTType"):
+    if _missing(value):
         return ""
     if isinstance(value, (list, tuple, set)):
         return delimiter.join(map(str, sorted(value)))
@@ -386,8 +392,8 @@ def _check_class_cells(column: str, values: list, class_mode: Any) -> None:
     if class_mode in ("raw", None):
         return
     for row, v in enumerate(values):
-        if v is None or (isinstance(v, float) and math.isnan(v)) or type(v).__name__ in ("NAType", "NaTType"):
-            continue  # a missing cell: the csv source refuses it, naming the row
+        if _missing(v):
+            continue  # the csv source refuses it, naming the row
         items = v if isinstance(v, (list, tuple, set)) else [v]
         for item in items:
             if not isinstance(item, str):

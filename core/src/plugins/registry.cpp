@@ -362,8 +362,7 @@ struct Registry::Impl {
 Registry::Registry(const RegistryOptions& options) : impl_(std::make_unique<Impl>()) {
   auto& path = impl_->search_path;
   for (const auto& d : options.plugin_dirs) {
-    if (d.find('\0') != std::string::npos)  // the OS would list the folder named by the part before it
-      throw UsageError(fmt::format("plugin folder '{}' has a NUL character in its name; expected a folder path", d));
+    detail::refuse_nul("plugin folder", d);  // the OS would list the folder named by the part before it
     path.push_back(d);
   }
   if (options.use_env)
