@@ -122,17 +122,22 @@ def test_jpeg_draft_true_is_pillow_after_draft_exactly(tmp_path, interpolation):
     assert not np.array_equal(got, full)  # the draft is a different picture from the full decode's
 
 
+# A small batch; and batches of 8 MiB and more, which the last pass writes with streaming stores
+# where rows are whole vectors (224 wide) and with plain ones where not (250 wide).
+@pytest.mark.parametrize("target_size,batch_size", [((30, 41), 6), ((240, 224), 26), ((200, 250), 26)])
 @pytest.mark.parametrize("interpolation", ["bilinear", "lanczos", "nearest"])
 @pytest.mark.parametrize("color_mode", ["rgb", "grayscale", "rgba"])
-def test_float32_batches_are_the_uint8_pixels_times_rescale(dogs_cats, interpolation, color_mode):
+def test_float32_batches_are_the_uint8_pixels_times_rescale(dogs_cats, interpolation, color_mode, target_size,
+                                                            batch_size):
     # float32 channels_last is converted inside the resize's last pass: the same values as the
     # uint8 image converted afterwards (and as channels_first, which converts afterwards).
-    kw = dict(target_size=(30, 41), interpolation=interpolation, color_mode=color_mode, shuffle=False,
-              batch_size=6, class_mode=None)
+    kw = dict(target_size=target_size, interpolation=interpolation, color_mode=color_mode, shuffle=False,
+              batch_size=batch_size, class_mode=None)
     u8 = next(classflow.flow_from_directory(dogs_cats / "train", dtype="uint8", **kw))
     f32 = next(classflow.flow_from_directory(dogs_cats / "train", rescale=1 / 255, **kw))
     first = next(classflow.flow_from_directory(dogs_cats / "train", rescale=1 / 255, data_format="channels_first",
                                                **kw))
     want = u8.astype(np.float32) * np.float32(1 / 255)
+    assert f32.shape == (batch_size, *target_size, {"grayscale": 1, "rgba": 4}.get(color_mode, 3))
     assert f32.dtype == np.float32 and np.array_equal(f32, want)
     assert np.array_equal(first, want.transpose(0, 3, 1, 2))

@@ -40,10 +40,10 @@ namespace hn = hwy::HWY_NAMESPACE;
 // horizontal pass); C = 1 is the plain vertical pass.
 // With `fout` set, the results are written as float32 `x * scale` there (rows `fout_stride`
 // floats apart) instead of bytes to `out`: the conversion Keras and torchvision do after Pillow,
-// fused into the last pass.
-void CombineRows(const uint8_t* in, size_t in_stride, uint8_t* out, size_t out_stride, size_t row_len,
-                 int out_rows, int channels, const int* bounds, const int32_t* kk, int ksize, float* fout,
-                 size_t fout_stride, float scale) {
+// fused into the last pass; with `stream` too, through non-temporal stores where aligned.
+void CombineRows(const uint8_t* in, size_t in_stride, uint8_t* out, size_t out_stride, size_t row_len, int out_rows,
+                 int channels, const int* bounds, const int32_t* kk, int ksize, float* fout, size_t fout_stride,
+                 float scale, bool stream) {
   const hn::ScalableTag<int32_t> d32;
   const hn::Rebind<uint8_t, decltype(d32)> d8;
   const hn::Rebind<float, decltype(d32)> df;
@@ -51,6 +51,10 @@ void CombineRows(const uint8_t* in, size_t in_stride, uint8_t* out, size_t out_s
   const auto zero = hn::Zero(d32), max8 = hn::Set(d32, 255);
   const size_t lanes = hn::Lanes(d32);
   const auto half = hn::Set(d32, 1 << 21);  // Pillow's 1 << (PRECISION_BITS - 1)
+  // Streaming stores need whole aligned vectors: every row's start aligned, x a multiple of lanes.
+  const size_t vbytes = lanes * sizeof(float);
+  stream = stream && fout != nullptr && reinterpret_cast<uintptr_t>(fout) % vbytes == 0 &&
+           (fout_stride * sizeof(float)) % vbytes == 0;
   for (int r = 0; r < out_rows * channels; ++r) {
     const int ro = r / channels, c = r % channels;
     const int ymin = bounds[2 * ro], ymax = bounds[2 * ro + 1];
@@ -61,10 +65,13 @@ void CombineRows(const uint8_t* in, size_t in_stride, uint8_t* out, size_t out_s
     float* fo = fout != nullptr ? fout + static_cast<size_t>(r) * fout_stride : nullptr;
     // >> 22, then saturate to 0..255 as Pillow's clip8 does.
     const auto emit = [&](decltype(half) acc, size_t x) {
-      if (fo != nullptr)
-        hn::StoreU(hn::Mul(hn::ConvertTo(df, hn::Min(hn::Max(hn::ShiftRight<22>(acc), zero), max8)), fscale), df,
-                   fo + x);
-      else
+      if (fo != nullptr) {
+        const auto f = hn::Mul(hn::ConvertTo(df, hn::Min(hn::Max(hn::ShiftRight<22>(acc), zero), max8)), fscale);
+        if (stream && x % lanes == 0)
+          hn::Stream(f, df, fo + x);
+        else
+          hn::StoreU(f, df, fo + x);
+      } else
         hn::StoreU(hn::DemoteTo(d8, hn::ShiftRight<22>(acc)), d8, o + x);
     };
     const auto combine = [&](size_t x) {
@@ -109,6 +116,9 @@ void CombineRows(const uint8_t* in, size_t in_stride, uint8_t* out, size_t out_s
       else o[x] = c8;
     }
   }
+#if HWY_ARCH_X86
+  if (stream) _mm_sfence();  // the batch is handed to another thread: streaming stores ordered first
+#endif
 }
 
 // dst[j][i] = src[i][j] for a rows x cols byte matrix: 16-row strips through four rounds of
@@ -358,8 +368,9 @@ void unpremultiply(cv::Mat& m) {
 
 void combine_rows(const cv::Mat& in, cv::Mat& out, size_t row_len, const ResampleAxis& axis, int out_rows,
                   int channels) {
-  HWY_DYNAMIC_DISPATCH(CombineRows)(in.data, in.step[0], out.data, out.step[0], row_len, out_rows, channels,
-                                    axis.bounds.data(), axis.k.data(), axis.ksize, nullptr, 0, 1.0f);
+  HWY_DYNAMIC_DISPATCH(CombineRows)
+  (in.data, in.step[0], out.data, out.step[0], row_len, out_rows, channels, axis.bounds.data(), axis.k.data(),
+   axis.ksize, nullptr, 0, 1.0f, false);
 }
 
 // A rows x cols Mat of `type` over `buffer` (grown when too small): a per-thread work area
@@ -588,12 +599,13 @@ void resize_straight(const cv::Mat& src, cv::Mat& dst, int width, int height, Pi
     const int* bounds = vert->bounds.data() + 2 * static_cast<size_t>(y0);
     const int32_t* k = vert->k.data() + static_cast<size_t>(y0) * vert->ksize;
     if (fout != nullptr)
-      HWY_DYNAMIC_DISPATCH(CombineRows)(rows.data, rows.step[0], nullptr, 0, out_bytes, y1 - y0, 1, bounds, k,
-                                        vert->ksize, fout->data + static_cast<size_t>(y0) * fout->stride,
-                                        fout->stride, fout->scale);
+      HWY_DYNAMIC_DISPATCH(CombineRows)
+      (rows.data, rows.step[0], nullptr, 0, out_bytes, y1 - y0, 1, bounds, k, vert->ksize,
+       fout->data + static_cast<size_t>(y0) * fout->stride, fout->stride, fout->scale, fout->stream);
     else
-      HWY_DYNAMIC_DISPATCH(CombineRows)(rows.data, rows.step[0], dst.ptr<uint8_t>(y0), dst.step[0], out_bytes,
-                                        y1 - y0, 1, bounds, k, vert->ksize, nullptr, 0, 1.0f);
+      HWY_DYNAMIC_DISPATCH(CombineRows)
+      (rows.data, rows.step[0], dst.ptr<uint8_t>(y0), dst.step[0], out_bytes, y1 - y0, 1, bounds, k, vert->ksize,
+       nullptr, 0, 1.0f, false);
   };
   if (!need_h) {
     vertical(src, 0, height);

@@ -60,6 +60,9 @@ struct FloatOutput {
   float* data = nullptr;
   size_t stride = 0;  ///< floats between rows
   float scale = 1.0f;
+  /// Non-temporal stores where aligned: for a destination too big to stay in the caches until it
+  /// is read (a float32 batch of megabytes), they save reading every line in before writing it.
+  bool stream = false;
 };
 
 /// pillow_resize of a 1- or 3-channel image with the float32 conversion fused into its last
