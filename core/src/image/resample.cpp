@@ -368,9 +368,8 @@ void unpremultiply(cv::Mat& m) {
 
 void combine_rows(const cv::Mat& in, cv::Mat& out, size_t row_len, const ResampleAxis& axis, int out_rows,
                   int channels) {
-  HWY_DYNAMIC_DISPATCH(CombineRows)
-  (in.data, in.step[0], out.data, out.step[0], row_len, out_rows, channels, axis.bounds.data(), axis.k.data(),
-   axis.ksize, nullptr, 0, 1.0f, false);
+  HWY_DYNAMIC_DISPATCH(CombineRows)(in.data, in.step[0], out.data, out.step[0], row_len, out_rows, channels,
+                                    axis.bounds.data(), axis.k.data(), axis.ksize, nullptr, 0, 1.0f, false);
 }
 
 // A rows x cols Mat of `type` over `buffer` (grown when too small): a per-thread work area
@@ -599,13 +598,12 @@ void resize_straight(const cv::Mat& src, cv::Mat& dst, int width, int height, Pi
     const int* bounds = vert->bounds.data() + 2 * static_cast<size_t>(y0);
     const int32_t* k = vert->k.data() + static_cast<size_t>(y0) * vert->ksize;
     if (fout != nullptr)
-      HWY_DYNAMIC_DISPATCH(CombineRows)
-      (rows.data, rows.step[0], nullptr, 0, out_bytes, y1 - y0, 1, bounds, k, vert->ksize,
-       fout->data + static_cast<size_t>(y0) * fout->stride, fout->stride, fout->scale, fout->stream);
+      HWY_DYNAMIC_DISPATCH(CombineRows)(rows.data, rows.step[0], nullptr, 0, out_bytes, y1 - y0, 1, bounds, k,
+                                        vert->ksize, fout->data + static_cast<size_t>(y0) * fout->stride,
+                                        fout->stride, fout->scale, fout->stream);
     else
-      HWY_DYNAMIC_DISPATCH(CombineRows)
-      (rows.data, rows.step[0], dst.ptr<uint8_t>(y0), dst.step[0], out_bytes, y1 - y0, 1, bounds, k, vert->ksize,
-       nullptr, 0, 1.0f, false);
+      HWY_DYNAMIC_DISPATCH(CombineRows)(rows.data, rows.step[0], dst.ptr<uint8_t>(y0), dst.step[0], out_bytes,
+                                        y1 - y0, 1, bounds, k, vert->ksize, nullptr, 0, 1.0f, false);
   };
   if (!need_h) {
     vertical(src, 0, height);
