@@ -637,21 +637,25 @@ void resize_straight(const cv::Mat& src, cv::Mat& dst, int width, int height, Pi
   cv::Mat back = scratch(back_buffer, static_cast<int>(nrows), width, type, 2752);
   int done = 0;  // output rows of the vertical pass written
   for (size_t r = 0; r < nrows; r += strip) {
-    const size_t r0 = std::min(r, nrows - strip);  // the last strip overlaps: same values again
+    // The last strip holds the rows left; fewer than 16 (too few for the transposes' vectors) are
+    // done as the last 16 rows, the overlap made again with the same values. (A whole strip ending
+    // at the last row did up to a strip again: 170 rows took 256 rows' work.)
+    size_t r0 = r, n = std::min(strip, nrows - r);
+    if (n < 16 && nrows >= 16) r0 = nrows - 16, n = 16;
     if (plan) {
-      HWY_DYNAMIC_DISPATCH(HorizontalDirect)(src.ptr<uint8_t>(first + static_cast<int>(r0)), src.step[0], strip,
+      HWY_DYNAMIC_DISPATCH(HorizontalDirect)(src.ptr<uint8_t>(first + static_cast<int>(r0)), src.step[0], n,
                                              back.ptr<uint8_t>(static_cast<int>(r0)), back.step[0], plan.get());
     } else {
       HWY_DYNAMIC_DISPATCH(TransposeBytes)(src.ptr<uint8_t>(first + static_cast<int>(r0)), src.step[0],
-                                           transposed.data, transposed.step[0], strip, row_bytes);
-      combine_rows(transposed, combined, strip, horiz, width, channels);
+                                           transposed.data, transposed.step[0], n, row_bytes);
+      combine_rows(transposed, combined, n, horiz, width, channels);
       HWY_DYNAMIC_DISPATCH(TransposeBytes)(combined.data, combined.step[0], back.ptr<uint8_t>(static_cast<int>(r0)),
-                                           back.step[0], out_bytes, strip);
+                                           back.step[0], out_bytes, n);
     }
     if (!need_v) continue;
     // The output rows whose taps are all made by now (tap windows only move down): the vertical
     // pass reads the strip while it is still in the cache.
-    const int ready = static_cast<int>(r0 + strip);
+    const int ready = static_cast<int>(r0 + n);
     int upto = done;
     while (upto < height && vert->bounds[2 * static_cast<size_t>(upto)] + vert->bounds[2 * static_cast<size_t>(upto) + 1] <= ready)
       ++upto;
